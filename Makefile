@@ -1,0 +1,38 @@
+# Development commands; `make` alone lists them. The scripts do the work so that CI and people run the same thing.
+.DEFAULT_GOAL := help
+SHELL := /bin/bash
+
+VENV := .venv
+PY := $(VENV)/bin/python
+# Commands that only need the settings to import (not production values) run with DEBUG on unless told otherwise.
+DEV_ENV := DEBUG=$${DEBUG:-1}
+
+.PHONY: help setup run test lint fmt typecheck clean
+
+help: ## List the commands
+	@awk 'BEGIN {FS = ":.*## "} /^[a-z]+:.*## / {printf "  make %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+setup: ## Create .venv, install ".[dev]", check system libraries (idempotent)
+	@bash scripts/setup.sh
+
+run: ## Run the clinic (embedded: SQLite, no Redis, demo data) at http://127.0.0.1:8000
+	@bash scripts/run.sh
+
+test: ## Run the whole test suite (extra pytest arguments: make test ARGS="-k dosing")
+	@bash scripts/test.sh $(ARGS)
+
+lint: setup ## ruff check, ruff format --check, missing migrations
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(DEV_ENV) $(PY) manage.py makemigrations --check --dry-run
+
+fmt: setup ## Fix what ruff can and format the code
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+typecheck: setup ## mypy (strict on the rule modules, see pyproject.toml)
+	$(DEV_ENV) $(VENV)/bin/mypy .
+
+clean: ## Remove caches and build output (keeps .venv and var/)
+	find . -path ./$(VENV) -prune -o -type d -name __pycache__ -exec rm -rf {} +
+	rm -rf .pytest_cache .ruff_cache .mypy_cache .coverage htmlcov staticfiles var/staticfiles build dist

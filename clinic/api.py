@@ -1,0 +1,245 @@
+"""REST API base classes and the core endpoints (patients, chairs).
+
+Every viewset that serves patient data derives from `ScopedViewSet`, which funnels its queryset through
+clinic.scoping; tests/clinic/test_url_scoping.py fails if a URL reaches patient data any other way.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+from django.http import Http404
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from clinic import audit, services
+from clinic.audit import audit_context
+from clinic.errors import DomainError, InvalidInput
+from clinic.models import Chair, Patient, Site
+from clinic.scoping import (
+    can_register_patients,
+    can_view_clinical,
+    chairs_visible_to,
+    get_patient_for,
+    patients_visible_to,
+    sites_of,
+)
+
+
+def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    """DRF's handler plus domain errors: 400 with field errors, 403, or 409 `{"code", "detail"}`."""
+    if isinstance(exc, InvalidInput):
+        return Response(exc.errors, status=status.HTTP_400_BAD_REQUEST)
+    if isinstance(exc, DomainError):
+        body: dict[str, Any] = {"code": exc.code, "detail": exc.message}
+        if exc.details:
+            body.update(exc.details)
+        return Response(body, status=exc.status)
+    return drf_exception_handler(exc, context)
+
+
+class ScopedViewSet(viewsets.GenericViewSet):  # type: ignore[type-arg]
+    """Base of every viewset: the queryset comes from `scoped_queryset(user)`, which must use clinic.scoping.
+
+    It also re-binds the audit context once DRF has authenticated the request (token users are only known here).
+    """
+
+    def scoped_queryset(self) -> QuerySet[Any]:
+        raise NotImplementedError
+
+    def get_queryset(self) -> QuerySet[Any]:
+        return self.scoped_queryset()
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        super().initial(request, *args, **kwargs)
+        self._audit_ctx = audit_context(
+            user=request.user if request.user.is_authenticated else None,  # type: ignore[arg-type]
+            request_id=getattr(request._request, "request_id", None),
+            ip_address=request.META.get("REMOTE_ADDR"),
+        )
+        self._audit_ctx.__enter__()
+
+    def finalize_response(self, request: Request, response: Response, *args: Any, **kwargs: Any) -> Response:
+        ctx = getattr(self, "_audit_ctx", None)
+        if ctx is not None:
+            ctx.__exit__(None, None, None)
+            self._audit_ctx = None
+        return super().finalize_response(request, response, *args, **kwargs)
+
+
+class PatientNestedViewSet(ScopedViewSet):
+    """Base of `/patients/{patient_pk}/...` endpoints: the patient is looked up through the scoping helper."""
+
+    clinical = True
+
+    def get_patient(self) -> Patient:
+        if not hasattr(self, "_patient"):
+            patient = get_patient_for(self.request.user, self.kwargs["patient_pk"])
+            if self.clinical and not can_view_clinical(self.request.user, patient):
+                raise Http404("No such patient.")
+            self._patient = patient
+        return self._patient
+
+
+class PatientSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+    site = serializers.PrimaryKeyRelatedField(queryset=Site.objects.all(), required=False)
+    date_of_birth = serializers.DateField(format="%Y-%m-%d", input_formats=["%Y-%m-%d"])
+    height_cm = serializers.DecimalField(
+        max_digits=5, decimal_places=1, min_value=50, max_value=260, required=False, allow_null=True
+    )
+    weight_kg = serializers.DecimalField(
+        max_digits=5, decimal_places=1, min_value=2, max_value=400, required=False, allow_null=True
+    )
+
+    class Meta:
+        model = Patient
+        fields = [
+            "id",
+            "mrn",
+            "given_name",
+            "family_name",
+            "date_of_birth",
+            "sex_at_birth",
+            "email",
+            "phone",
+            "site",
+            "preferred_reminder_channel",
+            "emergency_contact_name",
+            "emergency_contact_phone",
+            "emergency_contact_relationship",
+            "height_cm",
+            "weight_kg",
+        ]
+        read_only_fields = ["id", "mrn"]
+
+    def validate_date_of_birth(self, value: Any) -> Any:
+        from django.utils import timezone
+
+        if value > timezone.localdate():
+            raise serializers.ValidationError("Date of birth cannot be in the future.")
+        if value.year < 1900:
+            raise serializers.ValidationError("Date of birth is before 1900.")
+        return value
+
+    def validate_site(self, value: Site) -> Site:
+        user = self.context["request"].user
+        if not sites_of(user).filter(pk=value.pk).exists():
+            raise serializers.ValidationError("You do not work at this site.")
+        return value
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if self.instance is None and "site" not in attrs:
+            sites = list(sites_of(self.context["request"].user)[:2])
+            if len(sites) != 1:
+                raise serializers.ValidationError({"site": "Say which site: you work at more than one."})
+            attrs["site"] = sites[0]
+        if self.instance is not None and "site" in attrs and attrs["site"] != self.instance.site:
+            raise serializers.ValidationError({"site": "A patient cannot be moved to another site here."})
+        return attrs
+
+
+class PatientDemographicsSerializer(PatientSerializer):
+    """What front desk sees and edits: no clinical measurements."""
+
+    class Meta(PatientSerializer.Meta):
+        fields = [f for f in PatientSerializer.Meta.fields if f not in services.CLINICAL_PATIENT_FIELDS]
+
+
+class PatientViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    ScopedViewSet,
+):
+    """Patients the requester may see. Reads of one record are audited."""
+
+    http_method_names = ["get", "post", "patch", "head", "options"]
+    search_fields = ("family_name", "given_name", "mrn")
+
+    def scoped_queryset(self) -> QuerySet[Patient]:
+        qs = patients_visible_to(self.request.user)
+        query = self.request.query_params.get("q", "").strip()
+        if query:
+            from django.db.models import Q
+
+            qs = qs.filter(Q(family_name__icontains=query) | Q(given_name__icontains=query) | Q(mrn__icontains=query))
+        return qs
+
+    def get_serializer_class(self) -> type[PatientSerializer]:
+        if can_view_clinical(self.request.user):
+            return PatientSerializer
+        return PatientDemographicsSerializer
+
+    def _require_staff_writer(self) -> None:
+        if not can_register_patients(self.request.user):
+            raise PermissionDenied("Your role may not register or edit patients.")
+
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        patient = self.get_object()
+        audit.record("clinic.patient.view", patient=patient, obj=patient, details={"via": "api"})
+        return Response(self.get_serializer(patient).data)
+
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        self._require_staff_writer()
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        site = data.pop("site")
+        patient = services.register_patient(by=request.user, site=site, data=data)  # type: ignore[arg-type]
+        return Response(self.get_serializer(patient).data, status=status.HTTP_201_CREATED)
+
+    def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        patient = self.get_object()
+        self._require_staff_writer()
+        serializer = self.get_serializer(patient, data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        data.pop("site", None)
+        patient = services.update_patient(by=request.user, patient=patient, data=data)  # type: ignore[arg-type]
+        return Response(self.get_serializer(patient).data)
+
+    def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return self.partial_update(request, *args, **kwargs)
+
+
+class ChairSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+    site = serializers.PrimaryKeyRelatedField(queryset=Site.objects.all())
+
+    class Meta:
+        model = Chair
+        fields = ["id", "site", "name", "is_active", "notes"]
+        read_only_fields = ["id", "is_active"]
+
+    def validate_site(self, value: Site) -> Site:
+        if not sites_of(self.context["request"].user).filter(pk=value.pk).exists():
+            raise serializers.ValidationError("You do not work at this site.")
+        return value
+
+
+class ChairViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, ScopedViewSet):
+    """Chairs (treatment rooms) of the requester's sites; clinic administrators add them."""
+
+    serializer_class = ChairSerializer
+
+    def scoped_queryset(self) -> QuerySet[Chair]:
+        if self.request.user.is_authenticated and self.request.user.is_patient_user:  # type: ignore[union-attr]
+            raise PermissionDenied("Patients cannot list chairs.")
+        return chairs_visible_to(self.request.user)
+
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        if not request.user.is_clinic_admin:  # type: ignore[union-attr]
+            raise PermissionDenied("Only a clinic administrator may add chairs.")
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        chair = services.create_chair(
+            by=request.user,  # type: ignore[arg-type]
+            site=serializer.validated_data["site"],
+            name=serializer.validated_data["name"],
+            notes=serializer.validated_data.get("notes", ""),
+        )
+        return Response(self.get_serializer(chair).data, status=status.HTTP_201_CREATED)

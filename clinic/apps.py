@@ -1,0 +1,14 @@
+from django.apps import AppConfig
+from django.contrib.admin.apps import AdminConfig
+
+
+class ClinicConfig(AppConfig):
+    name = "clinic"
+    verbose_name = "Clinic"
+    default_auto_field = "django.db.models.BigAutoField"
+
+
+class ClinicAdminConfig(AdminConfig):
+    """The Django admin, restricted to clinic administrators and superusers (clinic.admin_site.ClinicAdminSite)."""
+
+    default_site = "clinic.admin_site.ClinicAdminSite"

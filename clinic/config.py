@@ -1,0 +1,198 @@
+"""Reading settings from the environment, strictly.
+
+django-environ parses URLs (DATABASE_URL, EMAIL_URL, REDIS_URL); this module adds what it does not do: a malformed
+value stops start-up with `ImproperlyConfigured` naming the variable (django-environ silently reads "maybe" as
+False), in the manner of healthchecks' `envbool`.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import environ
+from django.core.exceptions import ImproperlyConfigured
+
+TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
+FALSE_WORDS = frozenset({"0", "false", "no", "off", ""})
+
+
+def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = env.get(name)
+    if raw is None:
+        return default
+    word = raw.strip().lower()
+    if word in TRUE_WORDS:
+        return True
+    if word in FALSE_WORDS:
+        return False
+    raise ImproperlyConfigured(f"{name}={raw!r} is not a boolean: use one of 1/0, true/false, yes/no, on/off.")
+
+
+def _int(env: Mapping[str, str], name: str, default: int, minimum: int = 0) -> int:
+    raw = env.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        value = int(raw.strip())
+    except ValueError:
+        raise ImproperlyConfigured(f"{name}={raw!r} is not a whole number.") from None
+    if value < minimum:
+        raise ImproperlyConfigured(f"{name}={raw!r} must be at least {minimum}.")
+    return value
+
+
+def _list(env: Mapping[str, str], name: str, default: list[str]) -> list[str]:
+    raw = env.get(name)
+    if raw is None:
+        return default
+    return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def _database(env: Mapping[str, str], base_dir: Path, conn_max_age: int) -> dict[str, Any]:
+    raw = env.get("DATABASE_URL", "").strip()
+    if not raw:
+        return {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": str(base_dir / "var" / "db.sqlite3"),
+            "OPTIONS": {"init_command": "PRAGMA journal_mode=WAL;", "transaction_mode": "IMMEDIATE"},
+        }
+    scheme = urlparse(raw).scheme
+    if scheme not in {"postgres", "postgresql", "pgsql", "sqlite"}:
+        raise ImproperlyConfigured(
+            f"DATABASE_URL has scheme {scheme!r}: use postgres://USER:PASSWORD@HOST:PORT/NAME or sqlite:///PATH."
+        )
+    try:
+        config: dict[str, Any] = environ.Env.db_url_config(raw)
+    except Exception as exc:  # django-environ raises several kinds; the message must name the variable
+        raise ImproperlyConfigured(f"DATABASE_URL could not be parsed: {exc}") from None
+    if config["ENGINE"].endswith("postgresql"):
+        if not config.get("NAME"):
+            raise ImproperlyConfigured("DATABASE_URL names no database: add /NAME at the end.")
+        config["CONN_MAX_AGE"] = conn_max_age
+        config["CONN_HEALTH_CHECKS"] = True
+        # Django's own default is RunPython-safe READ COMMITTED; state it so a server default cannot change it.
+        config.setdefault("OPTIONS", {})["isolation_level"] = 1
+    return config
+
+
+def _email(env: Mapping[str, str], debug: bool, base_dir: Path) -> dict[str, Any]:
+    """The default mailer in Django 6.1's MAILERS form, from EMAIL_URL (smtp://, smtp+tls://, console://)."""
+    raw = env.get("EMAIL_URL", "").strip()
+    if not raw:
+        if debug:
+            return {
+                "BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+                "OPTIONS": {"file_path": str(base_dir / "var" / "mail")},
+            }
+        return {"BACKEND": "django.core.mail.backends.smtp.EmailBackend", "OPTIONS": {}}
+    try:
+        parsed: dict[str, Any] = environ.Env.email_url_config(raw)
+    except Exception as exc:
+        raise ImproperlyConfigured(f"EMAIL_URL could not be parsed: {exc}") from None
+    if not parsed.get("EMAIL_BACKEND"):
+        raise ImproperlyConfigured(f"EMAIL_URL={raw!r} has an unknown scheme: use smtp://, smtp+tls:// or console://.")
+    options = {
+        "host": parsed.get("EMAIL_HOST"),
+        "port": parsed.get("EMAIL_PORT"),
+        "username": parsed.get("EMAIL_HOST_USER") or None,
+        "password": parsed.get("EMAIL_HOST_PASSWORD") or None,
+        "use_tls": parsed.get("EMAIL_USE_TLS") or None,
+        "use_ssl": parsed.get("EMAIL_USE_SSL") or None,
+        "file_path": parsed.get("EMAIL_FILE_PATH"),
+    }
+    backend = parsed["EMAIL_BACKEND"]
+    allowed = (
+        {"host", "port", "username", "password", "use_tls", "use_ssl"}
+        if backend.endswith("smtp.EmailBackend")
+        else {"file_path"}
+    )
+    return {
+        "BACKEND": backend,
+        "OPTIONS": {k: v for k, v in options.items() if k in allowed and v not in (None, "")},
+    }
+
+
+def _redis_url(env: Mapping[str, str]) -> str | None:
+    raw = env.get("REDIS_URL", "").strip()
+    if not raw:
+        return None
+    parsed = urlparse(raw)
+    if parsed.scheme not in {"redis", "rediss"} or not parsed.hostname:
+        raise ImproperlyConfigured(f"REDIS_URL={raw!r} is not a redis:// or rediss:// URL with a host.")
+    return raw
+
+
+def _secret_key(env: Mapping[str, str], debug: bool, base_dir: Path) -> str:
+    key = env.get("SECRET_KEY", "").strip()
+    if key:
+        if not debug and len(key) < 50:
+            raise ImproperlyConfigured("SECRET_KEY is too short for production: use at least 50 random characters.")
+        return key
+    if not debug:
+        raise ImproperlyConfigured("SECRET_KEY is required when DEBUG is off.")
+    # Development only: a random key kept under var/, never in the repository.
+    path = base_dir / "var" / "dev-secret-key"
+    if path.exists():
+        return path.read_text().strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(50)
+    path.write_text(key)
+    return key
+
+
+def _time_zone(env: Mapping[str, str]) -> str:
+    name = env.get("CLINIC_TIME_ZONE", "America/New_York").strip()
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ImproperlyConfigured(
+            f"CLINIC_TIME_ZONE={name!r} is not an IANA time zone (for example America/New_York)."
+        ) from None
+    return name
+
+
+@dataclass(frozen=True)
+class Config:
+    debug: bool
+    secret_key: str
+    allowed_hosts: list[str]
+    csrf_trusted_origins: list[str]
+    secure_ssl_redirect: bool
+    secure_proxy_ssl_header: bool
+    database: dict[str, Any]
+    redis_url: str | None
+    email: dict[str, Any]
+    default_from_email: str
+    time_zone: str
+    conn_max_age: int
+    celery_always_eager: bool
+    hsts_seconds: int
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def load(env: Mapping[str, str], base_dir: Path) -> Config:
+    """Read every setting; raise ImproperlyConfigured naming the first bad variable."""
+    debug = _bool(env, "DEBUG", default=False)
+    conn_max_age = _int(env, "DB_CONN_MAX_AGE", default=600)
+    return Config(
+        debug=debug,
+        secret_key=_secret_key(env, debug, base_dir),
+        allowed_hosts=_list(env, "ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"]),
+        csrf_trusted_origins=_list(env, "CSRF_TRUSTED_ORIGINS", []),
+        secure_ssl_redirect=_bool(env, "SECURE_SSL_REDIRECT", default=not debug),
+        secure_proxy_ssl_header=_bool(env, "SECURE_PROXY_SSL_HEADER", default=False),
+        database=_database(env, base_dir, conn_max_age),
+        redis_url=_redis_url(env),
+        email=_email(env, debug, base_dir),
+        default_from_email=env.get("DEFAULT_FROM_EMAIL", "KAP Clinic <no-reply@clinic.invalid>"),
+        time_zone=_time_zone(env),
+        conn_max_age=conn_max_age,
+        celery_always_eager=_bool(env, "CELERY_ALWAYS_EAGER", default=False),
+        hsts_seconds=_int(env, "SECURE_HSTS_SECONDS", default=0 if debug else 31_536_000),
+    )

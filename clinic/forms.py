@@ -1,0 +1,50 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils import timezone
+
+from clinic.models import Patient, Site
+
+
+class PatientRegistrationForm(forms.ModelForm):  # type: ignore[type-arg]
+    site = forms.ModelChoiceField(queryset=Site.objects.none())
+
+    class Meta:
+        model = Patient
+        fields = [
+            "site",
+            "given_name",
+            "family_name",
+            "date_of_birth",
+            "sex_at_birth",
+            "email",
+            "phone",
+            "preferred_reminder_channel",
+            "emergency_contact_name",
+            "emergency_contact_relationship",
+            "emergency_contact_phone",
+            "height_cm",
+            "weight_kg",
+        ]
+        widgets = {"date_of_birth": forms.DateInput(attrs={"type": "date"})}
+
+    def __init__(self, *args: Any, sites: Any, show_clinical: bool, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["site"].queryset = sites  # type: ignore[attr-defined]
+        if sites.count() == 1:
+            self.fields["site"].initial = sites.first()
+        if not show_clinical:
+            del self.fields["height_cm"]
+            del self.fields["weight_kg"]
+
+    def clean_date_of_birth(self) -> Any:
+        value = self.cleaned_data["date_of_birth"]
+        if value and value > timezone.localdate():
+            raise forms.ValidationError("Date of birth cannot be in the future.")
+        return value
+
+    def _post_clean(self) -> None:
+        # The service validates and saves (with the MRN); the form only checks its fields.
+        pass

@@ -1,0 +1,357 @@
+"""The clinic's protocol settings: every threshold, code-adjacent number and formula constant the software uses.
+
+Pure Python (pydantic, no Django). The defaults are ../shared/CLINICAL_RULES.md, section by section; a clinic
+changes them by saving a new ProtocolVersion, whose JSON is validated by `Protocol.model_validate`. Rule modules
+receive a `Protocol` (or one of its sections) as a value and never read a number from anywhere else.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from enum import StrEnum
+from typing import Annotated, Any, Literal, Self
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+PositiveInt = Annotated[int, Field(ge=0)]
+Mg = Annotated[Decimal, Field(ge=0, decimal_places=2)]
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+# --- Section 5: instruments -------------------------------------------------------------------------------------
+
+
+class Band(_Frozen):
+    """A severity band: totals from `low` to `high` inclusive are called `name`."""
+
+    name: str
+    low: int
+    high: int
+
+
+class InstrumentScale(_Frozen):
+    items: Annotated[int, Field(ge=1)]
+    item_min: int = 0
+    item_max: int
+    bands: tuple[Band, ...] = ()
+
+    @model_validator(mode="after")
+    def _bands_cover_range_without_gaps(self) -> Self:
+        if not self.bands:
+            return self
+        expected_low = self.items * self.item_min if self.items else 0
+        ordered = sorted(self.bands, key=lambda b: b.low)
+        for band in ordered:
+            if band.low != expected_low:
+                raise ValueError(f"band {band.name!r} starts at {band.low}, expected {expected_low}")
+            if band.high < band.low:
+                raise ValueError(f"band {band.name!r} ends before it starts")
+            expected_low = band.high + 1
+        return self
+
+
+def _bands(*spec: tuple[str, int, int]) -> tuple[Band, ...]:
+    return tuple(Band(name=n, low=lo, high=hi) for n, lo, hi in spec)
+
+
+class Instruments(_Frozen):
+    phq9: InstrumentScale = InstrumentScale(
+        items=9,
+        item_max=3,
+        bands=_bands(
+            ("minimal", 0, 4),
+            ("mild", 5, 9),
+            ("moderate", 10, 14),
+            ("moderately_severe", 15, 19),
+            ("severe", 20, 27),
+        ),
+    )
+    phq9_suicidal_ideation_item_above: int = 0
+    gad7: InstrumentScale = InstrumentScale(
+        items=7,
+        item_max=3,
+        bands=_bands(("minimal", 0, 4), ("mild", 5, 9), ("moderate", 10, 14), ("severe", 15, 21)),
+    )
+    qids_sr16: InstrumentScale = InstrumentScale(
+        items=16,
+        item_max=3,
+        bands=_bands(
+            ("none", 0, 5), ("mild", 6, 10), ("moderate", 11, 15), ("severe", 16, 20), ("very_severe", 21, 27)
+        ),
+    )
+    madrs: InstrumentScale = InstrumentScale(
+        items=10,
+        item_max=6,
+        bands=_bands(("normal", 0, 6), ("mild", 7, 19), ("moderate", 20, 34), ("severe", 35, 60)),
+    )
+    cadss6: InstrumentScale = InstrumentScale(items=6, item_max=4)
+    aldrete: InstrumentScale = InstrumentScale(items=5, item_max=2)
+    aldrete_discharge_min: int = 9
+
+
+# --- Section 1: intake screening --------------------------------------------------------------------------------
+
+
+class Screening(_Frozen):
+    validity_days: PositiveInt = 180
+    recent_cardiac_event_days: PositiveInt = 180
+    recent_stroke_days: PositiveInt = 180
+    substance_use_active_days: PositiveInt = 90
+    substance_use_remission_min_days: PositiveInt = 365
+    bp_absolute_systolic_above: PositiveInt = 180
+    bp_absolute_diastolic_above: PositiveInt = 110
+    bp_relative_systolic_above: PositiveInt = 140
+    bp_relative_diastolic_above: PositiveInt = 90
+    bmi_relative_above: Decimal = Decimal("35.0")
+    benzodiazepine_high_dose_above_mg_per_day: Decimal = Decimal("8")
+    min_failed_antidepressant_trials: PositiveInt = 2
+    older_adult_age: PositiveInt = 65
+    cssrs_lookback_days: PositiveInt = 30
+
+
+# --- Section 2: dose calculation --------------------------------------------------------------------------------
+
+
+class Route(StrEnum):
+    IV = "iv"
+    IM = "im"
+    SUBLINGUAL = "sublingual"
+    ESKETAMINE = "esketamine"
+
+
+class WeightPolicy(StrEnum):
+    ADJUSTED = "adjusted"
+    IDEAL = "ideal"
+
+
+class RouteDosing(_Frozen):
+    """How one route is dosed. `basis` mg_per_kg uses the *_mg_per_kg fields, fixed_mg the *_mg fields."""
+
+    basis: Literal["mg_per_kg", "fixed_mg"]
+    default_mg_per_kg: Decimal | None = None
+    min_mg_per_kg: Decimal | None = None
+    max_mg_per_kg: Decimal | None = None
+    warn_above_mg_per_kg: Decimal | None = None
+    default_mg: Decimal | None = None
+    min_mg: Decimal | None = None
+    max_mg: Decimal | None = None
+    allowed_mg: tuple[Decimal, ...] = ()
+    older_adult_first_dose_mg: Decimal | None = None
+    default_duration_min: PositiveInt | None = None
+    min_duration_min: PositiveInt | None = None
+    max_duration_min: PositiveInt | None = None
+    hold_min: PositiveInt | None = None
+    override_above_mg: Decimal | None = None
+    observation_min: PositiveInt = 30
+
+    @model_validator(mode="after")
+    def _basis_has_its_numbers(self) -> Self:
+        if self.basis == "mg_per_kg":
+            needed = ("default_mg_per_kg", "min_mg_per_kg", "max_mg_per_kg")
+        else:
+            needed = ("default_mg",)
+        missing = [name for name in needed if getattr(self, name) is None]
+        if missing:
+            raise ValueError(f"basis {self.basis} needs {', '.join(missing)}")
+        return self
+
+
+class Dosing(_Frozen):
+    weight_min_kg: Decimal = Decimal("30")
+    weight_max_kg: Decimal = Decimal("250")
+    height_min_cm: Decimal = Decimal("120")
+    height_max_cm: Decimal = Decimal("230")
+    obese_bmi_at_or_above: Decimal = Decimal("30")
+    obese_weight_policy: WeightPolicy = WeightPolicy.ADJUSTED
+    ibw_base_male_kg: Decimal = Decimal("50.0")
+    ibw_base_female_kg: Decimal = Decimal("45.5")
+    ibw_kg_per_inch_over_base: Decimal = Decimal("2.3")
+    ibw_base_height_in: Decimal = Decimal("60")
+    cm_per_inch: Decimal = Decimal("2.54")
+    adjusted_weight_factor: Decimal = Decimal("0.4")
+    default_bag_volume_ml: Decimal = Decimal("100")
+    routes: dict[Route, RouteDosing] = {
+        Route.IV: RouteDosing(
+            basis="mg_per_kg",
+            default_mg_per_kg=Decimal("0.5"),
+            min_mg_per_kg=Decimal("0.1"),
+            max_mg_per_kg=Decimal("1.0"),
+            warn_above_mg_per_kg=Decimal("0.75"),
+            default_duration_min=40,
+            min_duration_min=20,
+            max_duration_min=120,
+            override_above_mg=Decimal("100"),
+            observation_min=30,
+        ),
+        Route.IM: RouteDosing(
+            basis="mg_per_kg",
+            default_mg_per_kg=Decimal("0.5"),
+            min_mg_per_kg=Decimal("0.1"),
+            max_mg_per_kg=Decimal("1.0"),
+            override_above_mg=Decimal("100"),
+            observation_min=30,
+        ),
+        Route.SUBLINGUAL: RouteDosing(
+            basis="fixed_mg",
+            default_mg=Decimal("100"),
+            min_mg=Decimal("25"),
+            max_mg=Decimal("300"),
+            hold_min=15,
+            observation_min=60,
+        ),
+        Route.ESKETAMINE: RouteDosing(
+            basis="fixed_mg",
+            default_mg=Decimal("56"),
+            allowed_mg=(Decimal("28"), Decimal("56"), Decimal("84")),
+            older_adult_first_dose_mg=Decimal("28"),
+            observation_min=120,
+        ),
+    }
+
+    @model_validator(mode="after")
+    def _every_route_configured(self) -> Self:
+        missing = [r.value for r in Route if r not in self.routes]
+        if missing:
+            raise ValueError(f"routes missing: {', '.join(missing)}")
+        return self
+
+
+# --- Section 3: course and scheduling ---------------------------------------------------------------------------
+
+
+class CourseTemplate(_Frozen):
+    label: str
+    route: Route
+    sessions: Annotated[int, Field(ge=1)]
+    sessions_per_week: Annotated[int, Field(ge=1)]
+    within_days: Annotated[int, Field(ge=1)] | None = None
+    integration_within_hours: PositiveInt = 72
+    max_sessions_rolling_7_days: Annotated[int, Field(ge=1)] | None = None
+    phases: tuple[tuple[int, int], ...] = ()
+    """For tapering templates: (weeks, sessions per week) pairs, in order."""
+
+
+class Scheduling(_Frozen):
+    min_interval_hours: PositiveInt = 48
+    max_sessions_rolling_7_days: Annotated[int, Field(ge=1)] = 2
+    turnover_min: PositiveInt = 15
+    integration_min_duration_min: PositiveInt = 60
+    integration_max_duration_min: PositiveInt = 90
+    templates: dict[str, CourseTemplate] = {
+        "standard_induction": CourseTemplate(
+            label="Standard induction (6 IV infusions, twice weekly)",
+            route=Route.IV,
+            sessions=6,
+            sessions_per_week=2,
+            within_days=21,
+            integration_within_hours=72,
+        ),
+        "intensive_retreat": CourseTemplate(
+            label="Intensive retreat (6 sessions within 14 days)",
+            route=Route.IV,
+            sessions=6,
+            sessions_per_week=3,
+            within_days=14,
+            integration_within_hours=24,
+            max_sessions_rolling_7_days=3,
+        ),
+        "maintenance": CourseTemplate(
+            label="Maintenance booster",
+            route=Route.IV,
+            sessions=1,
+            sessions_per_week=1,
+            integration_within_hours=72,
+        ),
+        "esketamine_induction": CourseTemplate(
+            label="Esketamine induction (weeks 1-4 twice weekly, weeks 5-8 weekly)",
+            route=Route.ESKETAMINE,
+            sessions=12,
+            sessions_per_week=2,
+            integration_within_hours=72,
+            phases=((4, 2), (4, 1)),
+        ),
+    }
+
+
+# --- Section 4: in-session monitoring ---------------------------------------------------------------------------
+
+
+class Fasting(_Frozen):
+    solids_hours: Decimal
+    clear_liquids_hours: Decimal
+
+
+class VitalLimits(_Frozen):
+    """A reading triggers when systolic/diastolic/heart rate is above the *_above value, or below a *_below value."""
+
+    systolic_above: PositiveInt
+    diastolic_above: PositiveInt
+    heart_rate_above: PositiveInt
+    heart_rate_below: PositiveInt
+    spo2_below: PositiveInt
+
+
+class Monitoring(_Frozen):
+    fasting: dict[Route, Fasting] = {
+        Route.IV: Fasting(solids_hours=Decimal("6"), clear_liquids_hours=Decimal("2")),
+        Route.IM: Fasting(solids_hours=Decimal("6"), clear_liquids_hours=Decimal("2")),
+        Route.SUBLINGUAL: Fasting(solids_hours=Decimal("6"), clear_liquids_hours=Decimal("2")),
+        Route.ESKETAMINE: Fasting(solids_hours=Decimal("2"), clear_liquids_hours=Decimal("0.5")),
+    }
+    gate_defer: VitalLimits = VitalLimits(
+        systolic_above=180, diastolic_above=110, heart_rate_above=120, heart_rate_below=50, spo2_below=95
+    )
+    gate_review_systolic_above: PositiveInt = 140
+    gate_review_diastolic_above: PositiveInt = 90
+    alert: VitalLimits = VitalLimits(
+        systolic_above=180, diastolic_above=110, heart_rate_above=130, heart_rate_below=45, spo2_below=92
+    )
+    vitals_every_min_while_dosing: Annotated[int, Field(ge=1)] = 10
+    vitals_every_min_after_dosing: Annotated[int, Field(ge=1)] = 15
+    cadss_at_min: PositiveInt = 40
+    rems_form_due_days: PositiveInt = 7
+    rems_bp_at_min: PositiveInt = 40
+
+
+# --- Section 5: measurement-based care --------------------------------------------------------------------------
+
+
+class Outcomes(_Frozen):
+    response_drop_percent: Annotated[Decimal, Field(gt=0, le=100)] = Decimal("50")
+    remission_phq9_below: PositiveInt = 5
+    remission_madrs_at_or_below: PositiveInt = 10
+    post_course_weekly_weeks: PositiveInt = 4
+    post_course_interval_days: Annotated[int, Field(ge=1)] = 14
+    relapse_rise_points: PositiveInt = 5
+    relapse_phq9_threshold: PositiveInt = 10
+    relapse_plan_review_days: Annotated[int, Field(ge=1)] = 90
+
+
+class Protocol(_Frozen):
+    """A complete protocol. `Protocol()` is the default protocol of CLINICAL_RULES.md."""
+
+    instruments: Instruments = Instruments()
+    screening: Screening = Screening()
+    dosing: Dosing = Dosing()
+    scheduling: Scheduling = Scheduling()
+    monitoring: Monitoring = Monitoring()
+    outcomes: Outcomes = Outcomes()
+
+    def to_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = self.model_dump(mode="json")
+        return data
+
+
+DEFAULT_PROTOCOL = Protocol()
+
+
+def validation_messages(error: ValidationError) -> dict[str, str]:
+    """Flatten pydantic errors into {"dosing.routes.iv.default_mg_per_kg": "message"} for forms and the API."""
+    messages: dict[str, str] = {}
+    for item in error.errors():
+        path = ".".join(str(part) for part in item["loc"]) or "settings"
+        messages[path] = item["msg"]
+    return messages

@@ -1,0 +1,89 @@
+"""Who may see which patient: the one place that decides it (STYLE.md, "Access is decided in one place").
+
+- clinic_admin, prescriber, nurse: the patients of their sites;
+- front_desk: the patients of their sites, demographics and schedules only, never clinical data;
+- therapist: the patients whose care team they are on;
+- patient: their own record only;
+- superuser: everyone.
+Everything else sees nothing. What a requester may not see is answered with 404, never 403.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from django.db.models import QuerySet
+from django.http import Http404
+
+from clinic.models import Chair, Patient, Role, Site
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from clinic.models import User
+
+    AnyUser = User | AnonymousUser
+else:
+    AnyUser = Any
+
+
+def _active(user: AnyUser) -> bool:
+    return bool(user and user.is_authenticated and user.is_active)
+
+
+def sites_of(user: AnyUser) -> QuerySet[Site]:
+    if not _active(user):
+        return Site.objects.none()
+    if user.is_superuser:
+        return Site.objects.all()
+    if user.role == Role.PATIENT:
+        return Site.objects.filter(patients__user=user)
+    return user.sites.all()
+
+
+def patients_visible_to(user: AnyUser) -> QuerySet[Patient]:
+    """Every query for patient data starts here."""
+    qs = Patient.objects.select_related("site")
+    if not _active(user):
+        return qs.none()
+    if user.is_superuser:
+        return qs
+    role = user.role
+    if role in {Role.CLINIC_ADMIN, Role.PRESCRIBER, Role.NURSE, Role.FRONT_DESK}:
+        return qs.filter(site__in=user.sites.all())
+    if role == Role.THERAPIST:
+        return qs.filter(care_team__user=user).distinct()
+    if role == Role.PATIENT and user.patient_id:
+        return qs.filter(pk=user.patient_id)
+    return qs.none()
+
+
+def get_patient_for(user: AnyUser, pk: Any) -> Patient:
+    """The patient `pk` if `user` may see it; Http404 otherwise (also for a malformed id)."""
+    try:
+        return patients_visible_to(user).get(pk=int(pk))
+    except (Patient.DoesNotExist, TypeError, ValueError):
+        raise Http404("No such patient.") from None
+
+
+def can_view_clinical(user: AnyUser, patient: Patient | None = None) -> bool:
+    """Whether the user may see clinical data (of `patient`, which must already be visible to them)."""
+    if not _active(user):
+        return False
+    if user.is_superuser:
+        return True
+    if user.role == Role.PATIENT:
+        return patient is None or user.patient_id == patient.pk
+    return user.role in {Role.CLINIC_ADMIN, Role.PRESCRIBER, Role.NURSE, Role.THERAPIST}
+
+
+def can_register_patients(user: AnyUser) -> bool:
+    return _active(user) and (
+        user.is_superuser or user.role in {Role.CLINIC_ADMIN, Role.PRESCRIBER, Role.NURSE, Role.FRONT_DESK}
+    )
+
+
+def chairs_visible_to(user: AnyUser) -> QuerySet[Chair]:
+    if not _active(user) or user.role == Role.PATIENT:
+        return Chair.objects.none()
+    return Chair.objects.select_related("site").filter(site__in=sites_of(user))

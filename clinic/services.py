@@ -1,0 +1,227 @@
+"""Services of the core app: the only code that changes patients, chairs, care teams and protocol versions."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from pydantic import ValidationError as PydanticValidationError
+
+from clinic import audit
+from clinic.errors import InvalidInput, NotAllowed
+from clinic.models import CareTeamMember, Chair, Patient, ProtocolVersion, Role, Site, User
+from clinic.protocol import Protocol, validation_messages
+from clinic.scoping import can_register_patients, sites_of
+
+PATIENT_FIELDS = (
+    "given_name",
+    "family_name",
+    "date_of_birth",
+    "sex_at_birth",
+    "email",
+    "phone",
+    "preferred_reminder_channel",
+    "emergency_contact_name",
+    "emergency_contact_phone",
+    "emergency_contact_relationship",
+    "height_cm",
+    "weight_kg",
+    "is_active",
+)
+CLINICAL_PATIENT_FIELDS = frozenset({"height_cm", "weight_kg"})
+
+
+def _full_clean(instance: Any, exclude: list[str] | None = None) -> None:
+    try:
+        instance.full_clean(exclude=exclude)
+    except ValidationError as exc:
+        raise InvalidInput({k: [str(m) for m in v] for k, v in exc.message_dict.items()}) from None
+
+
+def _snapshot(patient: Patient) -> dict[str, Any]:
+    return {name: getattr(patient, name) for name in PATIENT_FIELDS}
+
+
+def issue_mrn(site: Site) -> str:
+    """The next medical record number of `site`, e.g. MAIN-000042. Call inside a transaction."""
+    locked = Site.objects.select_for_update().get(pk=site.pk)
+    number = locked.next_mrn_number
+    Site.objects.filter(pk=site.pk).update(next_mrn_number=number + 1)
+    return f"{locked.code}-{number:06d}"
+
+
+def register_patient(*, by: User | None, site: Site, data: Mapping[str, Any]) -> Patient:
+    """Create a patient at `site` with a new MRN; audited as clinic.patient.create."""
+    if by is not None:
+        if not can_register_patients(by):
+            raise NotAllowed("Your role may not register patients.")
+        if not sites_of(by).filter(pk=site.pk).exists():
+            raise InvalidInput({"site": "You do not work at this site."})
+    unknown = set(data) - set(PATIENT_FIELDS)
+    if unknown:
+        raise InvalidInput(dict.fromkeys(sorted(unknown), "Unknown field."))
+    with transaction.atomic():
+        patient = Patient(site=site, mrn="pending", **data)
+        if patient.height_cm is not None or patient.weight_kg is not None:
+            patient.measured_at = timezone.now()
+        _full_clean(patient, exclude=["mrn"])
+        patient.mrn = issue_mrn(site)
+        patient.save()
+        audit.record(
+            "clinic.patient.create",
+            patient=patient,
+            obj=patient,
+            actor=by,
+            details={"mrn": patient.mrn, "site": site.pk, "fields": sorted(data)},
+        )
+    return patient
+
+
+def update_patient(*, by: User | None, patient: Patient, data: Mapping[str, Any]) -> Patient:
+    """Change a patient's details; audited as clinic.patient.update with the changed fields (old and new)."""
+    unknown = set(data) - set(PATIENT_FIELDS)
+    if unknown:
+        raise InvalidInput(dict.fromkeys(sorted(unknown), "This field cannot be changed."))
+    with transaction.atomic():
+        locked = Patient.objects.select_for_update().get(pk=patient.pk)
+        before = _snapshot(locked)
+        for name, value in data.items():
+            setattr(locked, name, value)
+        diff = audit.changes(before, _snapshot(locked))
+        if not diff:
+            return locked
+        if CLINICAL_PATIENT_FIELDS & set(diff):
+            locked.measured_at = timezone.now()
+        _full_clean(locked)
+        locked.save()
+        audit.record("clinic.patient.update", patient=locked, obj=locked, actor=by, details={"changes": diff})
+    return locked
+
+
+def create_chair(*, by: User | None, site: Site, name: str, notes: str = "") -> Chair:
+    if by is not None and not (by.is_clinic_admin and sites_of(by).filter(pk=site.pk).exists()):
+        raise NotAllowed("Only a clinic administrator of this site may add chairs.")
+    with transaction.atomic():
+        chair = Chair(site=site, name=name.strip(), notes=notes)
+        _full_clean(chair)
+        chair.save()
+        audit.record("clinic.chair.create", obj=chair, actor=by, details={"site": site.pk, "name": chair.name})
+    return chair
+
+
+def add_care_team_member(
+    *, by: User | None, patient: Patient, member: User, is_primary: bool = False
+) -> CareTeamMember:
+    if member.role == Role.PATIENT or not member.is_active:
+        raise InvalidInput({"user": "Only active staff can join a care team."})
+    with transaction.atomic():
+        entry, created = CareTeamMember.objects.get_or_create(
+            patient=patient, user=member, defaults={"role": member.role, "is_primary": is_primary}
+        )
+        if created:
+            audit.record(
+                "clinic.careteam.add",
+                patient=patient,
+                obj=entry,
+                actor=by,
+                details={"user": member.get_username(), "role": member.role},
+            )
+    return entry
+
+
+def remove_care_team_member(*, by: User | None, patient: Patient, member: User) -> None:
+    with transaction.atomic():
+        deleted, _ = CareTeamMember.objects.filter(patient=patient, user=member).delete()
+        if deleted:
+            audit.record("clinic.careteam.remove", patient=patient, actor=by, details={"user": member.get_username()})
+
+
+# --- Protocol versions ------------------------------------------------------------------------------------------
+
+
+def active_protocol_version(site: Site) -> ProtocolVersion:
+    """The site's active protocol version; a site without one gets version 1 with the default protocol."""
+    version = ProtocolVersion.objects.filter(site=site, is_active=True).first()
+    if version is not None:
+        return version
+    with transaction.atomic():
+        Site.objects.select_for_update().get(pk=site.pk)
+        version = ProtocolVersion.objects.filter(site=site, is_active=True).first()
+        if version is None:
+            version = ProtocolVersion.objects.create(
+                site=site,
+                number=(ProtocolVersion.objects.filter(site=site).count() + 1),
+                is_active=True,
+                change_summary="Default protocol (CLINICAL_RULES.md)",
+            )
+            audit.record("clinic.protocolversion.create", obj=version, details={"number": version.number})
+    return version
+
+
+def use_protocol(site: Site) -> tuple[ProtocolVersion, Protocol]:
+    """The active version and its settings, locking it against edits: a decision is about to use it."""
+    version = active_protocol_version(site)
+    if version.first_used_at is None:
+        ProtocolVersion.objects.filter(pk=version.pk, first_used_at__isnull=True).update(first_used_at=timezone.now())
+        version.refresh_from_db(fields=["first_used_at"])
+    return version, version.protocol()
+
+
+def publish_protocol_version(
+    *, by: User | None, site: Site, settings: Mapping[str, Any], change_summary: str, activate: bool = True
+) -> ProtocolVersion:
+    """Save settings as the site's next protocol version (validated), and make it the active one."""
+    try:
+        normalized = Protocol.model_validate(dict(settings)).to_json()
+    except PydanticValidationError as exc:
+        raise InvalidInput({f"settings.{k}": v for k, v in validation_messages(exc).items()}) from None
+    if not change_summary.strip():
+        raise InvalidInput({"change_summary": "Say what changed and why."})
+    with transaction.atomic():
+        Site.objects.select_for_update().get(pk=site.pk)
+        last = ProtocolVersion.objects.filter(site=site).order_by("-number").first()
+        if activate:
+            ProtocolVersion.objects.filter(site=site, is_active=True).update(is_active=False)
+        version = ProtocolVersion.objects.create(
+            site=site,
+            number=(last.number + 1) if last else 1,
+            settings=normalized,
+            change_summary=change_summary.strip(),
+            is_active=activate,
+            created_by=by,
+        )
+        audit.record(
+            "clinic.protocolversion.create",
+            obj=version,
+            actor=by,
+            details={
+                "number": version.number,
+                "activated": activate,
+                "changes": audit.changes(_flatten(last.settings) if last else {}, _flatten(normalized)),
+            },
+        )
+    return version
+
+
+def activate_protocol_version(*, by: User | None, version: ProtocolVersion) -> ProtocolVersion:
+    with transaction.atomic():
+        Site.objects.select_for_update().get(pk=version.site_id)
+        ProtocolVersion.objects.filter(site_id=version.site_id, is_active=True).update(is_active=False)
+        ProtocolVersion.objects.filter(pk=version.pk).update(is_active=True)
+        version.refresh_from_db()
+        audit.record("clinic.protocolversion.activate", obj=version, actor=by, details={"number": version.number})
+    return version
+
+
+def _flatten(data: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+    flat: dict[str, Any] = {}
+    for key, value in data.items():
+        path = f"{prefix}{key}"
+        if isinstance(value, Mapping):
+            flat.update(_flatten(value, f"{path}."))
+        else:
+            flat[path] = value
+    return flat

@@ -1,0 +1,153 @@
+"""Staff screens of the core app, and the role-based landing after sign-in.
+
+Every view that shows patient data derives from `PatientScopedView` or `StaffView` and reads patients only
+through clinic.scoping; tests/clinic/test_url_scoping.py enforces it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.paginator import Paginator
+from django.db import connection
+from django.db.models import Q
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views import View
+from django.views.generic import TemplateView
+
+from clinic import audit, services
+from clinic.errors import InvalidInput, NotAllowed
+from clinic.forms import PatientRegistrationForm
+from clinic.models import Patient
+from clinic.scoping import (
+    can_register_patients,
+    can_view_clinical,
+    get_patient_for,
+    patients_visible_to,
+    sites_of,
+)
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    """Where sign-in lands: staff on /staff/, patients on /portal/."""
+    user = request.user
+    if not user.is_authenticated:
+        return redirect("login")
+    if user.is_patient_user:  # type: ignore[union-attr]
+        return redirect("portal:home")
+    return redirect("staff:home")
+
+
+def healthz(request: HttpRequest) -> JsonResponse:
+    """Liveness and database check for the load balancer and docker compose; no data."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    return JsonResponse({"status": "ok"})
+
+
+class StaffView(LoginRequiredMixin, View):
+    """A staff screen: patients (portal users) get 404, as does anyone without a staff role."""
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        user = request.user
+        if user.is_authenticated and not user.is_staff_member:  # type: ignore[union-attr]
+            raise Http404("Not a staff page.")
+        return super().dispatch(request, *args, **kwargs)
+
+
+class PatientScopedView(StaffView):
+    """A staff screen about one patient, looked up through the scoping helper (404 if not visible)."""
+
+    clinical = False
+
+    def get_patient(self) -> Patient:
+        if not hasattr(self, "_patient"):
+            patient = get_patient_for(self.request.user, self.kwargs["patient_pk"])
+            if self.clinical and not can_view_clinical(self.request.user, patient):
+                raise Http404("No such patient.")
+            self._patient = patient
+        return self._patient
+
+
+class StaffHomeView(StaffView, TemplateView):
+    template_name = "staff/home.html"
+    page_size = 25
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        query = self.request.GET.get("q", "").strip()
+        patients = patients_visible_to(self.request.user).filter(is_active=True)
+        if query:
+            patients = patients.filter(
+                Q(family_name__icontains=query) | Q(given_name__icontains=query) | Q(mrn__icontains=query)
+            )
+        page = Paginator(patients, self.page_size).get_page(self.request.GET.get("page"))
+        context.update(
+            query=query,
+            page_obj=page,
+            patients=page.object_list,
+            can_register=can_register_patients(self.request.user),
+            show_clinical=can_view_clinical(self.request.user),
+        )
+        return context
+
+    def get_template_names(self) -> list[str]:
+        if self.request.headers.get("HX-Request") and self.request.headers.get("HX-Target") == "patient-results":
+            return ["staff/home.html#patient-results"]
+        return [self.template_name]
+
+
+class PatientDetailView(PatientScopedView, TemplateView):
+    template_name = "staff/patient_detail.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        patient = self.get_patient()
+        show_clinical = can_view_clinical(self.request.user, patient)
+        audit.record("clinic.patient.view", patient=patient, obj=patient, details={"via": "staff"})
+        context.update(
+            patient=patient,
+            show_clinical=show_clinical,
+            care_team=patient.care_team.select_related("user").order_by("-is_primary", "user__last_name"),
+            panels=_patient_panels(self.request, patient) if show_clinical else [],
+        )
+        return context
+
+
+def _patient_panels(request: HttpRequest, patient: Patient) -> list[dict[str, Any]]:
+    """Sections other apps add to the patient page (intake, sessions, integration) through their own views."""
+    return []
+
+
+class PatientCreateView(StaffView):
+    template_name = "staff/patient_form.html"
+
+    def _sites(self) -> Any:
+        return sites_of(self.request.user)
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        if not can_register_patients(request.user):
+            raise Http404("Not available for your role.")
+        form = PatientRegistrationForm(sites=self._sites(), show_clinical=can_view_clinical(request.user))
+        return render(request, self.template_name, {"form": form})
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        if not can_register_patients(request.user):
+            raise Http404("Not available for your role.")
+        form = PatientRegistrationForm(request.POST, sites=self._sites(), show_clinical=can_view_clinical(request.user))
+        if form.is_valid():
+            data = dict(form.cleaned_data)
+            site = data.pop("site")
+            try:
+                patient = services.register_patient(by=request.user, site=site, data=data)  # type: ignore[arg-type]
+            except InvalidInput as exc:
+                for field, messages in exc.errors.items():
+                    form.add_error(field if field in form.fields else None, messages)
+            except NotAllowed as exc:
+                form.add_error(None, exc.message)
+            else:
+                return HttpResponseRedirect(reverse("staff:patient_detail", args=[patient.pk]))
+        return render(request, self.template_name, {"form": form}, status=400)

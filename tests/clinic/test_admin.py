@@ -1,0 +1,167 @@
+"""The Django admin: clinic administrators only; every model registered; clinical records read-only; audited."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from django.apps import apps
+from django.contrib import admin
+from django.test import Client
+
+from clinic.models import AuditEvent, Patient, ProtocolVersion, Role
+from clinic.protocol import DEFAULT_PROTOCOL
+from clinic.services import active_protocol_version, use_protocol
+from tests.conftest import World
+from tests.factories import UserFactory
+
+PROJECT_APPS = {"clinic", "intake", "treatment_sessions", "integration"}
+
+
+def _client(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def test_every_project_model_is_registered() -> None:
+    missing = [
+        m._meta.label for m in apps.get_models() if m._meta.app_label in PROJECT_APPS and m not in admin.site._registry
+    ]
+    assert missing == []
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("who", "status"), [("admin1", 200), ("nurse1", 302), ("prescriber1", 302), ("patient_a", 302)]
+)
+def test_only_clinic_admins_enter_the_admin(world: World, who: str, status: int) -> None:
+    assert _client(world.users()[who]).get("/admin/").status_code == status
+
+
+@pytest.mark.django_db
+def test_superuser_enters_the_admin() -> None:
+    root = UserFactory(role="", is_superuser=True, username="root")
+    assert _client(root).get("/admin/").status_code == 200
+
+
+@pytest.mark.django_db
+def test_patient_changes_in_the_admin_go_through_the_service_and_are_audited(world: World) -> None:
+    client = _client(world.admin1)
+    page = client.get(f"/admin/clinic/patient/{world.patient_a.pk}/change/")
+    assert page.status_code == 200
+    data = {
+        "given_name": "Alpha",
+        "family_name": "Testperson-Renamed",
+        "date_of_birth": "1980-05-17",
+        "sex_at_birth": "female",
+        "is_active": "on",
+        "email": world.patient_a.email,
+        "phone": "",
+        "preferred_reminder_channel": "email",
+        "emergency_contact_name": "",
+        "emergency_contact_relationship": "",
+        "emergency_contact_phone": "",
+        "height_cm": "170.0",
+        "weight_kg": "70.0",
+        "care_team-TOTAL_FORMS": "0",
+        "care_team-INITIAL_FORMS": "0",
+        "care_team-MIN_NUM_FORMS": "0",
+        "care_team-MAX_NUM_FORMS": "1000",
+    }
+    response = client.post(f"/admin/clinic/patient/{world.patient_a.pk}/change/", data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    world.patient_a.refresh_from_db()
+    assert world.patient_a.family_name == "Testperson-Renamed"
+    event = AuditEvent.objects.get(action="clinic.patient.update")
+    assert event.actor == world.admin1
+    assert event.details["changes"]["family_name"]["to"] == "Testperson-Renamed"
+
+
+@pytest.mark.django_db
+def test_audit_events_cannot_be_added_or_changed_in_the_admin(world: World) -> None:
+    client = _client(world.admin1)
+    assert client.get("/admin/clinic/auditevent/add/").status_code == 403
+
+
+@pytest.mark.django_db
+def test_protocol_edit_creates_a_new_active_version_and_keeps_the_old(world: World) -> None:
+    old, _ = use_protocol(world.site1)
+    assert old.is_locked
+    settings = DEFAULT_PROTOCOL.to_json()
+    settings["screening"]["validity_days"] = 120
+    client = _client(world.admin1)
+    form = client.get("/admin/clinic/protocolversion/add/", {"site": world.site1.pk})
+    assert "validity_days" in form.content.decode()  # starts from the active settings
+    response = client.post(
+        "/admin/clinic/protocolversion/add/",
+        {
+            "site": world.site1.pk,
+            "settings": json.dumps(settings),
+            "change_summary": "Renew screenings after 120 days",
+            "is_active": "on",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:3000]
+    new = active_protocol_version(world.site1)
+    assert new.pk != old.pk
+    assert new.number == old.number + 1
+    assert new.protocol().screening.validity_days == 120
+    old.refresh_from_db()
+    assert old.is_active is False
+    assert old.protocol().screening.validity_days == 180
+    assert AuditEvent.objects.filter(action="clinic.protocolversion.create", object_id=str(new.pk)).exists()
+
+
+@pytest.mark.django_db
+def test_invalid_protocol_settings_are_refused_with_the_path(world: World) -> None:
+    settings = DEFAULT_PROTOCOL.to_json()
+    settings["monitoring"]["gate_defer"]["systolic_above"] = "high"
+    response = _client(world.admin1).post(
+        "/admin/clinic/protocolversion/add/",
+        {
+            "site": world.site1.pk,
+            "settings": json.dumps(settings),
+            "change_summary": "typo",
+            "is_active": "on",
+        },
+    )
+    assert response.status_code == 200
+    assert "monitoring.gate_defer.systolic_above" in response.content.decode()
+    assert ProtocolVersion.objects.filter(site=world.site1).count() == 0
+
+
+@pytest.mark.django_db
+def test_protocol_versions_are_not_editable_in_place(world: World) -> None:
+    version = active_protocol_version(world.site1)
+    client = _client(world.admin1)
+    page = client.get(f"/admin/clinic/protocolversion/{version.pk}/change/")
+    assert page.status_code == 200
+    assert 'name="settings"' not in page.content.decode()
+
+
+@pytest.mark.django_db
+def test_admin_can_add_a_staff_user(world: World) -> None:
+    response = _client(world.admin1).post(
+        "/admin/clinic/user/add/",
+        {
+            "username": "newnurse",
+            "password1": "a-long-test-passphrase-42",
+            "password2": "a-long-test-passphrase-42",
+            "usable_password": "true",
+            "role": Role.NURSE,
+            "sites": [world.site1.pk],
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:3000]
+    assert AuditEvent.objects.filter(action="clinic.user.create").exists()
+
+
+@pytest.mark.django_db
+def test_patient_admin_search_and_filters(world: World) -> None:
+    client = _client(world.admin1)
+    response = client.get("/admin/clinic/patient/", {"q": "Alpha"})
+    assert [p.pk for p in response.context["cl"].result_list] == [world.patient_a.pk]
+    response = client.get("/admin/clinic/patient/", {"site__id__exact": world.site2.pk})
+    assert [p.pk for p in response.context["cl"].result_list] == [world.patient_b.pk]
+    assert Patient.objects.count() == 2

@@ -1,0 +1,69 @@
+"""Every URL that can reach patient data goes through the scoping helper's base classes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from clinic.api import ScopedViewSet
+from clinic.views import StaffView
+from portal.views import PortalView
+
+# Views that serve no patient data at all, by dotted name. Adding to this list needs a reason.
+NO_PATIENT_DATA = {
+    "clinic.views.home",  # redirect by role
+    "clinic.views.healthz",  # SELECT 1
+    "django.views.generic.base.RedirectView",
+    "drf_spectacular.views.SpectacularAPIView",  # schema
+    "drf_spectacular.views.SpectacularSwaggerView",  # docs page
+    "rest_framework.routers.APIRootView",
+}
+AUTH_VIEWS_PREFIX = "django.contrib.auth.views."  # sign-in, sign-out, password reset
+
+
+def _walk(patterns: list[Any], prefix: str = "") -> Iterator[tuple[str, Any]]:
+    for entry in patterns:
+        if isinstance(entry, URLResolver):
+            if entry.app_name == "admin":
+                continue  # the admin is guarded by ClinicAdminSite.has_permission (tests/clinic/test_admin.py)
+            yield from _walk(entry.url_patterns, prefix + str(entry.pattern))
+        elif isinstance(entry, URLPattern):
+            yield prefix + str(entry.pattern), entry.callback
+
+
+def _view_class(callback: Any) -> Any:
+    return getattr(callback, "cls", None) or getattr(callback, "view_class", None)
+
+
+def _dotted(obj: Any) -> str:
+    return f"{obj.__module__}.{obj.__qualname__}"
+
+
+def test_every_url_is_scoped_or_declared_free_of_patient_data() -> None:
+    offenders = []
+    for route, callback in _walk(get_resolver().url_patterns):
+        cls = _view_class(callback)
+        name = _dotted(cls) if cls is not None else _dotted(callback)
+        if name in NO_PATIENT_DATA or name.startswith(AUTH_VIEWS_PREFIX):
+            continue
+        if cls is not None and issubclass(cls, ScopedViewSet | StaffView | PortalView):
+            continue
+        offenders.append(f"{route} -> {name}")
+    assert offenders == [], "views that bypass clinic.scoping:\n" + "\n".join(offenders)
+
+
+def test_the_walk_sees_the_known_endpoints() -> None:
+    routes = {route for route, _ in _walk(get_resolver().url_patterns)}
+    assert any(r.startswith("api/v1/") and "patients" in r for r in routes)
+    assert "staff/patients/<int:patient_pk>/" in routes
+
+
+def test_a_plain_view_would_be_caught() -> None:
+    def rogue_view(request: Any) -> None:  # pragma: no cover - never called
+        return None
+
+    cls = _view_class(rogue_view)
+    assert cls is None
+    assert _dotted(rogue_view) not in NO_PATIENT_DATA
