@@ -122,6 +122,7 @@ def test_queue_after_commit_sends_nothing_when_the_transaction_rolls_back(
     monkeypatch.setattr(
         tasks.ping, "apply_async", lambda args=None, kwargs=None, **options: sent.append(tuple(args or ()))
     )
+
     def queue_then_fail() -> None:
         with transaction.atomic():
             tasks.ping.delay_on_commit("rolled back")

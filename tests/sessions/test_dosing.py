@@ -587,7 +587,7 @@ def test_route_accepts_the_enum_and_its_value() -> None:
 
 
 def test_changed_protocol_moves_the_obesity_threshold() -> None:
-    changes = {"weight_kg": D("97.2"), "height_cm": D("180")}  # BMI 30.0
+    changes: dict[str, Any] = {"weight_kg": D("97.2"), "height_cm": D("180")}  # BMI 30.0
     assert dose(**changes).weight_basis == "adjusted"
     raised = Protocol(dosing=Dosing(obese_bmi_at_or_above=D("30.1")))
     result = dose(raised, **changes)
