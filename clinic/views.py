@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.views import View
 from django.views.generic import TemplateView
 
-from clinic import audit, services
+from clinic import audit, panels, services
 from clinic.errors import InvalidInput, NotAllowed
 from clinic.forms import PatientRegistrationForm
 from clinic.models import Patient
@@ -112,14 +112,9 @@ class PatientDetailView(PatientScopedView, TemplateView):
             patient=patient,
             show_clinical=show_clinical,
             care_team=patient.care_team.select_related("user").order_by("-is_primary", "user__last_name"),
-            panels=_patient_panels(self.request, patient) if show_clinical else [],
+            panels=panels.render_context("staff", self.request, patient, clinical=show_clinical),
         )
         return context
-
-
-def _patient_panels(request: HttpRequest, patient: Patient) -> list[dict[str, Any]]:
-    """Sections other apps add to the patient page (intake, sessions, integration) through their own views."""
-    return []
 
 
 class PatientCreateView(StaffView):

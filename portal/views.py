@@ -12,7 +12,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.views import View
 from django.views.generic import TemplateView
 
-from clinic import audit
+from clinic import audit, panels
 from clinic.models import Patient
 from clinic.scoping import get_patient_for
 
@@ -42,6 +42,6 @@ class PortalHomeView(PortalView, TemplateView):
         context.update(
             patient=patient,
             care_team=patient.care_team.select_related("user").order_by("-is_primary"),
-            sections=[],
+            sections=panels.render_context("portal", self.request, patient, clinical=True),
         )
         return context

@@ -1,0 +1,49 @@
+"""Sections other apps add to the staff patient page and the portal home, without clinic importing them.
+
+An app registers a panel in its AppConfig.ready(); the page renders `template` with the context `build` returns.
+`build` receives the request and a patient the requester may already see (scoped by the page's view).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal
+
+if TYPE_CHECKING:
+    from django.http import HttpRequest
+
+    from clinic.models import Patient
+
+Audience = Literal["staff", "portal"]
+
+
+@dataclass(frozen=True)
+class Panel:
+    key: str
+    audience: Audience
+    template: str
+    build: Callable[[HttpRequest, Patient], dict[str, Any] | None]
+    order: int = 100
+    clinical: bool = True
+
+
+_panels: dict[tuple[Audience, str], Panel] = {}
+
+
+def register(panel: Panel) -> None:
+    _panels[(panel.audience, panel.key)] = panel
+
+
+def render_context(
+    audience: Audience, request: HttpRequest, patient: Patient, *, clinical: bool
+) -> list[dict[str, Any]]:
+    """The panels to show, in order; a panel whose `build` returns None is left out."""
+    shown = []
+    for panel in sorted((p for (a, _), p in _panels.items() if a == audience), key=lambda p: (p.order, p.key)):
+        if panel.clinical and not clinical:
+            continue
+        context = panel.build(request, patient)
+        if context is not None:
+            shown.append({"key": panel.key, "template": panel.template, **context})
+    return shown
