@@ -139,8 +139,10 @@ def main() -> None:
     )
     token, pid = prepare(env)
     results = {age: serve_and_measure(env, age, args, token, pid) for age in (0, 600)}
-    print(json.dumps({"clients": args.clients, "workers": args.workers, "seconds": args.seconds, **{
-        f"conn_max_age_{age}": {k: round(v, 1) for k, v in r.items()} for age, r in results.items()}}, indent=2))  # fmt: skip
+    summary: dict[str, object] = {"clients": args.clients, "workers": args.workers, "seconds": args.seconds}
+    for age, result in results.items():
+        summary[f"conn_max_age_{age}"] = {k: round(v, 1) for k, v in result.items()}
+    print(json.dumps(summary, indent=2))
     subprocess.run(["dropdb", "-h", "127.0.0.1", "-U", "postgres", "--if-exists", DB], check=False)
 
 
