@@ -34,7 +34,7 @@ from clinic.protocol import Protocol, validation_messages
 
 
 def _is_admin(request: HttpRequest) -> bool:
-    return bool(request.user.is_authenticated and request.user.is_clinic_admin)  # type: ignore[union-attr]
+    return bool(request.user.is_authenticated and request.user.is_clinic_admin)
 
 
 class ClinicModelAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
@@ -223,7 +223,7 @@ class CareTeamMemberAdmin(ReadOnlyModelAdmin):
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin, ClinicModelAdmin):
+class UserAdmin(DjangoUserAdmin, ClinicModelAdmin):  # type: ignore[type-arg]
     list_display = ("username", "first_name", "last_name", "role", "credentials", "is_active", "last_login")
     list_filter = ("role", "sites", "is_active", "is_superuser")
     search_fields = ("username", "first_name", "last_name", "email", "patient__mrn")
@@ -247,7 +247,7 @@ class UserAdmin(DjangoUserAdmin, ClinicModelAdmin):
     readonly_fields = ("last_login", "date_joined")
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
-        if request.user.is_superuser:  # type: ignore[union-attr]
+        if request.user.is_superuser:
             return self.readonly_fields
         return (*self.readonly_fields, "is_superuser")
 
@@ -325,7 +325,7 @@ class ProtocolVersionAdmin(ClinicModelAdmin):
             "created_by",
         ]
 
-    def get_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         if obj is None:
             return ["site", "settings", "change_summary", "is_active"]
         return self.get_readonly_fields(request, obj)
@@ -337,7 +337,7 @@ class ProtocolVersionAdmin(ClinicModelAdmin):
         return format_html("<pre>{}</pre>", json.dumps(obj.settings, indent=2))
 
     def get_changeform_initial_data(self, request: HttpRequest) -> dict[str, Any]:
-        initial = super().get_changeform_initial_data(request)
+        initial: dict[str, Any] = dict(super().get_changeform_initial_data(request))
         site_id = request.GET.get("site")
         base = ProtocolVersion.objects.filter(is_active=True)
         base = base.filter(site_id=site_id) if site_id else base
@@ -392,7 +392,7 @@ class AuditEventAdmin(ReadOnlyModelAdmin):
         patient = request.GET.get("patient")
         return qs.filter(patient_id=patient) if patient and patient.isdigit() else qs
 
-    def lookup_allowed(self, lookup: str, value: str, request: HttpRequest | None = None) -> bool:
+    def lookup_allowed(self, lookup: str, value: str, request: HttpRequest) -> bool:
         return lookup in {"patient", "patient__id__exact"} or super().lookup_allowed(lookup, value, request)
 
 

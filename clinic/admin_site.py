@@ -13,4 +13,4 @@ class ClinicAdminSite(admin.AdminSite):
 
     def has_permission(self, request: HttpRequest) -> bool:
         user = request.user
-        return bool(user.is_active and user.is_authenticated and user.is_clinic_admin)  # type: ignore[union-attr]
+        return bool(user.is_active and user.is_authenticated and user.is_clinic_admin)

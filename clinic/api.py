@@ -57,7 +57,7 @@ class ScopedViewSet(viewsets.GenericViewSet):  # type: ignore[type-arg]
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         super().initial(request, *args, **kwargs)
         self._audit_ctx = audit_context(
-            user=request.user if request.user.is_authenticated else None,  # type: ignore[arg-type]
+            user=request.user if request.user.is_authenticated else None,
             request_id=getattr(request._request, "request_id", None),
             ip_address=request.META.get("REMOTE_ADDR"),
         )
@@ -67,7 +67,7 @@ class ScopedViewSet(viewsets.GenericViewSet):  # type: ignore[type-arg]
         ctx = getattr(self, "_audit_ctx", None)
         if ctx is not None:
             ctx.__exit__(None, None, None)
-            self._audit_ctx = None
+            del self._audit_ctx
         return super().finalize_response(request, response, *args, **kwargs)
 
 
@@ -227,7 +227,7 @@ class ChairViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, ScopedViewSet
     serializer_class = ChairSerializer
 
     def scoped_queryset(self) -> QuerySet[Chair]:
-        if self.request.user.is_authenticated and self.request.user.is_patient_user:  # type: ignore[union-attr]
+        if self.request.user.is_authenticated and self.request.user.is_patient_user:
             raise PermissionDenied("Patients cannot list chairs.")
         return chairs_visible_to(self.request.user)
 

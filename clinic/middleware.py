@@ -42,7 +42,7 @@ class AuditContextMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user = request.user if request.user.is_authenticated else None
         with audit_context(
-            user=user,  # type: ignore[arg-type]
+            user=user,
             request_id=getattr(request, "request_id", None),
             ip_address=request.META.get("REMOTE_ADDR"),
         ):
@@ -63,7 +63,7 @@ class SiteTimeZoneMiddleware:
             if patient is not None:
                 zone = patient.site.time_zone
             else:
-                site = user.sites.order_by("id").first()  # type: ignore[union-attr]
+                site = user.sites.order_by("id").first()
                 zone = site.time_zone if site else None
         if zone:
             timezone.activate(zoneinfo.ZoneInfo(zone))

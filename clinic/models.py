@@ -70,7 +70,7 @@ class User(AbstractUser):
     )
     credentials = models.CharField(max_length=40, blank=True, help_text="e.g. MD, NP, RN, LCSW")
 
-    objects: ClassVar[ClinicUserManager] = ClinicUserManager()  # type: ignore[assignment]
+    objects: ClassVar[ClinicUserManager] = ClinicUserManager()
 
     class Meta:
         constraints = [

@@ -149,6 +149,7 @@ class RouteDosing(_Frozen):
 
     @model_validator(mode="after")
     def _basis_has_its_numbers(self) -> Self:
+        needed: tuple[str, ...]
         if self.basis == "mg_per_kg":
             needed = ("default_mg_per_kg", "min_mg_per_kg", "max_mg_per_kg")
         else:

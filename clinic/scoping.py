@@ -10,21 +10,15 @@ Everything else sees nothing. What a requester may not see is answered with 404,
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django.db.models import QuerySet
 from django.http import Http404
 
 from clinic.models import Chair, Patient, Role, Site
 
-if TYPE_CHECKING:
-    from django.contrib.auth.models import AnonymousUser
-
-    from clinic.models import User
-
-    AnyUser = User | AnonymousUser
-else:
-    AnyUser = Any
+# A signed-in User or an AnonymousUser; every function checks `_active` before reading role attributes.
+AnyUser = Any
 
 
 def _active(user: AnyUser) -> bool:
@@ -38,7 +32,8 @@ def sites_of(user: AnyUser) -> QuerySet[Site]:
         return Site.objects.all()
     if user.role == Role.PATIENT:
         return Site.objects.filter(patients__user=user)
-    return user.sites.all()
+    sites: QuerySet[Site] = user.sites.all()
+    return sites
 
 
 def patients_visible_to(user: AnyUser) -> QuerySet[Patient]:

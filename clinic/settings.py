@@ -167,7 +167,7 @@ else:
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
-            "LOCATION": BASE_DIR / "var" / "cache",
+            "LOCATION": str(BASE_DIR / "var" / "cache"),
         }
     }
 

@@ -13,6 +13,7 @@ from django.core.paginator import Paginator
 from django.db import connection
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views import View
@@ -36,7 +37,7 @@ def home(request: HttpRequest) -> HttpResponse:
     user = request.user
     if not user.is_authenticated:
         return redirect("login")
-    if user.is_patient_user:  # type: ignore[union-attr]
+    if user.is_patient_user:
         return redirect("portal:home")
     return redirect("staff:home")
 
@@ -51,9 +52,9 @@ def healthz(request: HttpRequest) -> JsonResponse:
 class StaffView(LoginRequiredMixin, View):
     """A staff screen: patients (portal users) get 404, as does anyone without a staff role."""
 
-    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         user = request.user
-        if user.is_authenticated and not user.is_staff_member:  # type: ignore[union-attr]
+        if user.is_authenticated and not user.is_staff_member:
             raise Http404("Not a staff page.")
         return super().dispatch(request, *args, **kwargs)
 

@@ -8,7 +8,8 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest
+from django.http.response import HttpResponseBase
 from django.views import View
 from django.views.generic import TemplateView
 
@@ -20,9 +21,9 @@ from clinic.scoping import get_patient_for
 class PortalView(LoginRequiredMixin, View):
     """A portal page: only patient users; the patient comes from the session."""
 
-    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         user = request.user
-        if user.is_authenticated and not user.is_patient_user:  # type: ignore[union-attr]
+        if user.is_authenticated and not user.is_patient_user:
             raise Http404("The portal is for patients.")
         return super().dispatch(request, *args, **kwargs)
 
