@@ -30,7 +30,7 @@ PORTAL_PATIENTS = 3
 PATIENT_COUNT = 30
 
 # Apps add their own demo records (screenings, courses, notes) by listing a module with `seed(ctx)` here.
-EXTENSIONS: list[str] = []
+EXTENSIONS: list[str] = ["intake.demo", "sessions.demo"]
 
 
 @dataclass

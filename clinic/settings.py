@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "django.contrib.postgres",  # exclusion constraints of sessions (created on PostgreSQL only)
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
@@ -205,6 +206,7 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "heartbeat": {"task": "clinic.tasks.heartbeat", "schedule": 60.0},
+    "intake-expire-screenings": {"task": "intake.tasks.expire_screenings", "schedule": 3600.0},
 }
 
 LOGGING = {

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from clinic import views
 
@@ -8,4 +8,6 @@ urlpatterns = [
     path("", views.StaffHomeView.as_view(), name="home"),
     path("patients/new/", views.PatientCreateView.as_view(), name="patient_create"),
     path("patients/<int:patient_pk>/", views.PatientDetailView.as_view(), name="patient_detail"),
+    path("", include("intake.staff_urls")),
+    path("schedule/", include("sessions.staff_urls")),
 ]

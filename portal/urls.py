@@ -1,9 +1,24 @@
 from django.urls import path
 
-from portal import views
+from portal import sessions_views, views
 
 app_name = "portal"
 
 urlpatterns = [
     path("", views.PortalHomeView.as_view(), name="home"),
+    path("questionnaires/<str:instrument>/", views.QuestionnaireView.as_view(), name="questionnaire"),
+    path(
+        "questionnaires/answers/<int:assessment_pk>/",
+        views.QuestionnaireDoneView.as_view(),
+        name="questionnaire_done",
+    ),
+    path("health/", views.HealthView.as_view(), name="health"),
+    path("consent/", views.ConsentView.as_view(), name="consent"),
+    path("sessions/", sessions_views.MySessionsView.as_view(), name="sessions"),
+    path("sessions/<int:pk>/calendar.ics", sessions_views.SessionCalendarView.as_view(), name="session_calendar"),
+    path(
+        "integration/<int:pk>/calendar.ics",
+        sessions_views.AppointmentCalendarView.as_view(),
+        name="appointment_calendar",
+    ),
 ]

@@ -7,3 +7,8 @@ class TreatmentSessionsConfig(AppConfig):
     label = "treatment_sessions"
     verbose_name = "Dosing sessions"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from sessions import panels
+
+        panels.register()

@@ -44,6 +44,7 @@ __all__ = [
     "check_interval",
     "check_weekly_limit",
     "course_weekly_counts",
+    "free_starts",
     "propose_course",
 ]
 
@@ -213,6 +214,31 @@ def propose_course(
         )
         if violation is not None:
             raise SchedulingError(violation.code, violation.message)
+    return starts
+
+
+def free_starts(
+    busy: Iterable[tuple[datetime, datetime]],
+    window_start: datetime,
+    window_end: datetime,
+    block_minutes: int,
+    step_minutes: int,
+) -> list[datetime]:
+    """Suggested starts for booking (not a rule: the booking service decides): every `step_minutes` from
+    `window_start` whose block [start, start + `block_minutes`) ends by `window_end` and overlaps none of the
+    `busy` [start, end) ranges. Returned in UTC."""
+    if block_minutes <= 0 or step_minutes <= 0:
+        raise ValueError("block_minutes and step_minutes must be positive")
+    first = _utc(window_start, "window_start")
+    last_end = _utc(window_end, "window_end")
+    taken = sorted((_utc(start, "busy"), _utc(end, "busy")) for start, end in busy)
+    block = timedelta(minutes=block_minutes)
+    starts: list[datetime] = []
+    at = first
+    while at + block <= last_end:
+        if not any(start < at + block and at < end for start, end in taken):
+            starts.append(at)
+        at += timedelta(minutes=step_minutes)
     return starts
 
 

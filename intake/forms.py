@@ -1,0 +1,238 @@
+"""Staff and portal forms of intake. They parse and check their fields; intake.services decides and audits."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django import forms
+
+from clinic.errors import InvalidInput
+from intake.consent import CURRENT_CONSENT_VERSION
+from intake.rules import MEDICATION_CATEGORIES
+from intake.services import SCREENING_FACT_FIELDS
+from intake.vocabulary import (
+    MEDICATION_CATEGORY_LABELS,
+    PATIENT_HISTORY_LABELS,
+    PATIENT_MEDICATION_CATEGORY_LABELS,
+    PATIENT_SUBSTANCE_USE_LABELS,
+    SUBSTANCE_USE_LABELS,
+    history_groups_with_labels,
+)
+
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+def _category_choices(labels: dict[str, str]) -> list[tuple[str, str]]:
+    assert set(labels) == MEDICATION_CATEGORIES  # noqa: S101 - a new category must get a label
+    return [("", "Choose…"), *labels.items()]
+
+
+class SubstanceUseFields(forms.Form):
+    """Substance use disorder status and remission date, checked together."""
+
+    substance_use_labels: dict[str, str] = SUBSTANCE_USE_LABELS
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["substance_use_status"] = forms.ChoiceField(
+            label="Substance use disorder",
+            choices=list(self.substance_use_labels.items()),
+            initial="none",
+            widget=forms.RadioSelect,
+        )
+        self.fields["remission_since"] = forms.DateField(
+            label="In remission since", required=False, widget=DATE, help_text="Only for a disorder in remission."
+        )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("substance_use_status") != "remission" and data.get("remission_since"):
+            self.add_error("remission_since", "A remission date needs the disorder marked as in remission.")
+        return data
+
+    def substance_use(self) -> dict[str, Any]:
+        return {
+            "status": self.cleaned_data["substance_use_status"],
+            "remission_since": self.cleaned_data.get("remission_since"),
+        }
+
+
+class ScreeningForm(SubstanceUseFields):
+    """What a nurse enters at the intake screening (CLINICAL_RULES.md section 1). Medications are a formset."""
+
+    height_cm = forms.DecimalField(label="Height (cm)", max_digits=5, decimal_places=1, min_value=50, max_value=260)
+    weight_kg = forms.DecimalField(label="Weight (kg)", max_digits=5, decimal_places=1, min_value=2, max_value=400)
+    systolic = forms.IntegerField(label="Systolic BP (mmHg)", min_value=40, max_value=300)
+    diastolic = forms.IntegerField(label="Diastolic BP (mmHg)", min_value=20, max_value=200)
+    heart_rate = forms.IntegerField(label="Heart rate (/min)", min_value=20, max_value=250)
+    history = forms.MultipleChoiceField(
+        label="History",
+        required=False,
+        choices=history_groups_with_labels(),
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Tick every condition that applies, current or past as labelled.",
+    )
+    myocardial_infarction_date = forms.DateField(label="Latest myocardial infarction", required=False, widget=DATE)
+    stroke_date = forms.DateField(label="Latest stroke or TIA", required=False, widget=DATE)
+    pregnant_or_breastfeeding = forms.BooleanField(label="Pregnant or breastfeeding", required=False)
+    failed_antidepressant_trials = forms.IntegerField(
+        label="Failed adequate antidepressant trials", min_value=0, max_value=50,
+        help_text="Adequate dose and duration, in the current or past episodes.",
+    )  # fmt: skip
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        systolic, diastolic = data.get("systolic"), data.get("diastolic")
+        if systolic is not None and diastolic is not None and diastolic >= systolic:
+            self.add_error("diastolic", "Diastolic must be below systolic.")
+        return data
+
+    def history_groups(self) -> list[tuple[str, list[Any]]]:
+        """The history checkboxes (bound widgets) by group, for the template."""
+        widgets = {w.data["value"]: w for w in self["history"].subwidgets}
+        return [(group, [widgets[code] for code, _label in codes]) for group, codes in history_groups_with_labels()]
+
+    def facts(self, medications: list[dict[str, Any]]) -> dict[str, Any]:
+        """The facts intake.services.screen_patient takes."""
+        facts = {name: self.cleaned_data[name] for name in SCREENING_FACT_FIELDS if name in self.fields}
+        facts.update(
+            history=list(self.cleaned_data["history"]),
+            medications=medications,
+            substance_use_disorder=self.substance_use(),
+        )
+        return facts
+
+
+class MedicationForm(forms.Form):
+    """One medication row of the screening; a row left blank is skipped."""
+
+    name = forms.CharField(label="Medicine", max_length=120, required=False)
+    category = forms.ChoiceField(
+        label="Category", choices=_category_choices(MEDICATION_CATEGORY_LABELS), required=False
+    )
+    diazepam_equivalent_mg_per_day = forms.DecimalField(
+        label="Diazepam-equivalent mg/day", max_digits=6, decimal_places=2, min_value=0, required=False,
+        help_text="For benzodiazepines; leave empty if unknown (counts as above the limit).",
+    )  # fmt: skip
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("name") and not data.get("category"):
+            self.add_error("category", "Choose the category of this medicine.")
+        if data.get("category") and not data.get("name"):
+            self.add_error("name", "Give the medicine's name.")
+        return data
+
+    def row(self) -> dict[str, Any] | None:
+        data = self.cleaned_data
+        if not data.get("name"):
+            return None
+        dose: Decimal | None = data.get("diazepam_equivalent_mg_per_day")
+        return {"name": data["name"], "category": data["category"], "diazepam_equivalent_mg_per_day": dose}
+
+
+MedicationFormSet = forms.formset_factory(MedicationForm, extra=3, max_num=30)
+
+
+def medication_rows(formset: Any) -> list[dict[str, Any]]:
+    """The filled-in rows; remembers which form each came from, so a service error lands on its row."""
+    filled = [(form, row) for form in formset.forms if (row := form.row()) is not None]
+    formset.row_forms = [form for form, _ in filled]
+    return [row for _, row in filled]
+
+
+class OverrideForm(forms.Form):
+    reason = forms.CharField(
+        label="Reason for the override",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Why the relative findings are acceptable for this patient; it is kept with the screening.",
+    )
+
+
+class MedicalClearanceForm(forms.Form):
+    note = forms.CharField(
+        label="Clearance note",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="What you reviewed (history, examination, tests) and your conclusion.",
+    )
+
+
+class ResolveSafetyTaskForm(forms.Form):
+    note = forms.CharField(
+        label="What was done",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Who spoke with the patient, when, and the outcome of the safety evaluation.",
+    )
+
+
+class ConsentForm(forms.Form):
+    document_version = forms.CharField(widget=forms.HiddenInput, initial=CURRENT_CONSENT_VERSION)
+    signed_name = forms.CharField(label="Full name", max_length=200)
+
+
+class HealthQuestionnaireForm(SubstanceUseFields):
+    """The portal's history questions, in plain words."""
+
+    substance_use_labels = PATIENT_SUBSTANCE_USE_LABELS
+
+    history = forms.MultipleChoiceField(
+        label="Tick anything that applies to you",
+        required=False,
+        choices=list(PATIENT_HISTORY_LABELS.items()),
+        widget=forms.CheckboxSelectMultiple,
+    )
+    pregnant_or_breastfeeding = forms.BooleanField(label="I am pregnant or breastfeeding", required=False)
+    notes = forms.CharField(
+        label="Anything else your care team should know", required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["substance_use_status"].label = "Have you ever had a problem with alcohol or drugs?"
+        self.fields["remission_since"].label = "If you have stopped: since when?"
+        self.fields["remission_since"].help_text = "An approximate date is fine."
+
+
+class PatientMedicationForm(forms.Form):
+    name = forms.CharField(label="Medicine", max_length=120, required=False)
+    category = forms.ChoiceField(
+        label="What kind", choices=_category_choices(PATIENT_MEDICATION_CATEGORY_LABELS), required=False
+    )
+    dose = forms.CharField(label="How much and how often", max_length=120, required=False)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("name") and not data.get("category"):
+            data["category"] = "other"
+        return data
+
+    def row(self) -> dict[str, Any] | None:
+        data = self.cleaned_data
+        if not data.get("name"):
+            return None
+        return {"name": data["name"], "category": data["category"], "dose": data.get("dose", "")}
+
+
+PatientMedicationFormSet = forms.formset_factory(PatientMedicationForm, extra=3, max_num=30)
+
+
+def apply_errors(exc: InvalidInput, form: forms.Form, formset: Any = None) -> None:
+    """Put a service's field errors on the form (or medication row) that holds the field; the rest on top."""
+    for key, messages in exc.errors.items():
+        field = {
+            "substance_use_disorder.status": "substance_use_status",
+            "substance_use_disorder.remission_since": "remission_since",
+            "substance_use_disorder": "substance_use_status",
+        }.get(key, key)
+        if formset is not None and field.startswith("medications["):
+            index_text, _, name = field[len("medications[") :].partition("].")
+            rows = getattr(formset, "row_forms", formset.forms)
+            row = rows[int(index_text)] if index_text.isdigit() and int(index_text) < len(rows) else None
+            if row is not None and name in row.fields:
+                row.add_error(name, messages)
+                continue
+        if formset is not None and field == "medications":
+            formset._non_form_errors = formset.error_class(messages)  # shown above the rows
+            continue
+        form.add_error(field if field in form.fields else None, messages)

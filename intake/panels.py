@@ -1,0 +1,59 @@
+"""Intake's sections on the staff patient page and the portal home (registered in IntakeConfig.ready)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils import timezone
+
+from clinic import panels
+from clinic.models import Patient
+from intake import services
+from intake.consent import CURRENT_CONSENT_VERSION
+from intake.models import Assessment, Consent, HealthQuestionnaire
+from intake.questionnaires import PATIENT_INSTRUMENTS, QUESTIONNAIRES
+from intake.rules import Decision
+from intake.summary import DECISION_BADGES, latest_scores, open_safety_tasks
+
+PORTAL_REFILL_DAYS = 14  # a questionnaire filled within this many days is not asked again on the portal home
+
+
+def staff_panel(request: HttpRequest, patient: Patient) -> dict[str, Any]:
+    screening = services.latest_screening(patient)
+    return {
+        "clearance": services.is_cleared_for_dosing(patient, timezone.now()),
+        "screening": screening,
+        "decision_badge": DECISION_BADGES.get(Decision(screening.decision), "muted") if screening else "muted",
+        "scores": latest_scores(patient),
+        "open_safety_tasks": open_safety_tasks(patient).count(),
+        "intake_url": reverse("staff:intake", args=[patient.pk]),
+    }
+
+
+def portal_panel(request: HttpRequest, patient: Patient) -> dict[str, Any]:
+    since = timezone.now() - dt.timedelta(days=PORTAL_REFILL_DAYS)
+    recent = set(
+        Assessment.objects.filter(patient=patient, administered_at__gte=since).values_list("instrument", flat=True)
+    )
+    return {
+        "to_fill": [
+            {"questionnaire": QUESTIONNAIRES[i], "url": reverse("portal:questionnaire", args=[i.value])}
+            for i in PATIENT_INSTRUMENTS
+            if i.value not in recent
+        ],
+        "filled": [QUESTIONNAIRES[i] for i in PATIENT_INSTRUMENTS if i.value in recent],
+        "health_done": HealthQuestionnaire.objects.filter(patient=patient).exists(),
+        "consent_signed": Consent.objects.filter(patient=patient, document_version=CURRENT_CONSENT_VERSION).first(),
+    }
+
+
+def register() -> None:
+    panels.register(
+        panels.Panel(key="intake", audience="staff", template="staff/intake/panel.html", build=staff_panel, order=10)
+    )
+    panels.register(
+        panels.Panel(key="intake", audience="portal", template="portal/intake_panel.html", build=portal_panel, order=10)
+    )

@@ -1,0 +1,180 @@
+"""Forms of the staff screens. They parse input only; the services decide (and say why not)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django import forms
+
+from clinic.models import Chair, Role, User
+from clinic.protocol import Route
+from sessions.models import ROUTE_CHOICES, AdverseEventKind, Severity
+
+WEEKDAY_CHOICES = [(str(i), name) for i, name in enumerate(("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"))]
+ALDRETE_ITEMS = (
+    ("activity", "Activity", ("0 - moves no limbs", "1 - moves 2 limbs", "2 - moves 4 limbs")),
+    ("respiration", "Respiration", ("0 - apnoeic", "1 - dyspnoea or limited breathing", "2 - breathes deeply, coughs")),
+    ("circulation", "Circulation", ("0 - BP ±50% of baseline", "1 - BP ±20-50%", "2 - BP ±20% of baseline")),
+    ("consciousness", "Consciousness", ("0 - not responding", "1 - arousable on calling", "2 - fully awake")),
+    (
+        "oxygen",
+        "SpO2",
+        ("0 - below 90% with oxygen", "1 - needs oxygen to stay above 90%", "2 - above 92% on room air"),
+    ),
+)
+
+
+def _decimal(label: str, *, required: bool = False, help_text: str = "", **kwargs: Any) -> forms.DecimalField:
+    return forms.DecimalField(label=label, required=required, help_text=help_text, **kwargs)
+
+
+def _number_input(**attrs: Any) -> forms.NumberInput:
+    return forms.NumberInput(attrs={"inputmode": "numeric", **attrs})
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(label="Reason", max_length=500, required=False, widget=forms.TextInput)
+
+
+class RequiredReasonForm(forms.Form):
+    reason = forms.CharField(label="Reason", max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class CheckInForm(forms.Form):
+    fasting_solids_hours = _decimal(
+        "Hours since the last solid food", min_value=0, max_value=240, decimal_places=2, required=False
+    )
+    fasting_clear_liquids_hours = _decimal(
+        "Hours since the last clear liquid", min_value=0, max_value=240, decimal_places=2, required=False
+    )
+    escort_confirmed = forms.BooleanField(label="An adult escort will take the patient home", required=False)
+    escort_name = forms.CharField(label="Escort's name", max_length=120, required=False)
+
+
+class VitalsForm(forms.Form):
+    """Fast entry: whole numbers only; the service refuses impossible values field by field."""
+
+    systolic = forms.IntegerField(label="Systolic", widget=_number_input(autofocus=True))
+    diastolic = forms.IntegerField(label="Diastolic", widget=_number_input())
+    heart_rate = forms.IntegerField(label="Heart rate", widget=_number_input())
+    spo2 = forms.IntegerField(label="SpO2 %", widget=_number_input())
+    respiratory_rate = forms.IntegerField(label="Resp. rate", required=False, widget=_number_input())
+
+
+class DoseForm(forms.Form):
+    mg_per_kg = _decimal("mg/kg", required=False, decimal_places=3, help_text="Empty: the protocol's default.")
+    dose_mg = _decimal("Dose (mg)", required=False, decimal_places=1, help_text="Fixed-dose routes.")
+    duration_min = forms.IntegerField(label="Infusion minutes", required=False)
+    bag_volume_ml = _decimal("Bag volume (mL)", required=False, decimal_places=1)
+    concentration_mg_per_ml = _decimal("Vial concentration (mg/mL)", required=False, decimal_places=2)
+    weight_kg = _decimal("Weight today (kg)", required=False, decimal_places=1, help_text="Empty: the record's.")
+    lot_number = forms.CharField(label="Lot number", max_length=60, required=False)
+    override_reason = forms.CharField(
+        label="Prescriber's override reason", required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def __init__(self, *args: Any, route: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if route in (Route.SUBLINGUAL, Route.ESKETAMINE):
+            for name in ("mg_per_kg", "duration_min", "bag_volume_ml", "weight_kg"):
+                del self.fields[name]
+        else:
+            del self.fields["dose_mg"]
+        if route != Route.IV:
+            self.fields.pop("duration_min", None)
+            self.fields.pop("bag_volume_ml", None)
+        if route not in (Route.IV, Route.IM):
+            del self.fields["concentration_mg_per_ml"]
+
+    def service_inputs(self) -> dict[str, Any]:
+        """The calculation inputs (everything but lot and reasons), without the fields left empty."""
+        skip = {"lot_number", "override_reason"}
+        return {k: v for k, v in self.cleaned_data.items() if k not in skip and v is not None}
+
+
+class AdverseEventForm(forms.Form):
+    kind = forms.ChoiceField(label="Kind", choices=AdverseEventKind.choices)
+    severity = forms.ChoiceField(label="Severity", choices=Severity.choices)
+    action_taken = forms.CharField(label="Action taken", widget=forms.Textarea(attrs={"rows": 2}))
+    notes = forms.CharField(label="Notes", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class DischargeForm(forms.Form):
+    escort_confirmed = forms.BooleanField(label="Escort present to take the patient home", required=False)
+    escort_name = forms.CharField(label="Escort's name", max_length=120, required=False)
+    instructions_given = forms.BooleanField(label="Discharge instructions given", required=False)
+    no_driving_acknowledged = forms.BooleanField(
+        label="Patient acknowledges: no driving until the next day", required=False
+    )
+    notes = forms.CharField(label="Notes", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        aldrete = {
+            f"aldrete_{key}": forms.TypedChoiceField(
+                label=f"Aldrete: {label}", choices=[(str(i), text) for i, text in enumerate(options)], coerce=int
+            )
+            for key, label, options in ALDRETE_ITEMS
+        }
+        self.fields = {**aldrete, **self.fields}
+
+    def clean(self) -> dict[str, Any]:
+        """The five Aldrete items become one list, in the instrument's order, as the discharge service takes it."""
+        data = super().clean() or {}
+        items = [data.pop(f"aldrete_{key}", None) for key, _label, _options in ALDRETE_ITEMS]
+        if None not in items:
+            data["aldrete"] = items
+        return data
+
+
+class BookingForm(forms.Form):
+    route = forms.ChoiceField(label="Route", choices=ROUTE_CHOICES, initial=Route.IV)
+    date = forms.DateField(label="Date", widget=forms.DateInput(attrs={"type": "date"}))
+    time = forms.TimeField(label="Start time", widget=forms.TimeInput(attrs={"type": "time", "step": 300}))
+    chair = forms.ModelChoiceField(label="Chair", queryset=Chair.objects.none())
+    supervising_clinician = forms.ModelChoiceField(
+        label="Supervising prescriber", queryset=User.objects.none(), required=False
+    )
+
+    def __init__(self, *args: Any, chairs: Any, prescribers: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["chair"].queryset = chairs  # type: ignore[attr-defined]
+        self.fields["supervising_clinician"].queryset = prescribers  # type: ignore[attr-defined]
+
+
+class CourseForm(forms.Form):
+    template = forms.ChoiceField(label="Course template")
+    start_date = forms.DateField(label="First week starts", widget=forms.DateInput(attrs={"type": "date"}))
+    weekdays = forms.MultipleChoiceField(label="Weekdays", choices=WEEKDAY_CHOICES, widget=forms.CheckboxSelectMultiple)
+    time = forms.TimeField(label="Start time", widget=forms.TimeInput(attrs={"type": "time", "step": 300}))
+    chair = forms.ModelChoiceField(label="Chair", queryset=Chair.objects.none())
+    supervising_clinician = forms.ModelChoiceField(
+        label="Supervising prescriber", queryset=User.objects.none(), required=False
+    )
+
+    def __init__(self, *args: Any, templates: list[tuple[str, str]], chairs: Any, prescribers: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.fields["template"].choices = templates  # type: ignore[attr-defined]
+        self.fields["chair"].queryset = chairs  # type: ignore[attr-defined]
+        self.fields["supervising_clinician"].queryset = prescribers  # type: ignore[attr-defined]
+
+
+class IntegrationForm(forms.Form):
+    therapist = forms.ModelChoiceField(label="Therapist", queryset=User.objects.none())
+    date = forms.DateField(label="Date", widget=forms.DateInput(attrs={"type": "date"}))
+    time = forms.TimeField(label="Start time", widget=forms.TimeInput(attrs={"type": "time", "step": 300}))
+    duration_min = forms.IntegerField(label="Minutes", initial=60)
+    chair = forms.ModelChoiceField(label="Chair", queryset=Chair.objects.none(), required=False)
+    room = forms.CharField(label="Or room", max_length=80, required=False)
+
+    def __init__(self, *args: Any, site: Any, chairs: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        therapists = User.objects.filter(role=Role.THERAPIST, is_active=True, sites=site).order_by("last_name")
+        self.fields["therapist"].queryset = therapists  # type: ignore[attr-defined]
+        self.fields["chair"].queryset = chairs  # type: ignore[attr-defined]
+
+
+def local_datetime(day: dt.date, time: dt.time, tz: dt.tzinfo) -> dt.datetime:
+    """A wall-clock date and time at the site as an aware datetime (the earlier of a repeated hour)."""
+    return dt.datetime.combine(day, time, tzinfo=tz)

@@ -1,0 +1,308 @@
+"""Read side of the sessions app: what a requester may see, the day board, free slots, the session monitor.
+
+Every query for sessions and appointments starts from clinic.scoping.patients_visible_to, so a requester sees the
+sessions of exactly the patients they may see (404 otherwise). Nothing here changes state.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from django.db.models import QuerySet
+from django.http import Http404
+from django.urls import reverse
+from django.utils import timezone
+
+from clinic.models import Chair, Patient, Site
+from clinic.protocol import Protocol, Route
+from clinic.scoping import can_view_clinical, chairs_visible_to, patients_visible_to
+from sessions.charts import BoardBlock, Guide, Marker, Series, day_board_svg, time_chart_svg
+from sessions.models import (
+    ACTIVE_APPOINTMENT_STATUSES,
+    ACTIVE_SESSION_STATUSES,
+    DoseRecord,
+    DosingSession,
+    IntegrationAppointment,
+    SessionStatus,
+    VitalSign,
+)
+from sessions.monitoring import next_vitals_due
+from sessions.scheduling import chair_block_minutes, free_starts
+from sessions.services import local_day, pending_review, site_zone
+
+if TYPE_CHECKING:
+    from clinic.scoping import AnyUser
+
+BOARD_FIRST_HOUR = 7  # the board shows 07:00-21:00 at the site; bookings outside it are listed below the board
+BOARD_LAST_HOUR = 21
+SUGGEST_FIRST_HOUR = 8  # free-slot suggestions start 08:00 and end by 18:00, every 15 minutes
+SUGGEST_LAST_HOUR = 18
+SUGGEST_STEP_MIN = 15
+
+
+def sessions_visible_to(user: AnyUser) -> QuerySet[DosingSession]:
+    return DosingSession.objects.filter(patient__in=patients_visible_to(user).values("pk")).select_related(
+        "patient__site", "chair__site", "supervising_clinician", "course"
+    )
+
+
+def appointments_visible_to(user: AnyUser) -> QuerySet[IntegrationAppointment]:
+    return IntegrationAppointment.objects.filter(patient__in=patients_visible_to(user).values("pk")).select_related(
+        "patient__site", "therapist", "chair", "dosing_session"
+    )
+
+
+def get_session_for(user: AnyUser, pk: Any, *, clinical: bool = False) -> DosingSession:
+    """The session `pk` if `user` may see its patient (and, with `clinical`, the patient's clinical data)."""
+    try:
+        session = sessions_visible_to(user).get(pk=int(pk))
+    except (DosingSession.DoesNotExist, TypeError, ValueError):
+        raise Http404("No such session.") from None
+    if clinical and not can_view_clinical(user, session.patient):
+        raise Http404("No such session.")
+    return session
+
+
+def get_appointment_for(user: AnyUser, pk: Any) -> IntegrationAppointment:
+    try:
+        return appointments_visible_to(user).get(pk=int(pk))
+    except (IntegrationAppointment.DoesNotExist, TypeError, ValueError):
+        raise Http404("No such appointment.") from None
+
+
+def day_range(site: Site, day: dt.date, first_hour: int = 0, last_hour: int = 24) -> tuple[dt.datetime, dt.datetime]:
+    """[first_hour, last_hour) of a local day at the site, in UTC (a daylight-saving day has 23 or 25 hours)."""
+    tz = site_zone(site)
+    start = dt.datetime.combine(day, dt.time(first_hour), tzinfo=tz)
+    if last_hour == 24:
+        end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(0), tzinfo=tz)
+    else:
+        end = dt.datetime.combine(day, dt.time(last_hour), tzinfo=tz)
+    return start.astimezone(dt.UTC), end.astimezone(dt.UTC)
+
+
+def on_day(qs: QuerySet[Any], site: Site, day: dt.date, *, site_field: str) -> QuerySet[Any]:
+    start, end = day_range(site, day)
+    return qs.filter(**{site_field: site}, start__gte=start, start__lt=end)
+
+
+# --- The day board ----------------------------------------------------------------------------------------------
+
+STATUS_BADGES = {
+    SessionStatus.SCHEDULED: "badge--muted",
+    SessionStatus.CHECKED_IN: "",
+    SessionStatus.DOSING: "badge--warn",
+    SessionStatus.MONITORING: "badge--warn",
+    SessionStatus.DISCHARGED: "badge--ok",
+    SessionStatus.CANCELLED: "badge--muted",
+    SessionStatus.DEFERRED: "badge--danger",
+    SessionStatus.NO_SHOW: "badge--danger",
+}
+
+
+@dataclass
+class Board:
+    site: Site
+    day: dt.date
+    chairs: list[Chair]
+    sessions: list[DosingSession]
+    appointments: list[IntegrationAppointment]
+    svg: str = ""
+
+
+def _initials(patient: Patient) -> str:
+    return f"{patient.family_name}, {patient.given_name[:1]}."
+
+
+def day_board(user: AnyUser, site: Site, day: dt.date) -> Board:
+    """The chairs of `site` with the day's sessions (all statuses) and integration appointments held in chairs."""
+    chairs = list(chairs_visible_to(user).filter(site=site, is_active=True).order_by("name"))
+    sessions = list(on_day(sessions_visible_to(user), site, day, site_field="chair__site").order_by("start"))
+    appointments = list(
+        on_day(appointments_visible_to(user), site, day, site_field="patient__site")
+        .filter(status__in=ACTIVE_APPOINTMENT_STATUSES)
+        .order_by("start")
+    )
+    tz = site_zone(site)
+    first, last = day_range(site, day, BOARD_FIRST_HOUR, BOARD_LAST_HOUR)
+    lane = {chair.pk: index for index, chair in enumerate(chairs)}
+    blocks = [
+        BoardBlock(
+            lane=lane.get(s.chair_id, -1),
+            start=s.start,
+            end=s.block_end,
+            title=f"{s.start.astimezone(tz):%H:%M} {_initials(s.patient)}",
+            subtitle=f"{s.get_status_display()} · {s.get_route_display()}",
+            href=reverse("staff:sessions:session", args=[s.pk]),
+            css_class=f"status-{s.status}",
+        )
+        for s in sessions
+    ]
+    blocks += [
+        BoardBlock(
+            lane=lane.get(a.chair_id or -1, -1),
+            start=a.start,
+            end=a.end,
+            title=f"{a.start.astimezone(tz):%H:%M} {_initials(a.patient)}",
+            subtitle=f"Integration · {a.therapist.get_full_name() or a.therapist.username}",
+            href=reverse("staff:sessions:appointment_calendar", args=[a.pk]),
+            css_class="status-integration",
+        )
+        for a in appointments
+        if a.chair_id
+    ]
+    svg = day_board_svg(
+        [c.name for c in chairs],
+        blocks,
+        day_start=first,
+        day_end=last,
+        tz=tz,
+        title=f"Chairs of {site.name} on {day:%A %Y-%m-%d}",
+        now=timezone.now(),
+    )
+    return Board(site, day, chairs, sessions, appointments, svg)
+
+
+def free_slots(
+    user: AnyUser, patient: Patient, day: dt.date, route: Route, protocol: Protocol, duration_min: int | None = None
+) -> list[tuple[Chair, list[dt.datetime]]]:
+    """Starts on `day` (08:00-18:00 at the site, every 15 min, not in the past) where each chair of the patient's
+    site is free for the route's whole chair block and the patient has nothing else booked. Suggestions only: the
+    booking service still applies every rule."""
+    site = patient.site
+    first, last = day_range(site, day, SUGGEST_FIRST_HOUR, SUGGEST_LAST_HOUR)
+    block = chair_block_minutes(route, duration_min, protocol)
+    patient_busy = [
+        (s.start, s.block_end)
+        for s in DosingSession.objects.filter(
+            patient=patient, status__in=ACTIVE_SESSION_STATUSES, start__lt=last, block_end__gt=first
+        )
+    ]
+    now = timezone.now()
+    result = []
+    for chair in chairs_visible_to(user).filter(site=site, is_active=True).order_by("name"):
+        busy = [
+            (s.start, s.block_end)
+            for s in DosingSession.objects.filter(
+                chair=chair, status__in=ACTIVE_SESSION_STATUSES, start__lt=last, block_end__gt=first
+            )
+        ]
+        busy += [
+            (a.start, a.end)
+            for a in IntegrationAppointment.objects.filter(
+                chair=chair, status__in=ACTIVE_APPOINTMENT_STATUSES, start__lt=last, end__gt=first
+            )
+        ]
+        starts = [s for s in free_starts(busy + patient_busy, first, last, block, SUGGEST_STEP_MIN) if s >= now]
+        result.append((chair, starts))
+    return result
+
+
+def upcoming_for_patient(patient: Patient, *, limit: int = 10) -> list[DosingSession | IntegrationAppointment]:
+    """The patient's next dosing sessions and integration appointments, soonest first."""
+    now = timezone.now()
+    sessions = list(
+        DosingSession.objects.filter(patient=patient, status__in=ACTIVE_SESSION_STATUSES, block_end__gte=now)
+        .exclude(status=SessionStatus.DISCHARGED)
+        .select_related("chair__site", "course")
+        .order_by("start")[:limit]
+    )
+    appointments = list(
+        IntegrationAppointment.objects.filter(patient=patient, status=ACTIVE_APPOINTMENT_STATUSES[0], end__gte=now)
+        .select_related("therapist", "chair")
+        .order_by("start")[:limit]
+    )
+    items: list[DosingSession | IntegrationAppointment] = [*sessions, *appointments]
+    return sorted(items, key=lambda item: item.start)[:limit]
+
+
+# --- The session page -------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Monitor:
+    """What the nurse needs at a glance while the session runs."""
+
+    readings: list[VitalSign]
+    latest_pre: VitalSign | None
+    pending_reasons: tuple[str, ...]
+    dose: DoseRecord | None
+    next_due: dt.datetime | None
+    overdue: bool
+    observation_min: int | None
+    observation_needed_min: int
+    alerts: list[tuple[VitalSign, str]]
+    chart: str
+
+    @property
+    def next_due_ms(self) -> int | None:
+        """The due time as epoch milliseconds, for the page's countdown script."""
+        return int(self.next_due.timestamp() * 1000) if self.next_due else None
+
+
+def session_monitor(session: DosingSession, protocol: Protocol) -> Monitor:
+    now = timezone.now()
+    readings = list(session.vital_signs.order_by("recorded_at", "id"))
+    pre = [r for r in readings if r.phase == "pre"]
+    latest_pre = max(pre, key=lambda r: (r.recorded_at, r.pk)) if pre else None
+    dose = DoseRecord.objects.filter(session=session).first()
+    next_due: dt.datetime | None = None
+    if dose is not None and session.status in (SessionStatus.DOSING, SessionStatus.MONITORING):
+        since_start = [r.recorded_at for r in readings if r.recorded_at >= dose.started_at]
+        # A reading may be stamped a few minutes ahead of the server's clock (clinic devices drift).
+        current = max([now, *since_start, dose.ended_at or now])
+        next_due = next_vitals_due(
+            max(since_start) if since_start else None, dose.started_at, dose.ended_at, current, protocol.monitoring
+        )
+    observation_min = (now - dose.ended_at) // dt.timedelta(minutes=1) if dose and dose.ended_at else None
+    pending = pending_review(session, latest_pre) if session.status == SessionStatus.CHECKED_IN else None
+    return Monitor(
+        readings=readings,
+        latest_pre=latest_pre,
+        pending_reasons=pending.reasons if pending else (),
+        dose=dose,
+        next_due=next_due,
+        overdue=bool(next_due and next_due <= now),
+        observation_min=observation_min,
+        observation_needed_min=protocol.dosing.routes[Route(session.route)].observation_min,
+        alerts=[(r, alert) for r in readings for alert in r.alerts],
+        chart=vitals_chart(session, readings, dose, protocol, now),
+    )
+
+
+def vitals_chart(
+    session: DosingSession, readings: list[VitalSign], dose: DoseRecord | None, protocol: Protocol, now: dt.datetime
+) -> str:
+    if not readings:
+        return ""
+    tz = site_zone(session.patient.site)
+    first = min(r.recorded_at for r in readings)
+    last = max(r.recorded_at for r in readings)
+    end = max(last, now) if session.status in (SessionStatus.DOSING, SessionStatus.MONITORING) else last
+    limits = protocol.monitoring.alert
+    markers = []
+    if dose is not None:
+        markers.append(Marker(dose.started_at, "dosing"))
+        if dose.ended_at:
+            markers.append(Marker(dose.ended_at, "end"))
+    return time_chart_svg(
+        [
+            Series("Systolic", tuple((r.recorded_at, r.systolic) for r in readings), "chart-systolic"),
+            Series("Diastolic", tuple((r.recorded_at, r.diastolic) for r in readings), "chart-diastolic"),
+            Series("Heart rate", tuple((r.recorded_at, r.heart_rate) for r in readings), "chart-heart-rate"),
+        ],
+        start=first - dt.timedelta(minutes=5),
+        end=end + dt.timedelta(minutes=5),
+        y_min=30,
+        y_max=220,
+        tz=tz,
+        title=f"Blood pressure and heart rate, {local_day(session.patient.site, first):%Y-%m-%d}",
+        guides=[
+            Guide(limits.systolic_above, f"systolic alert > {limits.systolic_above}"),
+            Guide(limits.diastolic_above, f"diastolic alert > {limits.diastolic_above}"),
+        ],
+        markers=markers,
+        alert_points=[(r.recorded_at, r.systolic) for r in readings if r.alerts],
+    )

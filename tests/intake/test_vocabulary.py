@@ -1,0 +1,42 @@
+"""Every code of the rules has a place on the staff form and words for patients; consent text is stable."""
+
+from __future__ import annotations
+
+from intake.consent import CONSENT_TEMPLATES, CURRENT_CONSENT_VERSION, consent_sha256
+from intake.instruments import Instrument
+from intake.questionnaires import QUESTIONNAIRES
+from intake.rules import HISTORY_CODES, MEDICATION_CATEGORIES, SUBSTANCE_USE_STATUSES
+from intake.vocabulary import (
+    HISTORY_GROUPS,
+    MEDICATION_CATEGORY_LABELS,
+    PATIENT_HISTORY_LABELS,
+    PATIENT_MEDICATION_CATEGORY_LABELS,
+    PATIENT_SUBSTANCE_USE_LABELS,
+    SUBSTANCE_USE_LABELS,
+)
+
+
+def test_every_history_code_is_in_exactly_one_group() -> None:
+    grouped = [code for _group, codes in HISTORY_GROUPS for code in codes]
+    assert sorted(grouped) == sorted(HISTORY_CODES)
+
+
+def test_every_code_has_patient_words() -> None:
+    assert set(PATIENT_HISTORY_LABELS) == HISTORY_CODES
+    assert set(MEDICATION_CATEGORY_LABELS) == set(PATIENT_MEDICATION_CATEGORY_LABELS) == MEDICATION_CATEGORIES
+    assert set(SUBSTANCE_USE_LABELS) == set(PATIENT_SUBSTANCE_USE_LABELS) == SUBSTANCE_USE_STATUSES
+
+
+def test_questionnaires_match_the_instruments_item_counts() -> None:
+    from clinic.protocol import DEFAULT_PROTOCOL
+
+    assert len(QUESTIONNAIRES[Instrument.PHQ9].items) == DEFAULT_PROTOCOL.instruments.phq9.items
+    assert len(QUESTIONNAIRES[Instrument.GAD7].items) == DEFAULT_PROTOCOL.instruments.gad7.items
+    assert len(QUESTIONNAIRES[Instrument.CSSRS_SCREEN].items) == 7
+
+
+def test_consent_hash_is_stable_for_a_version() -> None:
+    assert CURRENT_CONSENT_VERSION in CONSENT_TEMPLATES
+    assert consent_sha256(CURRENT_CONSENT_VERSION) == consent_sha256(CURRENT_CONSENT_VERSION)
+    # Changing the text of a signed version breaks the stored hashes: make a new version instead.
+    assert consent_sha256("v1") == "067633ae0a81100ab700c916110173c91c35343571dc2f176e08f1607d31b595"

@@ -1,0 +1,132 @@
+"""The pure helpers: server-side SVG (vitals chart, day board) and free-slot suggestions. No database."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from sessions.charts import BoardBlock, Guide, Marker, Series, day_board_svg, time_chart_svg
+from sessions.scheduling import free_starts
+
+NY = ZoneInfo("America/New_York")
+T0 = datetime(2026, 5, 4, 13, 0, tzinfo=UTC)  # 09:00 in New York
+
+
+def at(minutes: int) -> datetime:
+    return T0 + timedelta(minutes=minutes)
+
+
+def chart(**kwargs: object) -> str:
+    base: dict[str, object] = {
+        "start": at(0),
+        "end": at(60),
+        "y_min": 30,
+        "y_max": 220,
+        "tz": NY,
+        "title": "Vitals <of> Sam & co",
+    }
+    return time_chart_svg(
+        [Series("Systolic", ((at(0), 120), (at(30), 250)), "chart-systolic"), Series("HR", ((at(10), 70),), "hr")],
+        **{**base, **kwargs},  # type: ignore[arg-type]
+    )
+
+
+def test_time_chart_places_points_and_escapes_text() -> None:
+    svg = chart(guides=[Guide(180, "alert > 180")], markers=[Marker(at(5), "dosing"), Marker(at(500), "late")])
+    assert svg.startswith('<svg class="chart" viewBox="0 0 720 280" role="img"')
+    assert '<title id="chart-title">Vitals &lt;of&gt; Sam &amp; co</title>' in svg
+    # x: 44 + 652 * t/60; y: 12 + 216 * (1 - (v - 30)/190). 250 is drawn at the top edge (220).
+    assert '<polyline class="chart-systolic" fill="none" points="44,125.7 370,12"/>' in svg
+    assert "hr" in svg
+    assert '<polyline class="hr"' not in svg
+    assert ">09:00</text>" in svg
+    assert ">09:50</text>" in svg
+    assert ">dosing</text>" in svg
+    assert ">late</text>" not in svg
+    assert ">alert &gt; 180</text>" in svg
+
+
+def test_time_chart_rings_alert_points_and_survives_an_empty_range() -> None:
+    svg = chart(alert_points=[(at(30), 186)], end=at(0))
+    assert len(re.findall(r'<circle class="chart-alert"', svg)) == 1
+    with pytest.raises(ValueError, match="y_max"):
+        chart(y_min=100, y_max=100)
+
+
+def test_time_chart_across_a_daylight_saving_change_is_spaced_in_real_time() -> None:
+    start = datetime(2026, 3, 8, 1, 30, tzinfo=NY)  # 01:30 EST; 03:30 EDT is one real hour later
+    svg = time_chart_svg(
+        [Series("S", ((start, 100), (start + timedelta(hours=1), 100)), "s")],
+        start=start,
+        end=datetime(2026, 3, 8, 3, 30, tzinfo=NY),
+        y_min=0,
+        y_max=200,
+        tz=NY,
+        title="t",
+    )
+    assert 'points="44,120 696,120"' in svg
+
+
+def test_day_board_places_blocks_in_lanes_and_clips_them() -> None:
+    day_start, day_end = at(-120), at(600)  # 07:00-19:00
+    blocks = [
+        BoardBlock(0, at(0), at(85), "09:00 Doe, J.", "Scheduled", "/s/1/", "status-scheduled"),
+        BoardBlock(1, at(-180), at(-60), "06:00 Early", "Dosing", "/s/2/", "status-dosing"),
+        BoardBlock(1, at(700), at(800), "Too late", "x", "/s/3/", "status-x"),
+        BoardBlock(5, at(0), at(30), "No lane", "x", "/s/4/", "status-x"),
+        BoardBlock(0, at(300), at(310), "Short <b>", "tiny", "/s/5/?a=1&b=2", "status-scheduled"),
+    ]
+    svg = day_board_svg(["Chair 1", "Chair 2"], blocks, day_start=day_start, day_end=day_end, tz=NY, title="Board",
+                        now=at(30))  # fmt: skip
+    assert 'viewBox="0 0 452 828"' in svg  # 52 + 2 x 200 wide; 28 + 720 x 1.1 + 8 high
+    assert '<a href="/s/1/" aria-label="09:00 Doe, J., Scheduled">' in svg
+    assert '<rect x="56" y="161" width="192"' in svg  # 28 + 120 x 1.1 + 1
+    assert 'href="/s/2/"' in svg
+    assert 'y="29"' in svg
+    assert "/s/3/" not in svg
+    assert "/s/4/" not in svg
+    assert "Short &lt;b&gt;" in svg
+    assert "/s/5/?a=1&amp;b=2" in svg
+    assert ">tiny</text>" not in svg  # a block too short for its second line
+    assert '<line class="board-now"' in svg
+    assert ">07:00</text>" in svg
+    assert ">19:00</text>" in svg
+
+
+def test_day_board_without_now_inside_the_day() -> None:
+    svg = day_board_svg([], [], day_start=at(0), day_end=at(60), tz=NY, title="t", now=at(120))
+    assert "board-now" not in svg
+
+
+@pytest.mark.parametrize(
+    ("busy", "minutes"),
+    [
+        ([], list(range(0, 216, 15))),  # every 15 min while an 85-min block still ends by 300
+        ([(60, 145)], [150, 165, 180, 195, 210]),  # a block from 0 would run into the busy range
+        ([(60, 145), (200, 400)], []),
+        ([(-100, 5)], list(range(15, 216, 15))),
+    ],
+)
+def test_free_starts(busy: list[tuple[int, int]], minutes: list[int]) -> None:
+    starts = free_starts([(at(a), at(b)) for a, b in busy], at(0), at(300), 85, 15)
+    assert [int((s - T0).total_seconds() // 60) for s in starts] == minutes
+    assert all(s.tzinfo is UTC for s in starts)
+
+
+def test_free_starts_back_to_back_and_bad_input() -> None:
+    starts = free_starts([(at(0), at(85))], at(0), at(170), 85, 85)
+    assert starts == [at(85)]
+    with pytest.raises(ValueError, match="positive"):
+        free_starts([], at(0), at(60), 0, 15)
+    with pytest.raises(ValueError, match="aware"):
+        free_starts([], datetime(2026, 5, 4, 9), at(60), 30, 15)  # noqa: DTZ001
+
+
+def test_time_ticks_start_at_the_first_round_time_inside_the_range() -> None:
+    svg = chart(start=at(3), end=at(57))
+    assert ">09:00</text>" not in svg
+    assert ">09:10</text>" in svg
+    assert ">09:50</text>" in svg
