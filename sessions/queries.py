@@ -35,7 +35,7 @@ from sessions.services import local_day, pending_review, site_zone
 if TYPE_CHECKING:
     from clinic.scoping import AnyUser
 
-BOARD_FIRST_HOUR = 7  # the board shows 07:00-21:00 at the site; bookings outside it are listed below the board
+BOARD_FIRST_HOUR = 7  # the board shows at least 07:00-21:00 at the site, widened to hold every booking of the day
 BOARD_LAST_HOUR = 21
 SUGGEST_FIRST_HOUR = 8  # free-slot suggestions start 08:00 and end by 18:00, every 15 minutes
 SUGGEST_LAST_HOUR = 18
@@ -116,6 +116,20 @@ def _initials(patient: Patient) -> str:
     return f"{patient.family_name}, {patient.given_name[:1]}."
 
 
+def _board_hours(spans: list[tuple[dt.datetime, dt.datetime]], day: dt.date, tz: dt.tzinfo) -> tuple[int, int]:
+    """The board's hours: the usual clinic day, widened so that no booking of `day` falls off its edges."""
+    first, last = BOARD_FIRST_HOUR, BOARD_LAST_HOUR
+    for start, end in spans:
+        local_start, local_end = start.astimezone(tz), end.astimezone(tz)
+        if local_start.date() == day:
+            first = min(first, local_start.hour)
+        if local_end.date() > day:
+            last = 24
+        elif local_end.date() == day:
+            last = max(last, local_end.hour + (1 if local_end.minute or local_end.second else 0))
+    return first, min(last, 24)
+
+
 def day_board(user: AnyUser, site: Site, day: dt.date) -> Board:
     """The chairs of `site` with the day's sessions (all statuses) and integration appointments held in chairs."""
     chairs = list(chairs_visible_to(user).filter(site=site, is_active=True).order_by("name"))
@@ -126,7 +140,10 @@ def day_board(user: AnyUser, site: Site, day: dt.date) -> Board:
         .order_by("start")
     )
     tz = site_zone(site)
-    first, last = day_range(site, day, BOARD_FIRST_HOUR, BOARD_LAST_HOUR)
+    first_hour, last_hour = _board_hours(
+        [(s.start, s.block_end) for s in sessions] + [(a.start, a.end) for a in appointments], day, tz
+    )
+    first, last = day_range(site, day, first_hour, last_hour)
     lane = {chair.pk: index for index, chair in enumerate(chairs)}
     blocks = [
         BoardBlock(

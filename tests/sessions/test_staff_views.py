@@ -3,6 +3,7 @@ review, discharge), the panels on the patient page and the portal."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from typing import Any
 
@@ -12,8 +13,9 @@ from django.test import Client
 from clinic.models import AuditEvent
 from sessions import services
 from sessions.models import DosingSession, IntegrationAppointment, SessionStatus, TreatmentCourse
+from sessions.queries import _board_hours
 from tests.factories import patient_user
-from tests.sessions.conftest import Clinic, Clock, advance_to, book, ny
+from tests.sessions.conftest import NEW_YORK, Clinic, Clock, advance_to, book, ny
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
 
@@ -44,6 +46,34 @@ def test_the_board_has_a_lane_per_chair_and_a_block_per_session(clinic: Clinic) 
     assert "09:00 Testperson, S." in text
     assert 'hx-trigger="every 30s"' in text
     assert "times in America/New_York" in text
+
+
+def test_the_board_widens_to_show_a_booking_outside_the_usual_hours(clinic: Clinic) -> None:
+    session = book(clinic, ny(2026, 5, 6, 5, 30))
+    text = _client(clinic.nurse).get("/staff/schedule/", {"date": "2026-05-06"}).content.decode()
+    assert f'href="{_page(session)}"' in text
+    assert ">05:00<" in text
+    plain = _client(clinic.nurse).get("/staff/schedule/", {"date": "2026-05-07"}).content.decode()
+    assert ">05:00<" not in plain
+    assert ">07:00<" in plain
+
+
+@pytest.mark.parametrize(
+    ("spans", "hours"),
+    [
+        ([], (7, 21)),
+        ([((5, 30), (6, 55))], (5, 21)),
+        ([((20, 0), (21, 25))], (7, 22)),
+        ([((23, 0), (24, 25))], (7, 24)),
+    ],
+)
+def test_board_hours(spans: list[tuple[tuple[int, int], tuple[int, int]]], hours: tuple[int, int]) -> None:
+    day = dt.date(2026, 5, 4)
+
+    def at(hour: int, minute: int) -> dt.datetime:
+        return dt.datetime.combine(day, dt.time(0), tzinfo=NEW_YORK) + dt.timedelta(hours=hour, minutes=minute)
+
+    assert _board_hours([(at(*a), at(*b)) for a, b in spans], day, NEW_YORK) == hours
 
 
 def test_the_staff_nav_links_to_the_schedule(clinic: Clinic) -> None:
