@@ -224,6 +224,30 @@ def resolve_safety_task(task: SafetyTask, *, by: User, note: str) -> SafetyTask:
     return task
 
 
+@dataclass(frozen=True)
+class ScoreSnapshot:
+    """A questionnaire score as other apps see it (they meet intake through services and ids, not its models)."""
+
+    assessment_id: int
+    instrument: str
+    total: int | None
+    severity: str
+    administered_at: dt.datetime
+
+
+def last_score_before(patient: Patient, instrument: str, before: dt.datetime) -> ScoreSnapshot | None:
+    """The patient's last score on `instrument` administered at or before `before` (CLINICAL_RULES.md section 5:
+    the baseline of a course is the last score before its first dosing session)."""
+    found = (
+        Assessment.objects.filter(patient=patient, instrument=instrument, administered_at__lte=before)
+        .order_by("-administered_at", "-pk")
+        .first()
+    )
+    if found is None:
+        return None
+    return ScoreSnapshot(found.pk, found.instrument, found.total, found.severity, found.administered_at)
+
+
 def latest_cssrs(patient: Patient, at: dt.datetime, protocol: Protocol) -> Assessment | None:
     """The latest C-SSRS screener in the protocol's look-back window before `at` (default 30 days)."""
     since = at - dt.timedelta(days=protocol.screening.cssrs_lookback_days)

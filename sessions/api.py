@@ -484,8 +484,8 @@ class DosingSessionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Sco
         return Response({"id": session.pk, "status": SessionStatus.DISCHARGED, "discharge": _discharge_body(record)})
 
 
-def course_body(course: TreatmentCourse) -> dict[str, Any]:
-    return {
+def course_body(course: TreatmentCourse, *, clinical: bool = False) -> dict[str, Any]:
+    body: dict[str, Any] = {
         "id": course.pk,
         "patient": course.patient_id,
         "template": course.template,
@@ -497,6 +497,13 @@ def course_body(course: TreatmentCourse) -> dict[str, Any]:
         "time": course.local_time,
         "sessions": [schedule_body(s) for s in course.sessions.select_related("patient", "chair").order_by("start")],
     }
+    if clinical:  # the baseline score is clinical data: not for front desk
+        body["baseline"] = {
+            "instrument": course.baseline_instrument or None,
+            "total": course.baseline_total,
+            "recorded_at": course.baseline_recorded_at,
+        }
+    return body
 
 
 class CourseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
@@ -520,7 +527,7 @@ class CourseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedView
 
     @extend_schema(responses=OpenApiTypes.OBJECT)
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return Response(course_body(self.get_object()))
+        return Response(course_body(course := self.get_object(), clinical=shows_clinical(request.user, course.patient)))
 
     @extend_schema(responses=OpenApiTypes.OBJECT)
     def create(self, request: Request) -> Response:
@@ -539,14 +546,16 @@ class CourseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedView
             supervising_clinician=_staff_member(data.get("supervising_clinician"), "supervising_clinician"),
             duration_min=data.get("duration_min"),
         )
-        return Response(course_body(course), status=status.HTTP_201_CREATED)
+        return Response(
+            course_body(course, clinical=shows_clinical(request.user, course.patient)), status=status.HTTP_201_CREATED
+        )
 
     @action(detail=True, methods=["post"])
     @extend_schema(request=ReasonInput, responses=OpenApiTypes.OBJECT)
     def stop(self, request: Request, pk: str) -> Response:
         data = _valid(ReasonInput, request.data)
         course = services.stop_course(by=request.user, course=self.get_object(), reason=data["reason"])  # type: ignore[arg-type]
-        return Response(course_body(course))
+        return Response(course_body(course, clinical=shows_clinical(request.user, course.patient)))
 
 
 def appointment_body(appointment: IntegrationAppointment) -> dict[str, Any]:

@@ -40,7 +40,7 @@ from clinic.notifications import notify_care_team
 from clinic.protocol import CourseTemplate, Protocol, Route
 from clinic.services import use_protocol
 from intake.instruments import AnswerError, score
-from intake.services import age_on, is_cleared_for_dosing
+from intake.services import age_on, is_cleared_for_dosing, last_score_before
 from sessions.dosing import DoseInputError, DoseRequest, DoseResult, calculate_dose
 from sessions.models import (
     ACTIVE_APPOINTMENT_STATUSES,
@@ -1065,10 +1065,39 @@ def start_dosing(
                 override_reasons=list(result.override_reasons),
                 reason=override_reason,
             )
+        if session.course is not None:
+            _record_course_baseline(session.course, now, by)
         if session.course is not None and session.course.status == CourseStatus.PLANNED:
             TreatmentCourse.objects.filter(pk=session.course.pk).update(status=CourseStatus.ACTIVE)
             audit.record("sessions.treatmentcourse.activate", patient=patient, obj=session.course, actor=by)
     return dose
+
+
+BASELINE_INSTRUMENT = "phq9"  # CLINICAL_RULES.md section 5: response and remission are measured on the PHQ-9
+
+
+def _record_course_baseline(course: TreatmentCourse, dosing_started_at: dt.datetime, by: User) -> None:
+    """At the course's first dose, keep its baseline: the last PHQ-9 before it (none is recorded as a finding)."""
+    if course.baseline_recorded_at is not None:
+        return
+    snapshot = last_score_before(course.patient, BASELINE_INSTRUMENT, dosing_started_at)
+    course.baseline_instrument = BASELINE_INSTRUMENT
+    course.baseline_total = snapshot.total if snapshot else None
+    course.baseline_recorded_at = dosing_started_at
+    course.save(update_fields=["baseline_instrument", "baseline_total", "baseline_recorded_at"])
+    audit.record(
+        "sessions.treatmentcourse.baseline",
+        patient=course.patient,
+        obj=course,
+        actor=by,
+        details={
+            "instrument": BASELINE_INSTRUMENT,
+            "total": course.baseline_total,
+            "assessment": snapshot.assessment_id if snapshot else None,
+            "administered_at": snapshot.administered_at if snapshot else None,
+            "missing": snapshot is None,
+        },
+    )
 
 
 def end_dosing(*, by: User, session: DosingSession) -> DoseRecord:
