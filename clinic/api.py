@@ -9,7 +9,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import QuerySet
-from django.http import Http404
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.request import Request
@@ -78,10 +77,7 @@ class PatientNestedViewSet(ScopedViewSet):
 
     def get_patient(self) -> Patient:
         if not hasattr(self, "_patient"):
-            patient = get_patient_for(self.request.user, self.kwargs["patient_pk"])
-            if self.clinical and not can_view_clinical(self.request.user, patient):
-                raise Http404("No such patient.")
-            self._patient = patient
+            self._patient = get_patient_for(self.request.user, self.kwargs["patient_pk"], clinical=self.clinical)
         return self._patient
 
 

@@ -53,12 +53,16 @@ def patients_visible_to(user: AnyUser) -> QuerySet[Patient]:
     return qs.none()
 
 
-def get_patient_for(user: AnyUser, pk: Any) -> Patient:
-    """The patient `pk` if `user` may see it; Http404 otherwise (also for a malformed id)."""
+def get_patient_for(user: AnyUser, pk: Any, *, clinical: bool = False) -> Patient:
+    """The patient `pk` if `user` may see it (and, with `clinical`, their clinical data); Http404 otherwise, also
+    for a malformed id."""
     try:
-        return patients_visible_to(user).get(pk=int(pk))
+        patient = patients_visible_to(user).get(pk=int(pk))
     except (Patient.DoesNotExist, TypeError, ValueError):
         raise Http404("No such patient.") from None
+    if clinical and not can_view_clinical(user, patient):
+        raise Http404("No such patient.")
+    return patient
 
 
 def can_view_clinical(user: AnyUser, patient: Patient | None = None) -> bool:

@@ -66,10 +66,7 @@ class PatientScopedView(StaffView):
 
     def get_patient(self) -> Patient:
         if not hasattr(self, "_patient"):
-            patient = get_patient_for(self.request.user, self.kwargs["patient_pk"])
-            if self.clinical and not can_view_clinical(self.request.user, patient):
-                raise Http404("No such patient.")
-            self._patient = patient
+            self._patient = get_patient_for(self.request.user, self.kwargs["patient_pk"], clinical=self.clinical)
         return self._patient
 
 
