@@ -329,6 +329,8 @@ class Outcomes(_Frozen):
     relapse_rise_points: PositiveInt = 5
     relapse_phq9_threshold: PositiveInt = 10
     relapse_plan_review_days: Annotated[int, Field(ge=1)] = 90
+    portal_questionnaire_refill_days: Annotated[int, Field(ge=1)] = 14
+    """[policy] The portal asks for a questionnaire again once the last one is this many days old."""
 
 
 class Protocol(_Frozen):

@@ -11,14 +11,13 @@ from django.utils import timezone
 
 from clinic import panels
 from clinic.models import Patient
+from clinic.services import active_protocol_version
 from intake import services
 from intake.consent import CURRENT_CONSENT_VERSION
 from intake.models import Assessment, Consent, HealthQuestionnaire
 from intake.questionnaires import PATIENT_INSTRUMENTS, QUESTIONNAIRES
 from intake.rules import Decision
 from intake.summary import DECISION_BADGES, latest_scores, open_safety_tasks
-
-PORTAL_REFILL_DAYS = 14  # a questionnaire filled within this many days is not asked again on the portal home
 
 
 def staff_panel(request: HttpRequest, patient: Patient) -> dict[str, Any]:
@@ -34,7 +33,8 @@ def staff_panel(request: HttpRequest, patient: Patient) -> dict[str, Any]:
 
 
 def portal_panel(request: HttpRequest, patient: Patient) -> dict[str, Any]:
-    since = timezone.now() - dt.timedelta(days=PORTAL_REFILL_DAYS)
+    refill_days = active_protocol_version(patient.site).protocol().outcomes.portal_questionnaire_refill_days
+    since = timezone.now() - dt.timedelta(days=refill_days)
     recent = set(
         Assessment.objects.filter(patient=patient, administered_at__gte=since).values_list("instrument", flat=True)
     )

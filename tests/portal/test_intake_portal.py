@@ -45,6 +45,30 @@ def test_a_recent_questionnaire_is_not_asked_again(world: World) -> None:
 
 
 @pytest.mark.django_db
+def test_the_refill_interval_is_the_protocols(world: World) -> None:
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from clinic.protocol import DEFAULT_PROTOCOL
+    from clinic.services import publish_protocol_version
+    from intake.services import record_assessment
+
+    record_assessment(
+        by=world.nurse1,
+        patient=world.patient_a,
+        instrument="phq9",
+        answers=[0] * 9,
+        administered_at=timezone.now() - dt.timedelta(days=10),
+    )
+    assert "/portal/questionnaires/phq9/" not in client_for(world.patient_a_user).get("/portal/").content.decode()
+    settings = DEFAULT_PROTOCOL.to_json()
+    settings["outcomes"]["portal_questionnaire_refill_days"] = 7
+    publish_protocol_version(by=world.admin1, site=world.site1, settings=settings, change_summary="weekly PHQ-9")
+    assert "/portal/questionnaires/phq9/" in client_for(world.patient_a_user).get("/portal/").content.decode()
+
+
+@pytest.mark.django_db
 def test_phq9_without_risk_shows_the_score_and_no_banner(world: World) -> None:
     client = client_for(world.patient_a_user)
     response = client.post("/portal/questionnaires/phq9/", {**PHQ9_ZERO, "item_1": "2", "item_2": "3"}, follow=True)
