@@ -13,9 +13,11 @@ from sessions.models import (
     AdverseEvent,
     CheckIn,
     Discharge,
+    DissociationScore,
     DoseRecord,
     DosingSession,
     IntegrationAppointment,
+    RemsSubmission,
     ReviewAcknowledgement,
     SessionStatusChange,
     TreatmentCourse,
@@ -86,6 +88,16 @@ class DischargeInline(ReadOnlyInline):
               "no_driving_acknowledged", "discharged_by")  # fmt: skip
 
 
+class DissociationScoreInline(ReadOnlyInline):
+    model = DissociationScore
+    fields = ("recorded_at", "minutes_after_dosing_start", "items", "total", "recorded_by")
+
+
+class RemsSubmissionInline(ReadOnlyInline):
+    model = RemsSubmission
+    fields = ("submitted_at", "submitted_by", "reference", "due_on", "note")
+
+
 class ReviewAcknowledgementInline(ReadOnlyInline):
     model = ReviewAcknowledgement
     fields = ("acknowledged_at", "acknowledged_by", "reviewed_reasons", "reason")
@@ -122,8 +134,10 @@ class DosingSessionAdmin(AuditedReadsMixin, ReadOnlyModelAdmin):
         VitalSignInline,
         ReviewAcknowledgementInline,
         DoseInline,
+        DissociationScoreInline,
         AdverseEventInline,
         DischargeInline,
+        RemsSubmissionInline,
         StatusChangeInline,
     ]
 
@@ -181,6 +195,22 @@ class DischargeAdmin(AuditedReadsMixin, ReadOnlyModelAdmin):
     list_filter = ("escort_confirmed", "session__chair", "discharged_at")
     search_fields = SESSION_PATIENT_SEARCH
     date_hierarchy = "discharged_at"
+
+
+@admin.register(DissociationScore)
+class DissociationScoreAdmin(AuditedReadsMixin, ReadOnlyModelAdmin):
+    list_display = ("recorded_at", "session", "total", "minutes_after_dosing_start", "recorded_by")
+    list_filter = ("session__route", "session__chair", "recorded_at")
+    search_fields = SESSION_PATIENT_SEARCH
+    date_hierarchy = "recorded_at"
+
+
+@admin.register(RemsSubmission)
+class RemsSubmissionAdmin(AuditedReadsMixin, ReadOnlyModelAdmin):
+    list_display = ("submitted_at", "session", "reference", "due_on", "submitted_by")
+    list_filter = ("session__chair", "submitted_at")
+    search_fields = (*SESSION_PATIENT_SEARCH, "reference")
+    date_hierarchy = "submitted_at"
 
 
 @admin.register(SessionStatusChange)

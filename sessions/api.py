@@ -18,7 +18,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied
+from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -33,9 +33,11 @@ from sessions.dosing import DoseRequest, DoseResult
 from sessions.models import (
     CheckIn,
     Discharge,
+    DissociationScore,
     DoseRecord,
     DosingSession,
     IntegrationAppointment,
+    RemsSubmission,
     SessionStatus,
     TreatmentCourse,
     VitalSign,
@@ -113,6 +115,8 @@ CHECK_IN_FIELDS = ("checked_in_at", "fasting_solids_hours", "fasting_clear_liqui
                    "fasting_reasons", "escort_confirmed")  # fmt: skip
 DISCHARGE_FIELDS = ("discharged_at", "aldrete_total", "observation_min", "escort_confirmed", "instructions_given",
                     "no_driving_acknowledged")  # fmt: skip
+DISSOCIATION_FIELDS = ("id", "items", "total", "minutes_after_dosing_start", "recorded_at", "recorded_by_id")
+REMS_SUBMISSION_FIELDS = ("id", "reference", "note", "due_on", "submitted_at", "submitted_by_id")
 APPOINTMENT_FIELDS = ("id", "patient_id", "therapist_id", "dosing_session_id", "chair_id", "room", "start", "end",
                       "status")  # fmt: skip
 
@@ -137,6 +141,31 @@ def _discharge_body(record: Discharge | None) -> dict[str, Any] | None:
     return None if record is None else _pick(record, DISCHARGE_FIELDS, aldrete=record.aldrete_items)
 
 
+def _dissociation_body(record: DissociationScore) -> dict[str, Any]:
+    return {key.removesuffix("_id"): value for key, value in _pick(record, DISSOCIATION_FIELDS).items()}
+
+
+def _rems_submission_body(submission: RemsSubmission | None) -> dict[str, Any] | None:
+    if submission is None:
+        return None
+    return {key.removesuffix("_id"): value for key, value in _pick(submission, REMS_SUBMISSION_FIELDS).items()}
+
+
+def rems_body(session: DosingSession) -> dict[str, Any]:
+    """The session's REMS Patient Monitoring Form: every item with its value or missing, the due date, the status."""
+    _version, protocol = use_protocol(session.patient.site)
+    form = services.rems_form_of(session, protocol)
+    return {
+        "session": session.pk,
+        "items": services.rems_form_body(form),
+        "missing": [item.key for item in form.missing],
+        "complete": form.complete,
+        "due_on": form.due_on,
+        "status": services.rems_status_of(session, form),
+        "submission": _rems_submission_body(services.rems_submission_of(session)),
+    }
+
+
 def clinical_body(session: DosingSession) -> dict[str, Any]:
     return {
         **schedule_body(session),
@@ -157,6 +186,7 @@ def clinical_body(session: DosingSession) -> dict[str, Any]:
             for e in session.adverse_events.all()
         ],
         "discharge": _discharge_body(Discharge.objects.filter(session=session).first()),
+        "dissociation": [_dissociation_body(d) for d in session.dissociation_scores.all()],
         "status_changes": [
             {"from": c.from_status or None, "to": c.to_status, "at": c.changed_at, "reason": c.reason}
             for c in session.status_changes.all()
@@ -241,6 +271,15 @@ class DischargeInput(serializers.Serializer):  # type: ignore[type-arg]
     instructions_given = serializers.BooleanField(required=False, default=False)
     no_driving_acknowledged = serializers.BooleanField(required=False, default=False)
     notes = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class DissociationInput(serializers.Serializer):  # type: ignore[type-arg]
+    items = serializers.ListField(child=serializers.IntegerField(), allow_empty=True)
+
+
+class RemsSubmissionInput(serializers.Serializer):  # type: ignore[type-arg]
+    reference = serializers.CharField(required=False, allow_blank=True, default="")
+    note = serializers.CharField(required=False, allow_blank=True, default="")
 
 
 class CourseInput(serializers.Serializer):  # type: ignore[type-arg]
@@ -482,6 +521,37 @@ class DosingSessionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Sco
     def discharge(self, request: Request, pk: str) -> Response:
         session, record = self._step(services.discharge_session, DischargeInput)
         return Response({"id": session.pk, "status": SessionStatus.DISCHARGED, "discharge": _discharge_body(record)})
+
+    @action(detail=True, methods=["post"])
+    @extend_schema(request=DissociationInput, responses=OpenApiTypes.OBJECT)
+    def dissociation(self, request: Request, pk: str) -> Response:
+        _session, record = self._step(services.record_dissociation, DissociationInput)
+        return Response(_dissociation_body(record), status=status.HTTP_201_CREATED)
+
+    @action(detail=True, methods=["get"])
+    @extend_schema(request=None, responses=OpenApiTypes.OBJECT)
+    def rems(self, request: Request, pk: str) -> Response:
+        """The esketamine REMS Patient Monitoring Form as the session's records fill it (staff with clinical
+        access; 404 for other routes)."""
+        session = self._session(clinical=True)
+        if not shows_clinical(request.user, session.patient):
+            raise NotFound("No such session.")
+        reason = services.not_esketamine(session)
+        if reason is not None:
+            raise NotFound(reason)
+        audit.record(
+            "sessions.dosingsession.view",
+            patient=session.patient,
+            obj=session,
+            details={"via": "api", "clinical": True, "part": "rems"},
+        )
+        return Response(rems_body(session))
+
+    @action(detail=True, methods=["post"], url_path="rems/submit")
+    @extend_schema(request=RemsSubmissionInput, responses=OpenApiTypes.OBJECT)
+    def rems_submit(self, request: Request, pk: str) -> Response:
+        _session, submission = self._step(services.submit_rems_form, RemsSubmissionInput)
+        return Response(_rems_submission_body(submission), status=status.HTTP_201_CREATED)
 
 
 def course_body(course: TreatmentCourse, *, clinical: bool = False) -> dict[str, Any]:

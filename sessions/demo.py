@@ -3,8 +3,10 @@ sessions services so every rule and audit entry applies.
 
 `in_course` patients get a standard induction course starting today (two of them already on today's board: one
 checked in, one dosing); `integration` patients a course from tomorrow and an integration session the day after
-their first infusion; `maintenance` patients a single booster in about two weeks. Patients the intake demo did not
-clear, and patients who already have a course, are left alone, so seeding twice creates nothing new.
+their first infusion; `maintenance` patients a single booster in about two weeks; the first `cleared` patient an
+esketamine session tomorrow afternoon, whose page shows the CADSS-6 and the REMS monitoring form. Patients the
+intake demo did not clear, and patients who already have a course or a session, are left alone, so seeding twice
+creates nothing new.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from sessions.models import DosingSession, TreatmentCourse
 SLOT = dt.timedelta(minutes=90)  # the standard IV block is 85 min; 90 keeps the demo board readable
 LATEST_LOCAL_START = dt.time(19, 0)
 MAINTENANCE_IN_DAYS = 16  # a weekday no demo induction course uses
+ESKETAMINE_LOCAL_START = dt.time(13, 0)  # tomorrow afternoon, after the integration patients' morning infusions
 PRE_DOSE = {"systolic": 122, "diastolic": 78, "heart_rate": 72, "spo2": 98, "respiratory_rate": 14}
 DURING = {"systolic": 134, "diastolic": 84, "heart_rate": 80, "spo2": 97, "respiratory_rate": 14}
 
@@ -80,6 +83,25 @@ def _at(day: dt.date, hour: int, tz: dt.tzinfo | None) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(hour), tzinfo=tz)
 
 
+def _esketamine_session(ctx: DemoContext, chair: Chair, day: dt.date, tz: dt.tzinfo | None) -> None:
+    """One esketamine session for the first cleared patient without sessions (none left: nothing to do)."""
+    for patient, stage in ctx.patients:
+        if stage != "cleared" or not is_cleared_for_dosing(patient, timezone.now()).cleared:
+            continue
+        if DosingSession.objects.filter(patient=patient).exists():
+            return
+        with contextlib.suppress(DomainError):  # the chair was booked by hand at that time
+            services.book_dosing_session(
+                by=ctx.staff["frontdesk"],
+                patient=patient,
+                chair=chair,
+                start=dt.datetime.combine(day, ESKETAMINE_LOCAL_START, tzinfo=tz),
+                route="esketamine",
+                supervising_clinician=ctx.staff["prescriber"],
+            )
+        return
+
+
 def seed(ctx: DemoContext) -> None:
     chairs = list(Chair.objects.filter(site=ctx.site, is_active=True).order_by("name"))
     if not chairs:
@@ -118,3 +140,4 @@ def seed(ctx: DemoContext) -> None:
         else:
             day = today + dt.timedelta(days=MAINTENANCE_IN_DAYS)
             _course(ctx, patient, chair, _at(day, 10, tz) + offset, "maintenance", [day.weekday()])
+    _esketamine_session(ctx, chairs[-1], tomorrow, tz)

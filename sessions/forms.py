@@ -25,6 +25,19 @@ ALDRETE_ITEMS = (
 )
 
 
+# CADSS-6 (Rodrigues et al. 2021): items 1, 2, 6, 7, 15 and 22 of the full CADSS (Bremner et al. 1998), as short
+# labels for the entry form; the clinician asks the scale's own questions.
+CADSS6_ITEMS = (
+    "Things seem to move in slow motion",
+    "Things seem unreal, as in a dream",
+    "Feels disconnected from own body",
+    "Sense of own body changed",
+    "Spaces out, loses track of what is going on",
+    "Gaps in memory",
+)
+CADSS6_RATINGS = ("0 - not at all", "1 - slightly", "2 - moderately", "3 - considerably", "4 - extremely")
+
+
 def _decimal(label: str, *, required: bool = False, help_text: str = "", **kwargs: Any) -> forms.DecimalField:
     return forms.DecimalField(label=label, required=required, help_text=help_text, **kwargs)
 
@@ -126,6 +139,36 @@ class DischargeForm(forms.Form):
         if None not in items:
             data["aldrete"] = items
         return data
+
+
+class DissociationForm(forms.Form):
+    """The CADSS-6: six selects 0-4, cleaned into the `items` list the service takes. Each starts blank, so an item
+    not asked cannot pass as a 0."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        choices = [("", "—"), *enumerate(CADSS6_RATINGS)]
+        for number, label in enumerate(CADSS6_ITEMS, start=1):
+            self.fields[f"cadss_{number}"] = forms.TypedChoiceField(
+                label=f"{number}. {label}", choices=choices, coerce=int
+            )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        items = [data.pop(f"cadss_{number}", None) for number in range(1, len(CADSS6_ITEMS) + 1)]
+        if None not in items:
+            data["items"] = items
+        return data
+
+
+class RemsSubmissionForm(forms.Form):
+    reference = forms.CharField(label="REMS reference number", max_length=100)
+    note = forms.CharField(
+        label="Note",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Required when items are missing: how they were reported on the form.",
+    )
 
 
 class BookingForm(forms.Form):

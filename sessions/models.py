@@ -366,6 +366,41 @@ class Discharge(models.Model):
         return f"Discharge of {self.session_id} at {self.discharged_at:%Y-%m-%d %H:%M} (Aldrete {self.aldrete_total})"
 
 
+class DissociationScore(models.Model):
+    """A CADSS-6 rating during the session (CLINICAL_RULES.md section 4, "During": at 40 min after dosing starts)."""
+
+    session = models.ForeignKey(DosingSession, on_delete=models.PROTECT, related_name="dissociation_scores")
+    items = models.JSONField(help_text="The six CADSS-6 items in order, each 0-4.")
+    total = models.PositiveSmallIntegerField(help_text="0-24, scored by intake.instruments.")
+    minutes_after_dosing_start = models.PositiveIntegerField()
+    recorded_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField()
+    protocol_version = models.ForeignKey(ProtocolVersion, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["recorded_at", "id"]
+
+    def __str__(self) -> str:
+        return f"CADSS-6 {self.total} at {self.minutes_after_dosing_start} min"
+
+
+class RemsSubmission(models.Model):
+    """The esketamine REMS Patient Monitoring Form was submitted for this session, with the REMS's reference number
+    and the form's items as they stood then (CLINICAL_RULES.md section 4: due within 7 days)."""
+
+    session = models.OneToOneField(DosingSession, on_delete=models.PROTECT, related_name="rems_submission")
+    reference = models.CharField(max_length=100, help_text="The confirmation or reference number of the REMS.")
+    note = models.TextField(blank=True, help_text="How items missing from the session's record were reported.")
+    form = models.JSONField(help_text="The form's items as submitted.")
+    due_on = models.DateField()
+    submitted_at = models.DateTimeField()
+    submitted_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    protocol_version = models.ForeignKey(ProtocolVersion, on_delete=models.PROTECT, related_name="+")
+
+    def __str__(self) -> str:
+        return f"REMS form of session {self.session_id}, reference {self.reference}"
+
+
 class AppointmentStatus(models.TextChoices):
     SCHEDULED = "scheduled", "Scheduled"
     COMPLETED = "completed", "Completed"

@@ -18,12 +18,21 @@ Decisions where section 4 leaves room:
   start.
 - Discharge: observation counts from the end of dosing; if the end has not been recorded the observation is
   too short by definition.
+- Dissociation: the CADSS-6 is due `cadss_at_min` after dosing starts (counted from the start, like the REMS
+  40-minute blood pressure, because the esketamine device has no infusion to end).
+- The esketamine REMS Patient Monitoring Form is filled from the session's own records. The blood pressure "at
+  40 min" is the reading nearest `rems_bp_at_min` after dosing started, and the one "before discharge" the last
+  reading before discharge, each only if it is no more than `vitals_every_min_after_dosing` away: with vitals
+  due that often, a reading further off was not taken for that moment. Sedation is "yes" when an over-sedation
+  adverse event was recorded, "no" once the patient is discharged without one; dissociation is the highest
+  CADSS-6 total ("yes" above 0). The form is due `rems_form_due_days` after the local day of discharge, and is
+  overdue the day after that.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from decimal import Decimal
 from typing import Literal, NamedTuple
 
@@ -36,18 +45,27 @@ __all__ = [
     "RESPIRATORY_RATE_PLAUSIBLE_PER_MIN",
     "SPO2_PLAUSIBLE_PERCENT",
     "SYSTOLIC_PLAUSIBLE_MMHG",
+    "BloodPressure",
     "DischargeBlocker",
     "DischargeResult",
+    "DissociationTotal",
     "FastingResult",
     "GateResult",
     "ImplausibleVitalsError",
+    "RemsForm",
+    "RemsItem",
+    "RemsRecord",
+    "RemsStatus",
     "Vitals",
+    "cadss_due_at",
     "discharge_readiness",
     "fasting_check",
     "in_session_alerts",
     "next_vitals_due",
     "plausibility_errors",
     "pre_dose_gate",
+    "rems_form",
+    "rems_status",
     "vitals_due_times",
 ]
 
@@ -70,6 +88,7 @@ _PLAUSIBLE: tuple[tuple[str, str, tuple[int, int], str], ...] = (
 FastingStatus = Literal["ok", "review"]
 GateDecision = Literal["proceed", "review", "defer"]
 DischargeBlockerCode = Literal["aldrete_too_low", "observation_too_short", "no_escort"]
+RemsStatus = Literal["not_required", "in_progress", "due", "overdue", "submitted"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -302,6 +321,219 @@ def discharge_readiness(
             DischargeBlocker("no_escort", "No escort present: a responsible adult must take the patient home")
         )
     return DischargeResult(not blockers, tuple(blockers))
+
+
+def cadss_due_at(dosing_started_at: datetime, monitoring: Monitoring) -> datetime:
+    """When the CADSS-6 is due (CLINICAL_RULES.md section 4, "During": at 40 min): `cadss_at_min` after dosing
+    started, in UTC."""
+    return _utc(dosing_started_at, "dosing_started_at") + timedelta(minutes=monitoring.cadss_at_min)
+
+
+@dataclass(frozen=True, slots=True)
+class BloodPressure:
+    """A blood pressure reading as the REMS form takes it; `pre_dose` marks the readings of the pre-dose gate."""
+
+    at: datetime
+    systolic: int
+    diastolic: int
+    pre_dose: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class DissociationTotal:
+    """A CADSS-6 total (0-24) and when it was taken, in minutes after dosing started."""
+
+    at: datetime
+    total: int
+    minutes_after_dosing_start: int
+
+
+@dataclass(frozen=True, slots=True)
+class RemsRecord:
+    """What the session's own records hold for the REMS form. `sedation` holds the over-sedation adverse events
+    as (time, severity)."""
+
+    dose_mg: Decimal | None
+    lot_number: str
+    dosing_started_at: datetime | None
+    discharged_at: datetime | None
+    readings: tuple[BloodPressure, ...]
+    sedation: tuple[tuple[datetime, str], ...]
+    dissociation: tuple[DissociationTotal, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class RemsItem:
+    """One item of the form: `value` as the form shows it, or None when the record does not hold it (`detail`
+    says why); `at` is the time of the reading or score it comes from."""
+
+    key: str
+    label: str
+    value: str | None
+    detail: str = ""
+    at: datetime | None = None
+
+    @property
+    def missing(self) -> bool:
+        return self.value is None
+
+
+@dataclass(frozen=True, slots=True)
+class RemsForm:
+    items: tuple[RemsItem, ...]
+    due_on: date | None
+
+    @property
+    def missing(self) -> tuple[RemsItem, ...]:
+        return tuple(item for item in self.items if item.missing)
+
+    @property
+    def complete(self) -> bool:
+        return not self.missing
+
+
+def rems_form(record: RemsRecord, monitoring: Monitoring, tz: tzinfo) -> RemsForm:
+    """The esketamine REMS Patient Monitoring Form (CLINICAL_RULES.md section 4): dose, lot, blood pressure before
+    dosing, at about `rems_bp_at_min` and before discharge, sedation, dissociation and the total monitoring time,
+    each from the session's records or missing; due `rems_form_due_days` after the local day of discharge. Times
+    are shown on the wall clock of `tz`."""
+    start = None if record.dosing_started_at is None else _utc(record.dosing_started_at, "dosing_started_at")
+    discharged = None if record.discharged_at is None else _utc(record.discharged_at, "discharged_at")
+    form = _RemsFormBuilder(record, monitoring, tz, start, discharged)
+    due_on = None
+    if discharged is not None:
+        due_on = discharged.astimezone(tz).date() + timedelta(days=monitoring.rems_form_due_days)
+    return RemsForm(form.items(), due_on)
+
+
+@dataclass(frozen=True, slots=True)
+class _RemsFormBuilder:
+    record: RemsRecord
+    monitoring: Monitoring
+    tz: tzinfo
+    start: datetime | None
+    discharged: datetime | None
+
+    def items(self) -> tuple[RemsItem, ...]:
+        return (
+            self._dose(),
+            self._lot(),
+            self._bp_pre_dose(),
+            self._bp_post_dose(),
+            self._bp_before_discharge(),
+            self._sedation(),
+            self._dissociation(),
+            self._monitoring_time(),
+        )
+
+    @property
+    def _window(self) -> timedelta:
+        return timedelta(minutes=self.monitoring.vitals_every_min_after_dosing)
+
+    def _clock(self, at: datetime) -> str:
+        return f"{at.astimezone(self.tz):%H:%M}"
+
+    def _after_start(self) -> list[BloodPressure]:
+        start = self.start
+        return [r for r in self.record.readings if not r.pre_dose and start is not None and r.at >= start]
+
+    def _dose(self) -> RemsItem:
+        dose = self.record.dose_mg
+        if dose is None:
+            return RemsItem("dose", "Dose", None, "Dosing has not started.")
+        return RemsItem("dose", "Dose", f"{format(dose, 'f')} mg")
+
+    def _lot(self) -> RemsItem:
+        lot = self.record.lot_number
+        return RemsItem("lot_number", "Lot number", lot or None, "" if lot else "Dosing has not started.")
+
+    def _bp(self, key: str, label: str, reading: BloodPressure | None, why: str) -> RemsItem:
+        if reading is None:
+            return RemsItem(key, label, None, why)
+        value = f"{reading.systolic}/{reading.diastolic} mmHg at {self._clock(reading.at)}"
+        detail = (
+            ""
+            if self.start is None or reading.pre_dose
+            else f"{_minutes(reading.at - self.start)} min after dosing started"
+        )
+        return RemsItem(key, label, value, detail, reading.at)
+
+    def _bp_pre_dose(self) -> RemsItem:
+        pre = [r for r in self.record.readings if r.pre_dose]
+        latest = max(pre, key=lambda r: r.at) if pre else None
+        return self._bp("bp_pre_dose", "Blood pressure before dosing", latest, "No pre-dose reading.")
+
+    def _bp_post_dose(self) -> RemsItem:
+        minutes = self.monitoring.rems_bp_at_min
+        label = f"Blood pressure at about {minutes} min"
+        if self.start is None:
+            return self._bp("bp_post_dose", label, None, "Dosing has not started.")
+        target = self.start + timedelta(minutes=minutes)
+        near = [r for r in self._after_start() if abs(r.at - target) <= self._window]
+        nearest = min(near, key=lambda r: (abs(r.at - target), r.at)) if near else None
+        why = (
+            f"No reading within {self.monitoring.vitals_every_min_after_dosing} min of {self._clock(target)} "
+            f"({minutes} min after dosing started)."
+        )
+        return self._bp("bp_post_dose", label, nearest, why)
+
+    def _bp_before_discharge(self) -> RemsItem:
+        label = "Blood pressure before discharge"
+        discharged = self.discharged
+        if discharged is None:
+            return self._bp("bp_before_discharge", label, None, "Not discharged yet.")
+        before = [r for r in self._after_start() if discharged - self._window <= r.at <= discharged]
+        why = f"No reading in the {self.monitoring.vitals_every_min_after_dosing} min before discharge."
+        return self._bp("bp_before_discharge", label, max(before, key=lambda r: r.at) if before else None, why)
+
+    def _sedation(self) -> RemsItem:
+        label = "Sedation observed"
+        if self.record.sedation:
+            events = sorted(self.record.sedation)
+            listed = "; ".join(f"{severity} at {self._clock(at)}" for at, severity in events)
+            return RemsItem(
+                "sedation", label, f"Yes: {listed}", "Over-sedation recorded as an adverse event.", events[0][0]
+            )
+        if self.discharged is None:
+            return RemsItem("sedation", label, None, "Known at discharge (record over-sedation as an adverse event).")
+        return RemsItem("sedation", label, "No", "No over-sedation adverse event was recorded.")
+
+    def _dissociation(self) -> RemsItem:
+        label = "Dissociation observed"
+        if not self.record.dissociation:
+            return RemsItem("dissociation", label, None, "Record the CADSS-6.")
+        worst = max(self.record.dissociation, key=lambda d: (d.total, d.at))
+        answer = "Yes" if worst.total > 0 else "No"
+        value = f"{answer}: CADSS-6 total {worst.total} at {self._clock(worst.at)}"
+        return RemsItem(
+            "dissociation", label, value, f"{worst.minutes_after_dosing_start} min after dosing started", worst.at
+        )
+
+    def _monitoring_time(self) -> RemsItem:
+        label = "Total monitoring time"
+        if self.start is None or self.discharged is None:
+            return RemsItem("monitoring_min", label, None, "Known at discharge.")
+        value = (
+            f"{_minutes(self.discharged - self.start)} min ({self._clock(self.start)}-{self._clock(self.discharged)})"
+        )
+        return RemsItem("monitoring_min", label, value)
+
+
+def _minutes(span: timedelta) -> int:
+    return span // timedelta(minutes=1)
+
+
+def rems_status(due_on: date | None, submitted: bool, today: date, *, undosed: bool = False) -> RemsStatus:
+    """Where a REMS form stands: `submitted`; `not_required` for a session closed without dosing (`undosed`:
+    cancelled, deferred, no-show); `in_progress` before discharge (no due date yet); `due` up to and including its
+    due day; `overdue` after it (CLINICAL_RULES.md section 4: due within 7 days)."""
+    if submitted:
+        return "submitted"
+    if undosed:
+        return "not_required"
+    if due_on is None:
+        return "in_progress"
+    return "overdue" if today > due_on else "due"
 
 
 def _require_plausible(vitals: Vitals) -> None:

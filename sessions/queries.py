@@ -7,6 +7,7 @@ sessions of exactly the patients they may see (404 otherwise). Nothing here chan
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -22,15 +23,27 @@ from sessions.charts import BoardBlock, Guide, Marker, Series, day_board_svg, ti
 from sessions.models import (
     ACTIVE_APPOINTMENT_STATUSES,
     ACTIVE_SESSION_STATUSES,
+    DissociationScore,
     DoseRecord,
     DosingSession,
     IntegrationAppointment,
     SessionStatus,
+    TreatmentCourse,
     VitalSign,
 )
-from sessions.monitoring import next_vitals_due
+from sessions.monitoring import RemsForm, RemsStatus, cadss_due_at, next_vitals_due
 from sessions.scheduling import chair_block_minutes, free_starts
-from sessions.services import local_day, pending_review, site_zone
+from sessions.services import (
+    DISSOCIATION_STATUSES,
+    local_day,
+    patient_starts_around,
+    pending_review,
+    rems_form_of,
+    rems_status_of,
+    rolling_week_limit,
+    site_zone,
+    spacing_violations,
+)
 
 if TYPE_CHECKING:
     from clinic.scoping import AnyUser
@@ -183,11 +196,19 @@ def day_board(user: AnyUser, site: Site, day: dt.date) -> Board:
 
 
 def free_slots(
-    user: AnyUser, patient: Patient, day: dt.date, route: Route, protocol: Protocol, duration_min: int | None = None
+    user: AnyUser,
+    patient: Patient,
+    day: dt.date,
+    route: Route,
+    protocol: Protocol,
+    duration_min: int | None = None,
+    *,
+    course: TreatmentCourse | None = None,
 ) -> list[tuple[Chair, list[dt.datetime]]]:
     """Starts on `day` (08:00-18:00 at the site, every 15 min, not in the past) where each chair of the patient's
-    site is free for the route's whole chair block and the patient has nothing else booked. Suggestions only: the
-    booking service still applies every rule."""
+    site is free for the route's whole chair block, the patient has nothing else booked, and the patient's 48 h
+    interval and rolling-7-day limit (the course template's own limit when booking for `course`) allow a dosing
+    session. Suggestions only: the booking service still applies every rule."""
     site = patient.site
     first, last = day_range(site, day, SUGGEST_FIRST_HOUR, SUGGEST_LAST_HOUR)
     block = chair_block_minutes(route, duration_min, protocol)
@@ -197,6 +218,7 @@ def free_slots(
             patient=patient, status__in=ACTIVE_SESSION_STATUSES, start__lt=last, block_end__gt=first
         )
     ]
+    spaced = _spacing_allows(patient, first, last, protocol, course)
     now = timezone.now()
     result = []
     for chair in chairs_visible_to(user).filter(site=site, is_active=True).order_by("name"):
@@ -212,9 +234,28 @@ def free_slots(
                 chair=chair, status__in=ACTIVE_APPOINTMENT_STATUSES, start__lt=last, end__gt=first
             )
         ]
-        starts = [s for s in free_starts(busy + patient_busy, first, last, block, SUGGEST_STEP_MIN) if s >= now]
-        result.append((chair, starts))
+        starts = free_starts(busy + patient_busy, first, last, block, SUGGEST_STEP_MIN)
+        result.append((chair, [s for s in starts if s >= now and spaced(s)]))
     return result
+
+
+def _spacing_allows(
+    patient: Patient, first: dt.datetime, last: dt.datetime, protocol: Protocol, course: TreatmentCourse | None
+) -> Callable[[dt.datetime], bool]:
+    """A test of one start against the patient's spacing rules (one query for the whole window, each start
+    judged once whatever the number of chairs)."""
+    template = protocol.scheduling.templates.get(course.template) if course is not None else None
+    limit = rolling_week_limit(protocol, template)
+    existing = patient_starts_around(patient, first, last)
+    tz = site_zone(patient.site)
+    judged: dict[dt.datetime, bool] = {}
+
+    def allows(start: dt.datetime) -> bool:
+        if start not in judged:
+            judged[start] = not spacing_violations(existing, start, protocol=protocol, weekly_limit=limit, tz=tz)
+        return judged[start]
+
+    return allows
 
 
 def upcoming_for_patient(patient: Patient, *, limit: int = 10) -> list[DosingSession | IntegrationAppointment]:
@@ -252,6 +293,11 @@ class Monitor:
     observation_needed_min: int
     alerts: list[tuple[VitalSign, str]]
     chart: str
+    dissociation: list[DissociationScore]
+    cadss_due: dt.datetime | None
+    cadss_at_min: int
+    cadss_pending: bool
+    cadss_overdue: bool
 
     @property
     def next_due_ms(self) -> int | None:
@@ -275,6 +321,9 @@ def session_monitor(session: DosingSession, protocol: Protocol) -> Monitor:
         )
     observation_min = (now - dose.ended_at) // dt.timedelta(minutes=1) if dose and dose.ended_at else None
     pending = pending_review(session, latest_pre) if session.status == SessionStatus.CHECKED_IN else None
+    dissociation = list(session.dissociation_scores.select_related("recorded_by"))
+    cadss_due = cadss_due_at(dose.started_at, protocol.monitoring) if dose is not None else None
+    cadss_pending = cadss_due is not None and not dissociation and session.status in DISSOCIATION_STATUSES
     return Monitor(
         readings=readings,
         latest_pre=latest_pre,
@@ -286,6 +335,11 @@ def session_monitor(session: DosingSession, protocol: Protocol) -> Monitor:
         observation_needed_min=protocol.dosing.routes[Route(session.route)].observation_min,
         alerts=[(r, alert) for r in readings for alert in r.alerts],
         chart=vitals_chart(session, readings, dose, protocol, now),
+        dissociation=dissociation,
+        cadss_due=cadss_due,
+        cadss_at_min=protocol.monitoring.cadss_at_min,
+        cadss_pending=cadss_pending,
+        cadss_overdue=bool(cadss_pending and cadss_due is not None and cadss_due <= now),
     )
 
 
@@ -323,3 +377,42 @@ def vitals_chart(
         markers=markers,
         alert_points=[(r.recorded_at, r.systolic) for r in readings if r.alerts],
     )
+
+
+# --- REMS forms -------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class RemsDue:
+    """A discharged esketamine session whose REMS Patient Monitoring Form has not been marked submitted."""
+
+    session: DosingSession
+    form: RemsForm
+    status: RemsStatus
+
+    @property
+    def site_tz(self) -> str:
+        return str(self.session.chair.site.time_zone)
+
+
+def rems_sessions_visible_to(user: AnyUser) -> QuerySet[DosingSession]:
+    """Esketamine sessions with what their REMS form is made of, for staff who may see clinical data."""
+    if not can_view_clinical(user) or getattr(user, "is_patient_user", True):
+        return DosingSession.objects.none()
+    return (
+        sessions_visible_to(user)
+        .filter(route=Route.ESKETAMINE)
+        .select_related("dose", "discharge", "rems_submission")
+        .prefetch_related("vital_signs", "adverse_events", "dissociation_scores")
+    )
+
+
+def rems_due(user: AnyUser, protocol_for: Callable[[Site], Protocol]) -> list[RemsDue]:
+    """The discharged esketamine sessions the user may see whose REMS form is due or overdue, the earliest due
+    first; `protocol_for(site)` gives each site's protocol."""
+    sessions = rems_sessions_visible_to(user).filter(status=SessionStatus.DISCHARGED, rems_submission__isnull=True)
+    rows = []
+    for session in sessions:
+        form = rems_form_of(session, protocol_for(session.chair.site))
+        rows.append(RemsDue(session, form, rems_status_of(session, form)))
+    return sorted(rows, key=lambda row: (row.form.due_on or dt.date.max, row.session.start))

@@ -41,7 +41,7 @@ from clinic.protocol import CourseTemplate, Protocol, Route
 from clinic.services import use_protocol
 from intake.instruments import AnswerError, score
 from intake.services import age_on, is_cleared_for_dosing, last_score_before
-from sessions.dosing import DoseInputError, DoseRequest, DoseResult, calculate_dose
+from sessions.dosing import ROUTE_LABELS, DoseInputError, DoseRequest, DoseResult, calculate_dose
 from sessions.models import (
     ACTIVE_APPOINTMENT_STATUSES,
     ACTIVE_SESSION_STATUSES,
@@ -52,10 +52,12 @@ from sessions.models import (
     CheckIn,
     CourseStatus,
     Discharge,
+    DissociationScore,
     DoseRecord,
     DosingSession,
     GateDecision,
     IntegrationAppointment,
+    RemsSubmission,
     ReviewAcknowledgement,
     SessionStatus,
     SessionStatusChange,
@@ -65,15 +67,23 @@ from sessions.models import (
     VitalSign,
 )
 from sessions.monitoring import (
+    BloodPressure,
+    DissociationTotal,
+    RemsForm,
+    RemsRecord,
+    RemsStatus,
     Vitals,
     discharge_readiness,
     fasting_check,
     in_session_alerts,
     plausibility_errors,
     pre_dose_gate,
+    rems_form,
+    rems_status,
 )
 from sessions.scheduling import (
     SchedulingError,
+    Violation,
     chair_block_minutes,
     check_interval,
     check_weekly_limit,
@@ -83,6 +93,7 @@ from sessions.scheduling import (
 BOOKING_ROLES = frozenset({Role.FRONT_DESK, Role.NURSE, Role.PRESCRIBER, Role.CLINIC_ADMIN})
 SESSION_ROLES = frozenset({Role.NURSE, Role.PRESCRIBER})
 INTEGRATION_BOOKING_ROLES = BOOKING_ROLES | {Role.THERAPIST}
+REMS_ROLES = SESSION_ROLES | {Role.CLINIC_ADMIN}
 FUTURE_TOLERANCE = dt.timedelta(minutes=5)  # clocks of tablets and servers differ a little
 PAST_BOOKING_TOLERANCE = dt.timedelta(minutes=5)
 MINUTE = dt.timedelta(minutes=1)
@@ -132,6 +143,12 @@ def can_prescribe(user: Any) -> bool:
 
 def can_book_integration(user: Any) -> bool:
     return _has_role(user, INTEGRATION_BOOKING_ROLES)
+
+
+def can_submit_rems(user: Any) -> bool:
+    """Nurses, prescribers and clinic administrators (who often file the REMS paperwork) mark a REMS form
+    submitted."""
+    return _has_role(user, REMS_ROLES)
 
 
 def _require(allowed: bool, message: str) -> None:
@@ -313,6 +330,30 @@ def _patient_problem(
     return _overlap_problem("patient_conflict", "The patient", patient.site, sessions, appointments)
 
 
+def patient_starts_around(patient: Patient, first: dt.datetime, last: dt.datetime) -> list[dt.datetime]:
+    """The starts of the patient's active sessions that the spacing rules weigh for a new start in [first, last]."""
+    return list(
+        DosingSession.objects.filter(
+            patient=patient,
+            status__in=ACTIVE_SESSION_STATUSES,
+            start__gt=first - SPACING_LOOKAROUND,
+            start__lt=last + SPACING_LOOKAROUND,
+        ).values_list("start", flat=True)
+    )
+
+
+def spacing_violations(
+    starts: Sequence[dt.datetime], start: dt.datetime, *, protocol: Protocol, weekly_limit: int, tz: ZoneInfo
+) -> list[Violation]:
+    """The 48 h interval and the rolling-7-day limit (CLINICAL_RULES.md section 3) of a new `start` against the
+    patient's other `starts`, with the protocol's interval and `weekly_limit` (see `rolling_week_limit`)."""
+    found = (
+        check_interval(starts, start, protocol.scheduling.min_interval_hours, tz=tz),
+        check_weekly_limit(starts, start, weekly_limit, tz=tz),
+    )
+    return [violation for violation in found if violation is not None]
+
+
 def _spacing_problems(
     patient: Patient,
     start: dt.datetime,
@@ -321,26 +362,13 @@ def _spacing_problems(
     weekly_limit: int,
     also: Sequence[dt.datetime] = (),
 ) -> list[Problem]:
-    """The 48 h interval and the rolling-7-day limit (CLINICAL_RULES.md section 3) against the patient's active
-    sessions, plus `also` (the other sessions of a course being booked)."""
-    existing = DosingSession.objects.filter(
-        patient=patient,
-        status__in=ACTIVE_SESSION_STATUSES,
-        start__gt=start - SPACING_LOOKAROUND,
-        start__lt=start + SPACING_LOOKAROUND,
-    ).values_list("start", flat=True)
-    starts = [*existing, *also]
-    tz = site_zone(patient.site)
-    problems = []
-    for violation in (
-        check_interval(starts, start, protocol.scheduling.min_interval_hours, tz=tz),
-        check_weekly_limit(starts, start, weekly_limit, tz=tz),
-    ):
-        if violation is not None:
-            problems.append(
-                Problem(violation.code, violation.message, {"conflicting_starts": list(violation.conflicting_starts)})
-            )
-    return problems
+    """The spacing rules against the patient's active sessions, plus `also` (the other sessions of a course being
+    booked)."""
+    starts = [*patient_starts_around(patient, start, start), *also]
+    violations = spacing_violations(
+        starts, start, protocol=protocol, weekly_limit=weekly_limit, tz=site_zone(patient.site)
+    )
+    return [Problem(v.code, v.message, {"conflicting_starts": list(v.conflicting_starts)}) for v in violations]
 
 
 def _clearance_problem(patient: Patient, at: dt.datetime) -> tuple[Problem | None, tuple[str, ...]]:
@@ -373,7 +401,8 @@ def _slot_problems(
     return problems + _spacing_problems(patient, start, protocol=protocol, weekly_limit=weekly_limit, also=also)
 
 
-def _weekly_limit(protocol: Protocol, template: CourseTemplate | None) -> int:
+def rolling_week_limit(protocol: Protocol, template: CourseTemplate | None) -> int:
+    """Dosing sessions allowed in any rolling 7 days: the course template's own limit, else the protocol's."""
     if template is not None and template.max_sessions_rolling_7_days is not None:
         return template.max_sessions_rolling_7_days
     return protocol.scheduling.max_sessions_rolling_7_days
@@ -482,7 +511,7 @@ def book_dosing_session(
             start=start,
             block_end=block_end,
             protocol=protocol,
-            weekly_limit=_weekly_limit(protocol, template),
+            weekly_limit=rolling_week_limit(protocol, template),
         )
         if problems:
             raise problems[0].as_conflict()
@@ -565,7 +594,7 @@ def book_course(
                 start=start,
                 block_end=start + block,
                 protocol=protocol,
-                weekly_limit=_weekly_limit(protocol, chosen),
+                weekly_limit=rolling_week_limit(protocol, chosen),
                 also=[s for s in starts if s != start],
             )
             conflicts += [{"session": number, "start": start, "code": p.code, "detail": p.message} for p in problems]
@@ -1189,6 +1218,63 @@ def record_adverse_event(
     return event
 
 
+def _instrument_total(
+    instrument: str, answers: Any, protocol: Protocol, field: str, *, name_the_item: bool = False
+) -> int:
+    """The instrument's total (intake.instruments); bad answers are InvalidInput on `field`, or with `name_the_item`
+    on the item itself (`items[3]` for the fourth)."""
+    try:
+        total = score(instrument, list(answers), protocol.instruments).total
+    except AnswerError as exc:
+        raise InvalidInput({exc.item.replace("answers", field, 1) if name_the_item else field: exc.message}) from None
+    except TypeError as exc:
+        raise InvalidInput({field: str(exc)}) from None
+    assert total is not None  # noqa: S101 - a numeric instrument always has a total
+    return total
+
+
+DISSOCIATION_STATUSES = (SessionStatus.DOSING, SessionStatus.MONITORING)
+
+
+def record_dissociation(*, by: User, session: DosingSession, items: Sequence[int]) -> DissociationScore:
+    """A CADSS-6 rating (CLINICAL_RULES.md section 4, "During": six items 0-4, due `cadss_at_min` after dosing
+    starts), recorded while dosing or in observation (else invalid_transition); a bad item answers 400 naming it."""
+    _require(can_run_sessions(by), "Only a nurse or a prescriber may record a dissociation score.")
+    with transaction.atomic():
+        session = _lock_session(session)
+        if session.status not in DISSOCIATION_STATUSES:
+            raise Conflict(
+                "The CADSS-6 is recorded while dosing or in observation after it; this session is "
+                f"{session.get_status_display().lower()}.",
+                code="invalid_transition",
+                details={"status": session.status},
+            )
+        version, protocol = use_protocol(session.patient.site)
+        total = _instrument_total("cadss6", items, protocol, "items", name_the_item=True)
+        dose = DoseRecord.objects.get(session=session)
+        now = timezone.now()
+        record = DissociationScore.objects.create(
+            session=session,
+            items=list(items),
+            total=total,
+            minutes_after_dosing_start=max(0, (now - dose.started_at) // MINUTE),
+            recorded_by=by,
+            recorded_at=now,
+            protocol_version=version,
+        )
+        _audit_step(
+            "sessions.dissociationscore.create",
+            session,
+            record,
+            by,
+            items=list(items),
+            total=total,
+            minutes_after_dosing_start=record.minutes_after_dosing_start,
+            protocol_version=version.number,
+        )
+    return record
+
+
 def discharge_session(
     *,
     by: User,
@@ -1207,11 +1293,7 @@ def discharge_session(
         session = _lock_session(session)
         _require_status(session, SessionStatus.DISCHARGED)
         version, protocol = use_protocol(session.patient.site)
-        try:
-            total = score("aldrete", list(aldrete), protocol.instruments).total
-        except (AnswerError, TypeError) as exc:
-            raise InvalidInput({"aldrete": getattr(exc, "message", str(exc))}) from None
-        assert total is not None  # noqa: S101 - a numeric instrument always has a total
+        total = _instrument_total("aldrete", aldrete, protocol, "aldrete")
         dose = DoseRecord.objects.get(session=session)
         now = timezone.now()
         readiness = discharge_readiness(total, dose.ended_at, now, session.route, escort_confirmed, protocol)
@@ -1264,6 +1346,138 @@ def _complete_course_if_done(session: DosingSession, by: User) -> None:
     course.end_date = local_day(session.patient.site, timezone.now())
     course.save(update_fields=["status", "end_date"])
     audit.record("sessions.treatmentcourse.complete", patient=session.patient, obj=course, actor=by)
+
+
+# --- The esketamine REMS Patient Monitoring Form ------------------------------------------------------------------
+
+
+def not_esketamine(session: DosingSession) -> str | None:
+    """Why the session has no REMS form (it is not an esketamine session), or None."""
+    if session.route == Route.ESKETAMINE:
+        return None
+    route = ROUTE_LABELS[Route(session.route)]
+    return f"Only esketamine sessions have a REMS Patient Monitoring Form; this session is dosed by {route}."
+
+
+def require_esketamine(session: DosingSession) -> None:
+    """Conflict `not_esketamine` for a session of another route."""
+    message = not_esketamine(session)
+    if message is not None:
+        raise Conflict(message, code="not_esketamine")
+
+
+def rems_record(session: DosingSession) -> RemsRecord:
+    """What the session's own records hold for the REMS form: the dose, the blood pressure readings, over-sedation
+    events, CADSS-6 totals and the discharge (prefetched relations are used as they are)."""
+    dose = _related_or_none(session, "dose")
+    discharge = _related_or_none(session, "discharge")
+    return RemsRecord(
+        dose_mg=dose.dose_mg if dose else None,
+        lot_number=dose.lot_number if dose else "",
+        dosing_started_at=dose.started_at if dose else None,
+        discharged_at=discharge.discharged_at if discharge else None,
+        readings=tuple(
+            BloodPressure(r.recorded_at, r.systolic, r.diastolic, pre_dose=r.phase == VitalPhase.PRE)
+            for r in session.vital_signs.all()
+        ),
+        sedation=tuple(
+            (e.occurred_at, e.get_severity_display().lower())
+            for e in session.adverse_events.all()
+            if e.kind == AdverseEventKind.OVER_SEDATION
+        ),
+        dissociation=tuple(
+            DissociationTotal(d.recorded_at, d.total, d.minutes_after_dosing_start)
+            for d in session.dissociation_scores.all()
+        ),
+    )
+
+
+def _related_or_none(session: DosingSession, name: str) -> Any:
+    try:
+        return getattr(session, name)
+    except (DoseRecord.DoesNotExist, Discharge.DoesNotExist, RemsSubmission.DoesNotExist):
+        return None
+
+
+def rems_form_of(session: DosingSession, protocol: Protocol) -> RemsForm:
+    """The session's REMS Patient Monitoring Form under `protocol` (sessions.monitoring.rems_form)."""
+    return rems_form(rems_record(session), protocol.monitoring, site_zone(session.patient.site))
+
+
+def rems_submission_of(session: DosingSession) -> RemsSubmission | None:
+    return _related_or_none(session, "rems_submission")  # type: ignore[no-any-return]
+
+
+def rems_status_of(session: DosingSession, form: RemsForm) -> RemsStatus:
+    submitted = rems_submission_of(session) is not None
+    undosed = session.status not in ACTIVE_SESSION_STATUSES
+    return rems_status(form.due_on, submitted, local_day(session.patient.site, timezone.now()), undosed=undosed)
+
+
+def rems_form_body(form: RemsForm) -> list[dict[str, Any]]:
+    """The form's items as JSON (the API's answer and the submission's snapshot)."""
+    return [
+        {"key": i.key, "label": i.label, "value": i.value, "missing": i.missing, "detail": i.detail, "at": i.at}
+        for i in form.items
+    ]
+
+
+def submit_rems_form(*, by: User, session: DosingSession, reference: str, note: str = "") -> RemsSubmission:
+    """Record that the esketamine REMS Patient Monitoring Form was submitted (CLINICAL_RULES.md section 4), with
+    the REMS's reference number and the form as it stands. Refused: not_esketamine; invalid_transition before
+    discharge; already_submitted; 400 without a reference, or without a `note` saying how the items missing from
+    the session's record were reported."""
+    _require(
+        can_submit_rems(by), "Only a nurse, a prescriber or a clinic administrator may mark a REMS form submitted."
+    )
+    reference = _required_text(reference, "reference", "Give the reference number the REMS gave for this form.")
+    with transaction.atomic():
+        session = _lock_session(session)
+        require_esketamine(session)
+        if session.status != SessionStatus.DISCHARGED:
+            raise Conflict(
+                "The REMS Patient Monitoring Form is submitted after discharge; this session is "
+                f"{session.get_status_display().lower()}.",
+                code="invalid_transition",
+                details={"status": session.status},
+            )
+        earlier = RemsSubmission.objects.filter(session=session).first()
+        if earlier is not None:
+            raise Conflict(
+                f"The REMS form was already marked submitted on {show_time(earlier.submitted_at, session.site)} "
+                f"(reference {earlier.reference}).",
+                code="already_submitted",
+            )
+        version, protocol = use_protocol(session.patient.site)
+        form = rems_form_of(session, protocol)
+        missing = [item.label for item in form.missing]
+        if missing and not _text(note):
+            raise InvalidInput(
+                {"note": f"Missing from the session's record: {', '.join(missing)}. Say how they were reported."}
+            )
+        assert form.due_on is not None  # noqa: S101 - a discharged session's form has a due date
+        submission = RemsSubmission.objects.create(
+            session=session,
+            reference=reference,
+            note=_text(note),
+            form=_plain(rems_form_body(form)),
+            due_on=form.due_on,
+            submitted_at=timezone.now(),
+            submitted_by=by,
+            protocol_version=version,
+        )
+        _audit_step(
+            "sessions.remssubmission.create",
+            session,
+            submission,
+            by,
+            reference=reference,
+            due_on=form.due_on,
+            missing=missing,
+            note=submission.note,
+            protocol_version=version.number,
+        )
+    return submission
 
 
 # --- Integration appointments -----------------------------------------------------------------------------------

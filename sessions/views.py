@@ -26,7 +26,7 @@ from django.views.generic import TemplateView
 from clinic import audit
 from clinic.errors import DomainError, InvalidInput
 from clinic.models import Role, Site, User
-from clinic.protocol import Route
+from clinic.protocol import Protocol, Route
 from clinic.scoping import can_view_clinical, chairs_visible_to, get_patient_for, patients_visible_to, sites_of
 from clinic.services import use_protocol
 from clinic.views import PatientScopedView, StaffView
@@ -38,9 +38,11 @@ from sessions.forms import (
     CheckInForm,
     CourseForm,
     DischargeForm,
+    DissociationForm,
     DoseForm,
     IntegrationForm,
     ReasonForm,
+    RemsSubmissionForm,
     RequiredReasonForm,
     VitalsForm,
     local_datetime,
@@ -99,6 +101,7 @@ class BoardView(StaffView, TemplateView):
             next_day=day + dt.timedelta(days=1),
             site_tz=site.time_zone,
             can_book=services.can_book(self.request.user),
+            show_rems=can_view_clinical(self.request.user),
             statuses=SessionStatus,
         )
         return context
@@ -351,7 +354,18 @@ class SessionMixin:
             defer_form=RequiredReasonForm(),
             adverse_form=forms.get("adverse_form") or AdverseEventForm(),
             discharge_form=forms.get("discharge_form") or DischargeForm(),
+            dissociation_form=DissociationForm(),
         )
+        if session.route == Route.ESKETAMINE:
+            form = services.rems_form_of(session, protocol)
+            context.update(
+                rems=form,
+                rems_status=services.rems_status_of(session, form),
+                rems_submission=services.rems_submission_of(session),
+                rems_form=RemsSubmissionForm(),
+                rems_due_days=protocol.monitoring.rems_form_due_days,
+                can_submit_rems=services.can_submit_rems(user),
+            )
         return context
 
 
@@ -460,6 +474,12 @@ AdverseEventView = _action(
 )
 CancelView = _action(services.cancel_session, form_class=ReasonForm, clinical=False, success="Session cancelled.")
 NoShowView = _action(services.mark_no_show, clinical=False, success="Recorded as a no-show.")
+DissociationView = _action(
+    services.record_dissociation, form_class=DissociationForm, success="CADSS-6 recorded.", anchor="#dissociation"
+)
+RemsSubmitView = _action(
+    services.submit_rems_form, form_class=RemsSubmissionForm, success="REMS form marked submitted.", anchor="#rems"
+)
 DischargeView = _action(
     services.discharge_session,
     form_class=DischargeForm,
@@ -497,6 +517,29 @@ class DosePreviewView(SessionMixin, StaffView):
         else:
             error = "; ".join(_flat_errors(form))
         return render(request, "staff/sessions/dose_preview.html", {"result": result, "error": error})
+
+
+# --- REMS forms -------------------------------------------------------------------------------------------------
+
+
+class RemsDueView(StaffView, TemplateView):
+    """Esketamine sessions whose REMS Patient Monitoring Form is due or overdue (clinical staff only)."""
+
+    template_name = "staff/sessions/rems.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        if not can_view_clinical(self.request.user):
+            raise Http404("Not available for your role.")
+        protocols: dict[int, Protocol] = {}
+
+        def protocol_for(site: Site) -> Protocol:
+            if site.pk not in protocols:
+                protocols[site.pk] = use_protocol(site)[1]
+            return protocols[site.pk]
+
+        context = super().get_context_data(**kwargs)
+        context["rows"] = queries.rems_due(self.request.user, protocol_for)
+        return context
 
 
 # --- Calendar files ---------------------------------------------------------------------------------------------

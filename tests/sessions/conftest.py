@@ -11,6 +11,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.test import Client
 from django.utils import timezone
 
 from clinic.models import Chair, Patient, Role, Site, User
@@ -133,3 +134,14 @@ def advance_to(clinic: Clinic, session: DosingSession, status: str, clock: Clock
             services.discharge_session(by=clinic.nurse, session=session, aldrete=[2, 2, 2, 2, 2], escort_confirmed=True)
     session.refresh_from_db()
     return session
+
+
+def signed_in(user: Any) -> Client:
+    """A test client signed in as `user`."""
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def session_page(session: DosingSession) -> str:
+    return f"/staff/schedule/sessions/{session.pk}/"

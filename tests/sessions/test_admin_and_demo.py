@@ -64,6 +64,10 @@ def test_demo_data_fills_the_board_through_the_services_and_is_idempotent(clock:
     today = DosingSession.objects.filter(start__gte=ny(2026, 5, 4, 0), start__lt=ny(2026, 5, 5, 0))
     assert today.count() == 5
     assert set(today.values_list("status", flat=True)) == {"dosing", "checked_in", "scheduled"}
+    esketamine = DosingSession.objects.get(route="esketamine")
+    assert esketamine.start == ny(2026, 5, 5, 13)
+    assert dict(ctx.patients)[esketamine.patient] == "cleared"
+    assert esketamine.course is None
     counts = (DosingSession.objects.count(), AuditEvent.objects.count())
     demo.seed()
     assert (DosingSession.objects.count(), AuditEvent.objects.count()) == counts

@@ -6,18 +6,11 @@ import datetime as dt
 
 import icalendar
 import pytest
-from django.test import Client
 
 from clinic.models import AuditEvent
 from sessions import services
 from tests.factories import patient_user
-from tests.sessions.conftest import NEW_YORK, Clinic, book, ny
-
-
-def _client(user: object) -> Client:
-    client = Client()
-    client.force_login(user)  # type: ignore[arg-type]
-    return client
+from tests.sessions.conftest import NEW_YORK, Clinic, book, ny, signed_in
 
 
 def _event(body: bytes) -> icalendar.Event:
@@ -29,7 +22,7 @@ def _event(body: bytes) -> icalendar.Event:
 
 def test_staff_calendar_file_is_in_the_sites_time_zone(clinic: Clinic) -> None:
     session = book(clinic, ny(2026, 5, 4, 9))
-    response = _client(clinic.nurse).get(f"/staff/schedule/sessions/{session.pk}/calendar.ics")
+    response = signed_in(clinic.nurse).get(f"/staff/schedule/sessions/{session.pk}/calendar.ics")
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/calendar")
     assert f'filename="session-{session.pk}.ics"' in response["Content-Disposition"]
@@ -50,7 +43,7 @@ def test_staff_calendar_file_is_in_the_sites_time_zone(clinic: Clinic) -> None:
 def test_portal_calendar_file_names_no_drug_and_no_mrn(clinic: Clinic) -> None:
     session = book(clinic, ny(2026, 10, 29, 9))
     user = patient_user(clinic.patient)
-    response = _client(user).get(f"/portal/sessions/{session.pk}/calendar.ics")
+    response = signed_in(user).get(f"/portal/sessions/{session.pk}/calendar.ics")
     assert response.status_code == 200
     text = response.content.decode()
     event = _event(response.content)
@@ -63,7 +56,7 @@ def test_portal_calendar_file_names_no_drug_and_no_mrn(clinic: Clinic) -> None:
 
 def test_a_cancelled_session_exports_as_cancelled_with_the_same_uid(clinic: Clinic) -> None:
     session = book(clinic, ny(2026, 5, 4, 9))
-    client = _client(clinic.nurse)
+    client = signed_in(clinic.nurse)
     before = _event(client.get(f"/staff/schedule/sessions/{session.pk}/calendar.ics").content)
     services.cancel_session(by=clinic.front_desk, session=session)
     after = _event(client.get(f"/staff/schedule/sessions/{session.pk}/calendar.ics").content)
@@ -82,9 +75,9 @@ def test_integration_appointment_calendar_file(clinic: Clinic, audience: str) ->
         room="Garden room",
     )
     if audience == "staff":
-        response = _client(clinic.front_desk).get(f"/staff/schedule/integration/{appointment.pk}/calendar.ics")
+        response = signed_in(clinic.front_desk).get(f"/staff/schedule/integration/{appointment.pk}/calendar.ics")
     else:
-        response = _client(patient_user(clinic.patient)).get(f"/portal/integration/{appointment.pk}/calendar.ics")
+        response = signed_in(patient_user(clinic.patient)).get(f"/portal/integration/{appointment.pk}/calendar.ics")
     assert response.status_code == 200
     event = _event(response.content)
     assert event.decoded("DTSTART").astimezone(NEW_YORK) == ny(2026, 5, 5, 14)

@@ -8,15 +8,14 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from django.test import Client
 
 from clinic.models import Chair
 from sessions import services
-from sessions.models import DosingSession, IntegrationAppointment, TreatmentCourse
+from sessions.models import DissociationScore, DosingSession, IntegrationAppointment, TreatmentCourse
 from tests.conftest import World, api_as
 from tests.factories import ChairFactory, staff
 from tests.intake.factories import clear_for_dosing
-from tests.sessions.conftest import PROCEED, Clock, ny
+from tests.sessions.conftest import PROCEED, Clock, ny, signed_in
 
 EVERYONE = ["patient_a", "patient_b", "prescriber1", "nurse1", "nurse2", "therapist1", "therapist_unassigned",
             "front_desk1", "admin1"]  # fmt: skip
@@ -154,6 +153,51 @@ def test_checking_in(scheduled: Scheduled, who: str, status: int) -> None:
     assert response.status_code == (200 if status == 201 else status)
 
 
+@pytest.mark.parametrize(("who", "status"), CLINICAL_ACTION_A.items())
+def test_recording_dissociation(scheduled: Scheduled, who: str, status: int) -> None:
+    _checked_in(scheduled)
+    world = scheduled.world
+    services.record_vitals(by=world.nurse1, session=scheduled.session_a, **PROCEED)
+    services.start_dosing(by=world.nurse1, session=scheduled.session_a, lot_number="LOT-1")
+    url = f"/api/v1/dosing-sessions/{scheduled.session_a.pk}/dissociation/"
+    response = api_as(scheduled.user(who)).post(url, {"items": [0, 1, 0, 0, 0, 0]}, format="json")
+    assert response.status_code == status
+    assert DissociationScore.objects.count() == (1 if status == 201 else 0)
+
+
+def _esketamine_a(s: Scheduled) -> DosingSession:
+    return services.book_dosing_session(
+        by=None, patient=s.world.patient_a, chair=s.chair1, start=ny(2026, 5, 6, 9), route="esketamine"
+    )
+
+
+READ_REMS_A = {**dict.fromkeys(READ_A, 404), "nurse1": 200, "prescriber1": 200, "admin1": 200, "therapist1": 200}
+
+
+@pytest.mark.parametrize(("who", "status"), READ_REMS_A.items())
+def test_reading_the_rems_form(scheduled: Scheduled, who: str, status: int) -> None:
+    session = _esketamine_a(scheduled)
+    response = api_as(scheduled.user(who)).get(f"/api/v1/dosing-sessions/{session.pk}/rems/")
+    assert response.status_code == status
+    if status == 200:
+        assert response.json()["status"] == "in_progress"
+
+
+# Before discharge the staff who may submit get past the role check to the 409; the rest never get that far.
+SUBMIT_REMS_A = {**CLINICAL_ACTION_A, "nurse1": 409, "prescriber1": 409, "admin1": 409}
+
+
+@pytest.mark.parametrize(("who", "status"), SUBMIT_REMS_A.items())
+def test_submitting_the_rems_form(scheduled: Scheduled, who: str, status: int) -> None:
+    session = _esketamine_a(scheduled)
+    response = api_as(scheduled.user(who)).post(
+        f"/api/v1/dosing-sessions/{session.pk}/rems/submit/", {"reference": "R-1"}, format="json"
+    )
+    assert response.status_code == status
+    if status == 409:
+        assert response.json()["code"] == "invalid_transition"
+
+
 @pytest.mark.parametrize("who", EVERYONE)
 def test_courses_and_appointments_are_scoped(scheduled: Scheduled, who: str) -> None:
     world = scheduled.world
@@ -194,15 +238,9 @@ PAGE_A = {
 }
 
 
-def _client(user: Any) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
-
-
 @pytest.mark.parametrize(("who", "expected"), PAGE_A.items())
 def test_the_session_page(scheduled: Scheduled, who: str, expected: Any) -> None:
-    response = _client(scheduled.user(who)).get(f"/staff/schedule/sessions/{scheduled.session_a.pk}/")
+    response = signed_in(scheduled.user(who)).get(f"/staff/schedule/sessions/{scheduled.session_a.pk}/")
     if expected == 404:
         assert response.status_code == 404
         return
@@ -215,27 +253,43 @@ def test_the_session_page(scheduled: Scheduled, who: str, expected: Any) -> None
 
 @pytest.mark.parametrize(("who", "expected"), PAGE_A.items())
 def test_the_staff_calendar_file(scheduled: Scheduled, who: str, expected: Any) -> None:
-    response = _client(scheduled.user(who)).get(f"/staff/schedule/sessions/{scheduled.session_a.pk}/calendar.ics")
+    response = signed_in(scheduled.user(who)).get(f"/staff/schedule/sessions/{scheduled.session_a.pk}/calendar.ics")
     assert response.status_code == (404 if expected == 404 else 200)
 
 
 @pytest.mark.parametrize(("who", "status"), [("front_desk1", 404), ("nurse2", 404), ("therapist1", 200)])
 def test_the_monitor_fragment_is_clinical(scheduled: Scheduled, who: str, status: int) -> None:
-    response = _client(scheduled.user(who)).get(f"/staff/schedule/sessions/{scheduled.session_a.pk}/monitor/")
+    response = signed_in(scheduled.user(who)).get(f"/staff/schedule/sessions/{scheduled.session_a.pk}/monitor/")
     assert response.status_code == status
 
 
+REMS_LIST = {"nurse1": "A", "prescriber1": "A", "admin1": "A", "therapist1": "A", "nurse2": "none",
+             "therapist_unassigned": "none", "front_desk1": 404, "patient_a": 404, "patient_b": 404}  # fmt: skip
+
+
+@pytest.mark.parametrize(("who", "expected"), REMS_LIST.items())
+def test_the_rems_list(scheduled: Scheduled, who: str, expected: Any) -> None:
+    session = _esketamine_a(scheduled)
+    DosingSession.objects.filter(pk=session.pk).update(status="discharged")  # only its listing matters here
+    response = signed_in(scheduled.user(who)).get("/staff/schedule/rems/")
+    if expected == 404:
+        assert response.status_code == 404
+        return
+    assert response.status_code == 200
+    assert (f"/staff/schedule/sessions/{session.pk}/#rems" in response.content.decode()) is (expected == "A")
+
+
 def test_the_board_shows_only_the_requesters_site(scheduled: Scheduled) -> None:
-    text = _client(scheduled.world.front_desk1).get("/staff/schedule/", {"date": "2026-05-04"}).content.decode()
+    text = signed_in(scheduled.world.front_desk1).get("/staff/schedule/", {"date": "2026-05-04"}).content.decode()
     assert "Testperson, Alpha" in text
     assert "Bravo" not in text
-    assert _client(scheduled.world.patient_a_user).get("/staff/schedule/").status_code == 404
+    assert signed_in(scheduled.world.patient_a_user).get("/staff/schedule/").status_code == 404
 
 
 def test_portal_calendar_files_are_the_patients_own(scheduled: Scheduled) -> None:
-    client = _client(scheduled.world.patient_a_user)
+    client = signed_in(scheduled.world.patient_a_user)
     assert client.get(f"/portal/sessions/{scheduled.session_a.pk}/calendar.ics").status_code == 200
     assert client.get(f"/portal/sessions/{scheduled.session_b.pk}/calendar.ics").status_code == 404
     assert client.get("/portal/sessions/").status_code == 200
-    staff_client = _client(scheduled.world.nurse1)
+    staff_client = signed_in(scheduled.world.nurse1)
     assert staff_client.get(f"/portal/sessions/{scheduled.session_a.pk}/calendar.ics").status_code == 404

@@ -5,29 +5,17 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Any
 
 import pytest
-from django.test import Client
 
 from clinic.models import AuditEvent
 from sessions import services
 from sessions.models import DosingSession, IntegrationAppointment, SessionStatus, TreatmentCourse
 from sessions.queries import _board_hours
 from tests.factories import patient_user
-from tests.sessions.conftest import NEW_YORK, Clinic, Clock, advance_to, book, ny
+from tests.sessions.conftest import NEW_YORK, Clinic, Clock, advance_to, book, ny, session_page, signed_in
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
-
-
-def _client(user: Any) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
-
-
-def _page(session: DosingSession) -> str:
-    return f"/staff/schedule/sessions/{session.pk}/"
 
 
 # --- The board --------------------------------------------------------------------------------------------------
@@ -35,13 +23,13 @@ def _page(session: DosingSession) -> str:
 
 def test_the_board_has_a_lane_per_chair_and_a_block_per_session(clinic: Clinic) -> None:
     session = book(clinic, ny(2026, 5, 4, 9))
-    response = _client(clinic.front_desk).get("/staff/schedule/", {"date": "2026-05-04"})
+    response = signed_in(clinic.front_desk).get("/staff/schedule/", {"date": "2026-05-04"})
     assert response.status_code == 200
     text = response.content.decode()
     assert '<svg class="board"' in text
     assert ">Chair 1</text>" in text
     assert ">Chair 2</text>" in text
-    assert f'href="{_page(session)}"' in text
+    assert f'href="{session_page(session)}"' in text
     assert 'class="board-block status-scheduled"' in text
     assert "09:00 Testperson, S." in text
     assert 'hx-trigger="every 30s"' in text
@@ -50,10 +38,10 @@ def test_the_board_has_a_lane_per_chair_and_a_block_per_session(clinic: Clinic) 
 
 def test_the_board_widens_to_show_a_booking_outside_the_usual_hours(clinic: Clinic) -> None:
     session = book(clinic, ny(2026, 5, 6, 5, 30))
-    text = _client(clinic.nurse).get("/staff/schedule/", {"date": "2026-05-06"}).content.decode()
-    assert f'href="{_page(session)}"' in text
+    text = signed_in(clinic.nurse).get("/staff/schedule/", {"date": "2026-05-06"}).content.decode()
+    assert f'href="{session_page(session)}"' in text
     assert ">05:00<" in text
-    plain = _client(clinic.nurse).get("/staff/schedule/", {"date": "2026-05-07"}).content.decode()
+    plain = signed_in(clinic.nurse).get("/staff/schedule/", {"date": "2026-05-07"}).content.decode()
     assert ">05:00<" not in plain
     assert ">07:00<" in plain
 
@@ -77,15 +65,15 @@ def test_board_hours(spans: list[tuple[tuple[int, int], tuple[int, int]]], hours
 
 
 def test_the_staff_nav_links_to_the_schedule(clinic: Clinic) -> None:
-    text = _client(clinic.front_desk).get("/staff/").content.decode()
+    text = signed_in(clinic.front_desk).get("/staff/").content.decode()
     assert '<a href="/staff/schedule/">Schedule</a>' in text
-    board = _client(clinic.front_desk).get("/staff/schedule/").content.decode()
+    board = signed_in(clinic.front_desk).get("/staff/schedule/").content.decode()
     assert '<a href="/staff/schedule/" aria-current="page">Schedule</a>' in board
 
 
 def test_the_board_refreshes_as_a_fragment(clinic: Clinic) -> None:
     book(clinic, ny(2026, 5, 4, 9))
-    response = _client(clinic.nurse).get("/staff/schedule/", {"date": "2026-05-04"}, **HTMX)
+    response = signed_in(clinic.nurse).get("/staff/schedule/", {"date": "2026-05-04"}, **HTMX)
     text = response.content.decode()
     assert text.lstrip().startswith('<section id="board"')
     assert "<html" not in text
@@ -93,7 +81,7 @@ def test_the_board_refreshes_as_a_fragment(clinic: Clinic) -> None:
 
 def test_the_board_of_another_day_and_a_bad_date(clinic: Clinic) -> None:
     book(clinic, ny(2026, 5, 4, 9))
-    client = _client(clinic.nurse)
+    client = signed_in(clinic.nurse)
     assert "Nothing booked on this day" in client.get("/staff/schedule/", {"date": "2026-05-05"}).content.decode()
     assert client.get("/staff/schedule/", {"date": "yesterday"}).status_code == 200  # falls back to today
 
@@ -104,7 +92,7 @@ def test_the_board_of_another_day_and_a_bad_date(clinic: Clinic) -> None:
 def test_booking_page_suggests_free_times_per_chair(clinic: Clinic) -> None:
     other = clinic.cleared_patient()
     book(clinic, ny(2026, 5, 4, 9), patient=other)  # Chair 1 busy 09:00-10:25
-    response = _client(clinic.front_desk).get(
+    response = signed_in(clinic.front_desk).get(
         "/staff/schedule/book/", {"patient": clinic.patient.pk, "date": "2026-05-04", "route": "iv"}
     )
     text = response.content.decode()
@@ -120,7 +108,7 @@ def test_booking_page_suggests_free_times_per_chair(clinic: Clinic) -> None:
 
 
 def test_free_times_refresh_as_a_fragment(clinic: Clinic) -> None:
-    response = _client(clinic.front_desk).get(
+    response = signed_in(clinic.front_desk).get(
         "/staff/schedule/book/",
         {"patient": clinic.patient.pk, "date": "2026-05-05", "route": "esketamine"},
         HTTP_HX_REQUEST="true",
@@ -133,7 +121,7 @@ def test_free_times_refresh_as_a_fragment(clinic: Clinic) -> None:
 
 
 def test_booking_through_the_page(clinic: Clinic) -> None:
-    client = _client(clinic.front_desk)
+    client = signed_in(clinic.front_desk)
     data = {
         "patient": clinic.patient.pk,
         "route": "iv",
@@ -144,7 +132,7 @@ def test_booking_through_the_page(clinic: Clinic) -> None:
     response = client.post(f"/staff/schedule/book/?patient={clinic.patient.pk}", data)
     session = DosingSession.objects.get()
     assert response.status_code == 302
-    assert response["Location"] == _page(session)
+    assert response["Location"] == session_page(session)
     assert session.start == ny(2026, 5, 4, 9)
     again = client.post(f"/staff/schedule/book/?patient={clinic.patient.pk}", {**data, "chair": clinic.chair2.pk})
     assert again.status_code == 400
@@ -152,16 +140,16 @@ def test_booking_through_the_page(clinic: Clinic) -> None:
 
 
 def test_booking_page_without_a_patient_offers_a_search(clinic: Clinic) -> None:
-    client = _client(clinic.front_desk)
+    client = signed_in(clinic.front_desk)
     text = client.get("/staff/schedule/book/", {"q": "Sam"}).content.decode()
     assert f"?patient={clinic.patient.pk}" in text
-    assert _client(clinic.therapist).get("/staff/schedule/book/").status_code == 404
+    assert signed_in(clinic.therapist).get("/staff/schedule/book/").status_code == 404
 
 
 def test_booking_a_course_through_the_page(clinic: Clinic) -> None:
     other = clinic.cleared_patient()
     book(clinic, ny(2026, 5, 11, 9), patient=other)
-    client = _client(clinic.front_desk)
+    client = signed_in(clinic.front_desk)
     data = {"patient": clinic.patient.pk, "template": "standard_induction", "start_date": "2026-05-04",
             "weekdays": ["0", "3"], "time": "09:00", "chair": clinic.chair.pk}  # fmt: skip
     refused = client.post(f"/staff/schedule/book-course/?patient={clinic.patient.pk}", data)
@@ -175,10 +163,10 @@ def test_booking_a_course_through_the_page(clinic: Clinic) -> None:
 
 def test_booking_an_integration_session_through_the_page(clinic: Clinic) -> None:
     session = book(clinic, ny(2026, 5, 4, 9))
-    client = _client(clinic.therapist)
+    client = signed_in(clinic.therapist)
     url = f"/staff/schedule/patients/{clinic.patient.pk}/integration/?session={session.pk}"
     assert client.get(url).status_code == 404  # the therapist is not on this patient's care team
-    client = _client(clinic.front_desk)
+    client = signed_in(clinic.front_desk)
     assert client.get(url).status_code == 200
     data = {"therapist": clinic.therapist.pk, "date": "2026-05-05", "time": "10:00", "duration_min": 60, "room": "Blue"}
     response = client.post(url, {**data, "session": session.pk})
@@ -193,22 +181,22 @@ def test_booking_an_integration_session_through_the_page(clinic: Clinic) -> None
 
 def test_reading_the_session_page_is_audited_and_polling_is_not(clinic: Clinic) -> None:
     session = book(clinic, ny(2026, 5, 4, 9))
-    client = _client(clinic.nurse)
-    client.get(_page(session))
-    client.get(f"{_page(session)}monitor/")
+    client = signed_in(clinic.nurse)
+    client.get(session_page(session))
+    client.get(f"{session_page(session)}monitor/")
     assert AuditEvent.objects.filter(action="sessions.dosingsession.view").count() == 1
 
 
 def test_check_in_then_fast_vitals_with_htmx(clinic: Clinic) -> None:
     session = book(clinic, ny(2026, 5, 4, 9))
-    client = _client(clinic.nurse)
+    client = signed_in(clinic.nurse)
     data = {"fasting_solids_hours": "8", "fasting_clear_liquids_hours": "3", "escort_confirmed": "on"}
-    response = client.post(f"{_page(session)}check-in/", data, follow=True)
+    response = client.post(f"{session_page(session)}check-in/", data, follow=True)
     assert "Checked in." in response.content.decode()
     session.refresh_from_db()
     assert session.status == SessionStatus.CHECKED_IN
 
-    response = client.post(f"{_page(session)}vitals/", {"systolic": 152, "diastolic": 84, "heart_rate": 77,
+    response = client.post(f"{session_page(session)}vitals/", {"systolic": 152, "diastolic": 84, "heart_rate": 77,
                                                        "spo2": 98}, **HTMX)  # fmt: skip
     text = response.content.decode()
     assert text.lstrip().startswith('<section id="monitor"')
@@ -218,7 +206,7 @@ def test_check_in_then_fast_vitals_with_htmx(clinic: Clinic) -> None:
     assert "Systolic 152 mmHg is above 140 mmHg" in text
 
     bad = client.post(
-        f"{_page(session)}vitals/", {"systolic": 400, "diastolic": 84, "heart_rate": 77, "spo2": 98}, **HTMX
+        f"{session_page(session)}vitals/", {"systolic": 400, "diastolic": 84, "heart_rate": 77, "spo2": 98}, **HTMX
     )
     assert bad.status_code == 200
     assert "not plausible" in bad.content.decode()
@@ -227,10 +215,12 @@ def test_check_in_then_fast_vitals_with_htmx(clinic: Clinic) -> None:
 
 def test_vitals_without_htmx_come_back_to_the_page(clinic: Clinic) -> None:
     session = advance_to(clinic, book(clinic, ny(2026, 5, 4, 9)), SessionStatus.CHECKED_IN)
-    client = _client(clinic.nurse)
-    response = client.post(f"{_page(session)}vitals/", {"systolic": 200, "diastolic": 84, "heart_rate": 77, "spo2": 98})
+    client = signed_in(clinic.nurse)
+    response = client.post(
+        f"{session_page(session)}vitals/", {"systolic": 200, "diastolic": 84, "heart_rate": 77, "spo2": 98}
+    )
     assert response.status_code == 302
-    assert client.post(f"{_page(session)}vitals/", {"systolic": "x"}, follow=True).status_code == 200
+    assert client.post(f"{session_page(session)}vitals/", {"systolic": "x"}, follow=True).status_code == 200
 
 
 def test_the_review_gate_is_acknowledged_by_a_prescriber_on_the_page(clinic: Clinic) -> None:
@@ -238,28 +228,32 @@ def test_the_review_gate_is_acknowledged_by_a_prescriber_on_the_page(clinic: Cli
     services.check_in(by=clinic.nurse, session=session, fasting_solids_hours=8, fasting_clear_liquids_hours=3,
                       escort_confirmed=True)  # type: ignore[arg-type]  # fmt: skip
     services.record_vitals(by=clinic.nurse, session=session, systolic=150, diastolic=85, heart_rate=80, spo2=98)
-    nurse_page = _client(clinic.nurse).get(_page(session)).content.decode()
+    nurse_page = signed_in(clinic.nurse).get(session_page(session)).content.decode()
     assert "A prescriber must acknowledge with a reason" in nurse_page
     assert "Acknowledge and allow dosing" not in nurse_page
-    prescriber = _client(clinic.prescriber)
-    assert "Acknowledge and allow dosing" in prescriber.get(_page(session)).content.decode()
-    response = prescriber.post(f"{_page(session)}acknowledge-review/", {"reason": "White-coat; rechecked"}, follow=True)
+    prescriber = signed_in(clinic.prescriber)
+    assert "Acknowledge and allow dosing" in prescriber.get(session_page(session)).content.decode()
+    response = prescriber.post(
+        f"{session_page(session)}acknowledge-review/", {"reason": "White-coat; rechecked"}, follow=True
+    )
     assert "Review acknowledged." in response.content.decode()
-    started = _client(clinic.nurse).post(f"{_page(session)}start/", {"lot_number": "LOT-9"}, follow=True)
+    started = signed_in(clinic.nurse).post(f"{session_page(session)}start/", {"lot_number": "LOT-9"}, follow=True)
     assert "Dosing started." in started.content.decode()
 
 
 def test_dose_panel_shows_the_calculation_step_by_step(clinic: Clinic) -> None:
     session = advance_to(clinic, book(clinic, ny(2026, 5, 4, 9)), SessionStatus.CHECKED_IN)
-    client = _client(clinic.nurse)
-    preview = client.post(f"{_page(session)}dose-preview/", {"mg_per_kg": "0.5", "duration_min": "40"}).content.decode()
+    client = signed_in(clinic.nurse)
+    preview = client.post(
+        f"{session_page(session)}dose-preview/", {"mg_per_kg": "0.5", "duration_min": "40"}
+    ).content.decode()
     assert "Dose 35.0 mg = 0.5 mg/kg x 70.0 kg" in preview
     assert "Pump rate 150.0 mL/h" in preview
-    too_much = client.post(f"{_page(session)}dose-preview/", {"mg_per_kg": "1.5"}).content.decode()
+    too_much = client.post(f"{session_page(session)}dose-preview/", {"mg_per_kg": "1.5"}).content.decode()
     assert "above the maximum of 1.0 mg/kg" in too_much
-    no_lot = client.post(f"{_page(session)}start/", {"mg_per_kg": "0.5"}, follow=True).content.decode()
+    no_lot = client.post(f"{session_page(session)}start/", {"mg_per_kg": "0.5"}, follow=True).content.decode()
     assert "lot number" in no_lot
-    page = client.post(f"{_page(session)}start/", {"mg_per_kg": "0.5", "lot_number": "LOT-7"}, follow=True)
+    page = client.post(f"{session_page(session)}start/", {"mg_per_kg": "0.5", "lot_number": "LOT-7"}, follow=True)
     text = page.content.decode()
     assert "<strong>35.0 mg</strong>" in text
     assert "BMI 24.2 = 70.0 kg / (1.7 m)²" in text
@@ -270,7 +264,7 @@ def test_alerts_show_in_red_with_the_chart_and_the_timer(clinic: Clinic, clock: 
     session = advance_to(clinic, book(clinic, ny(2026, 5, 4, 9)), SessionStatus.DOSING)
     clock.advance(minutes=5)
     services.record_vitals(by=clinic.nurse, session=session, systolic=186, diastolic=100, heart_rate=90, spo2=97)
-    text = _client(clinic.nurse).get(f"{_page(session)}monitor/").content.decode()
+    text = signed_in(clinic.nurse).get(f"{session_page(session)}monitor/").content.decode()
     assert '<ul class="alert-list" role="alert">' in text
     assert "Systolic 186 mmHg is above 180 mmHg: pause recommended" in text
     assert '<svg class="chart"' in text
@@ -283,13 +277,13 @@ def test_alerts_show_in_red_with_the_chart_and_the_timer(clinic: Clinic, clock: 
 
 def test_discharge_refusal_is_explained_then_discharge(clinic: Clinic, clock: Clock) -> None:
     session = advance_to(clinic, book(clinic, ny(2026, 5, 4, 9)), SessionStatus.MONITORING, clock)
-    client = _client(clinic.nurse)
+    client = signed_in(clinic.nurse)
     data = {f"aldrete_{k}": "2" for k in ("activity", "respiration", "circulation", "consciousness", "oxygen")}
     data |= {"escort_confirmed": "on", "instructions_given": "on", "no_driving_acknowledged": "on"}
-    early = client.post(f"{_page(session)}discharge/", data, follow=True).content.decode()
+    early = client.post(f"{session_page(session)}discharge/", data, follow=True).content.decode()
     assert "needs at least 30 min" in early
     clock.advance(minutes=30)
-    done = client.post(f"{_page(session)}discharge/", data, follow=True).content.decode()
+    done = client.post(f"{session_page(session)}discharge/", data, follow=True).content.decode()
     assert "Discharged. No driving until tomorrow." in done
     session.refresh_from_db()
     assert session.status == SessionStatus.DISCHARGED
@@ -298,12 +292,12 @@ def test_discharge_refusal_is_explained_then_discharge(clinic: Clinic, clock: Cl
 
 def test_front_desk_sees_the_schedule_and_can_cancel(clinic: Clinic) -> None:
     session = book(clinic, ny(2026, 5, 4, 9))
-    client = _client(clinic.front_desk)
-    text = client.get(_page(session)).content.decode()
+    client = signed_in(clinic.front_desk)
+    text = client.get(session_page(session)).content.decode()
     assert "Cancel this session" in text
     assert "Check in" not in text
-    assert client.post(f"{_page(session)}check-in/", {}).status_code == 404
-    client.post(f"{_page(session)}cancel/", {"reason": "Rescheduled by phone"})
+    assert client.post(f"{session_page(session)}check-in/", {}).status_code == 404
+    client.post(f"{session_page(session)}cancel/", {"reason": "Rescheduled by phone"})
     session.refresh_from_db()
     assert session.status == SessionStatus.CANCELLED
 
@@ -313,9 +307,9 @@ def test_a_therapist_may_look_but_not_act(clinic: Clinic) -> None:
 
     session = book(clinic, ny(2026, 5, 4, 9))
     on_care_team(clinic.patient, clinic.therapist)
-    client = _client(clinic.therapist)
-    assert "Vital signs" in client.get(_page(session)).content.decode()
-    response = client.post(f"{_page(session)}check-in/", {"escort_confirmed": "on"}, follow=True)
+    client = signed_in(clinic.therapist)
+    assert "Vital signs" in client.get(session_page(session)).content.decode()
+    response = client.post(f"{session_page(session)}check-in/", {"escort_confirmed": "on"}, follow=True)
     assert "Only a nurse or a prescriber" in response.content.decode()
 
 
@@ -325,9 +319,9 @@ def test_a_therapist_may_look_but_not_act(clinic: Clinic) -> None:
 @pytest.mark.parametrize("who", ["front_desk", "nurse"])
 def test_the_patient_page_lists_upcoming_sessions(clinic: Clinic, who: str) -> None:
     session = book(clinic, ny(2026, 5, 4, 9))
-    text = _client(getattr(clinic, who)).get(f"/staff/patients/{clinic.patient.pk}/").content.decode()
+    text = signed_in(getattr(clinic, who)).get(f"/staff/patients/{clinic.patient.pk}/").content.decode()
     assert "Dosing sessions" in text
-    assert f'href="{_page(session)}"' in text
+    assert f'href="{session_page(session)}"' in text
     assert "Mon 2026-05-04 09:00" in text
     assert "Book a course" in text
 
@@ -336,7 +330,7 @@ def test_the_portal_home_lists_my_upcoming_sessions(clinic: Clinic) -> None:
     session = book(clinic, ny(2026, 5, 4, 9))
     services.book_integration_appointment(by=clinic.front_desk, patient=clinic.patient, therapist=clinic.therapist,
                                           start=ny(2026, 5, 5, 10), duration_min=60, room="Blue")  # fmt: skip
-    text = _client(patient_user(clinic.patient)).get("/portal/").content.decode()
+    text = signed_in(patient_user(clinic.patient)).get("/portal/").content.decode()
     assert "My upcoming sessions" in text
     assert "Monday, May 4, 09:00" in text
     assert f"/portal/sessions/{session.pk}/calendar.ics" in text
