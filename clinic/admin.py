@@ -251,6 +251,13 @@ class UserAdmin(DjangoUserAdmin, ClinicModelAdmin):  # type: ignore[type-arg]
             return self.readonly_fields
         return (*self.readonly_fields, "is_superuser")
 
+    def user_change_password(self, request: HttpRequest, id: str, form_url: str = "") -> HttpResponse:
+        response = super().user_change_password(request, id, form_url)
+        if request.method == "POST" and response.status_code == 302:  # the form was valid and the password set
+            user = User.objects.get(pk=id)
+            audit.record("clinic.user.password_change", obj=user, patient=user.patient, details={"via": "admin"})
+        return response
+
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
         super().save_model(request, obj, form, change)
         audit.record(

@@ -165,3 +165,20 @@ def test_patient_admin_search_and_filters(world: World) -> None:
     response = client.get("/admin/clinic/patient/", {"site__id__exact": world.site2.pk})
     assert [p.pk for p in response.context["cl"].result_list] == [world.patient_b.pk]
     assert Patient.objects.count() == 2
+
+
+@pytest.mark.django_db
+def test_password_change_in_the_admin_is_audited_without_the_password(world: World) -> None:
+    client = _client(world.admin1)
+    url = f"/admin/clinic/user/{world.nurse1.pk}/password/"
+    refused = client.post(url, {"password1": "short", "password2": "short", "usable_password": "true"})
+    assert refused.status_code == 200
+    assert not AuditEvent.objects.filter(action="clinic.user.password_change").exists()
+    response = client.post(
+        url, {"password1": "another-long-pass-4321", "password2": "another-long-pass-4321", "usable_password": "true"}
+    )
+    assert response.status_code == 302
+    event = AuditEvent.objects.get(action="clinic.user.password_change")
+    assert event.actor == world.admin1
+    assert event.object_id == str(world.nurse1.pk)
+    assert "another-long-pass-4321" not in str(event.details)
