@@ -7,6 +7,11 @@ class ClinicConfig(AppConfig):
     verbose_name = "Clinic"
     default_auto_field = "django.db.models.BigAutoField"
 
+    def ready(self) -> None:
+        from clinic import auth_audit
+
+        auth_audit.connect()
+
 
 class ClinicAdminConfig(AdminConfig):
     """The Django admin, restricted to clinic administrators and superusers (clinic.admin_site.ClinicAdminSite)."""

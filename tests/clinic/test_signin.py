@@ -56,3 +56,28 @@ def test_password_reset_does_not_reveal_unknown_addresses() -> None:
     response = Client().post("/accounts/password_reset/", {"email": "nobody@clinic.invalid"})
     assert response.status_code == 302
     assert mail.outbox == []
+
+
+@pytest.mark.django_db
+def test_sign_in_sign_out_and_failures_are_audited(world: World) -> None:
+    from clinic.models import AuditEvent
+
+    client = Client()
+    client.post("/accounts/login/", {"username": "nurse1", "password": "wrong-password"})
+    failed = AuditEvent.objects.get(action="clinic.user.login_failed")
+    assert failed.details == {"username": "nurse1"}
+    assert failed.actor is None
+    client.post("/accounts/login/", {"username": "nurse1", "password": TEST_PASSWORD})
+    login = AuditEvent.objects.get(action="clinic.user.login")
+    assert login.actor == world.nurse1
+    assert login.request_id
+    client.post("/accounts/logout/")
+    assert AuditEvent.objects.get(action="clinic.user.logout").actor == world.nurse1
+
+
+@pytest.mark.django_db
+def test_a_patient_sign_in_is_filed_under_the_patient(world: World) -> None:
+    from clinic.models import AuditEvent
+
+    Client().post("/accounts/login/", {"username": "patient_a", "password": TEST_PASSWORD})
+    assert AuditEvent.objects.get(action="clinic.user.login").patient_id == world.patient_a.pk
