@@ -15,11 +15,13 @@ if TYPE_CHECKING:
 
     from clinic.models import Patient
 
-Audience = Literal["staff", "portal"]
+Audience = Literal["staff", "portal", "staff_home"]
 
 
 @dataclass(frozen=True)
 class Panel:
+    """`build(request, patient)`; on the staff home (audience "staff_home") `patient` is None."""
+
     key: str
     audience: Audience
     template: str
@@ -36,14 +38,14 @@ def register(panel: Panel) -> None:
 
 
 def render_context(
-    audience: Audience, request: HttpRequest, patient: Patient, *, clinical: bool
+    audience: Audience, request: HttpRequest, patient: Patient | None, *, clinical: bool
 ) -> list[dict[str, Any]]:
     """The panels to show, in order; a panel whose `build` returns None is left out."""
     shown = []
     for panel in sorted((p for (a, _), p in _panels.items() if a == audience), key=lambda p: (p.order, p.key)):
         if panel.clinical and not clinical:
             continue
-        context = panel.build(request, patient)
+        context = panel.build(request, patient)  # type: ignore[arg-type]
         if context is not None:
             shown.append({"key": panel.key, "template": panel.template, **context})
     return shown

@@ -89,6 +89,9 @@ class StaffHomeView(StaffView, TemplateView):
             patients=page.object_list,
             can_register=can_register_patients(self.request.user),
             show_clinical=can_view_clinical(self.request.user),
+            home_panels=panels.render_context(
+                "staff_home", self.request, None, clinical=can_view_clinical(self.request.user)
+            ),
         )
         return context
 

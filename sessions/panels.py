@@ -5,11 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
+from django.utils import timezone
 
 from clinic import panels
 from clinic.models import Patient
+from clinic.scoping import sites_of
 from sessions import queries, services
-from sessions.models import TreatmentCourse
+from sessions.models import ACTIVE_APPOINTMENT_STATUSES, TreatmentCourse
 
 
 def staff_panel(request: HttpRequest, patient: Patient) -> dict[str, Any]:
@@ -29,11 +31,35 @@ def portal_panel(request: HttpRequest, patient: Patient) -> dict[str, Any] | Non
     return {"upcoming": upcoming, "site_tz": patient.site.time_zone}
 
 
+def today_panel(request: HttpRequest, _patient: None) -> dict[str, Any] | None:
+    """The staff home's "Today": each of the user's sites with the day's sessions and integration appointments."""
+    user = request.user
+    days = []
+    for site in sites_of(user).order_by("name"):
+        day = services.local_day(site, timezone.now())
+        sessions = (
+            queries.on_day(queries.sessions_visible_to(user), site, day, site_field="chair__site")
+            .select_related("patient", "chair")
+            .order_by("start")
+        )
+        appointments = (
+            queries.on_day(queries.appointments_visible_to(user), site, day, site_field="patient__site")
+            .filter(status__in=ACTIVE_APPOINTMENT_STATUSES)
+            .select_related("patient", "therapist")
+            .order_by("start")
+        )
+        days.append({"site": site, "day": day, "sessions": list(sessions), "appointments": list(appointments)})
+    if not days:
+        return None
+    return {"days": days, "can_book": services.can_book(user)}
+
+
 def register() -> None:
     """Schedules, not clinical data: shown to front desk too (clinical=False)."""
     for audience, template, build in (
         ("staff", "staff/sessions/panel.html", staff_panel),
         ("portal", "portal/sessions/panel.html", portal_panel),
+        ("staff_home", "staff/sessions/home_today.html", today_panel),
     ):
         panels.register(
             panels.Panel(key="sessions", audience=audience, template=template, build=build, order=20, clinical=False)  # type: ignore[arg-type]

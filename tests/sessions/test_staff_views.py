@@ -335,3 +335,18 @@ def test_the_portal_home_lists_my_upcoming_sessions(clinic: Clinic) -> None:
     assert "Monday, May 4, 09:00" in text
     assert f"/portal/sessions/{session.pk}/calendar.ics" in text
     assert "integration session with Theo Therapist" in text
+
+
+def test_the_staff_home_shows_todays_sessions_of_the_users_sites(clinic: Clinic) -> None:
+    today = book(clinic, ny(2026, 5, 4, 9))
+    later = book(clinic, ny(2026, 5, 6, 9), patient=clinic.cleared_patient(given_name="Later"))
+    html = signed_in(clinic.front_desk).get("/staff/").content.decode()
+    assert ">Today</h2>" in html
+    assert f'href="{session_page(today)}"' in html
+    assert f'href="{session_page(later)}"' not in html
+    assert "Scheduled" in html
+
+
+def test_the_staff_home_says_when_nothing_is_booked_today(clinic: Clinic) -> None:
+    html = signed_in(clinic.nurse).get("/staff/").content.decode()
+    assert "Nothing booked today" in html
