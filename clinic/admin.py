@@ -13,7 +13,8 @@ from typing import Any
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
-from django.db.models import Model, QuerySet
+from django.core.exceptions import ImproperlyConfigured
+from django.db.models import Model, Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from pydantic import ValidationError as PydanticValidationError
 
@@ -31,16 +32,59 @@ from clinic.models import (
     default_protocol_settings,
 )
 from clinic.protocol import Protocol, validation_messages
+from clinic.scoping import chairs_visible_to, patients_visible_to, sites_of
 
 
 def _is_admin(request: HttpRequest) -> bool:
     return bool(request.user.is_authenticated and request.user.is_clinic_admin)
 
 
+def _patient_path(model: type[Model]) -> str | None:
+    """How a record reaches its patient: `patient`, or one foreign key away (`session__patient`)."""
+    names = {f.name for f in model._meta.get_fields()}
+    if "patient" in names:
+        return "patient"
+    for field in model._meta.fields:
+        related = field.related_model
+        if field.is_relation and isinstance(related, type) and "patient" in {f.name for f in related._meta.fields}:
+            return f"{field.name}__patient"
+    return None
+
+
+def _staff_of(user: Any) -> QuerySet[User]:
+    return User.objects.filter(sites__in=sites_of(user)).distinct()
+
+
 class ClinicModelAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
-    """Role-based permissions (not per-model Django perms) and an audit entry for every change made here."""
+    """Role-based permissions (not per-model Django perms), an audit entry for every change made here, and the
+    same access scoping as everywhere else: a clinic administrator sees the records of their own sites only
+    (clinic.scoping); superusers see everything. Models without a patient override `scope`."""
 
     editable = True
+
+    def scope(self, qs: QuerySet[Any], user: Any) -> QuerySet[Any]:
+        path = _patient_path(self.model)
+        if path is None:
+            raise ImproperlyConfigured(f"{type(self).__name__} must say how its records are scoped (override scope).")
+        return qs.filter(**{f"{path}__in": patients_visible_to(user).values("pk")})
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
+        qs = super().get_queryset(request)
+        if request.user.is_superuser:
+            return qs
+        return self.scope(qs, request.user)
+
+    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        kwargs.setdefault("queryset", _choices_for(db_field.related_model, request.user))
+        if kwargs["queryset"] is None:
+            del kwargs["queryset"]
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def formfield_for_manytomany(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        kwargs.setdefault("queryset", _choices_for(db_field.related_model, request.user))
+        if kwargs["queryset"] is None:
+            del kwargs["queryset"]
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
 
     def has_module_permission(self, request: HttpRequest) -> bool:
         return _is_admin(request)
@@ -69,6 +113,21 @@ class ClinicModelAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         )
 
 
+def _choices_for(model: Any, user: Any) -> QuerySet[Any] | None:
+    """What a clinic administrator may pick in a form: their sites, their chairs, their patients, their staff."""
+    if user.is_superuser:
+        return None
+    if model is Site:
+        return sites_of(user)
+    if model is Chair:
+        return chairs_visible_to(user)
+    if model is Patient:
+        return patients_visible_to(user)
+    if model is User:
+        return _staff_of(user)
+    return None
+
+
 def _adopt(obj: Model, saved: Model) -> None:
     """Make the admin's unsaved instance the row a service saved, for the admin's messages and redirects."""
     obj.__dict__.update({k: v for k, v in saved.__dict__.items() if k != "_state"})
@@ -85,6 +144,14 @@ class ReadOnlyModelAdmin(ClinicModelAdmin):
         return [f.name for f in self.model._meta.fields]
 
 
+class ScopedChoicesInline:
+    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        choices = _choices_for(db_field.related_model, request.user)
+        if choices is not None:
+            kwargs.setdefault("queryset", choices)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)  # type: ignore[misc]
+
+
 class ChairInline(admin.TabularInline):  # type: ignore[type-arg]
     model = Chair
     extra = 0
@@ -93,6 +160,9 @@ class ChairInline(admin.TabularInline):  # type: ignore[type-arg]
 
 @admin.register(Site)
 class SiteAdmin(ClinicModelAdmin):
+    def scope(self, qs: QuerySet[Any], user: Any) -> QuerySet[Any]:
+        return qs.filter(pk__in=sites_of(user).values("pk"))
+
     list_display = ("name", "code", "time_zone", "phone", "chair_count")
     search_fields = ("name", "code")
     list_filter = ("time_zone",)
@@ -110,13 +180,16 @@ class SiteAdmin(ClinicModelAdmin):
 
 @admin.register(Chair)
 class ChairAdmin(ClinicModelAdmin):
+    def scope(self, qs: QuerySet[Any], user: Any) -> QuerySet[Any]:
+        return qs.filter(site__in=sites_of(user).values("pk"))
+
     list_display = ("name", "site", "is_active", "notes")
     list_filter = ("site", "is_active")
     search_fields = ("name", "site__name")
     list_editable = ("is_active",)
 
 
-class CareTeamInline(admin.TabularInline):  # type: ignore[type-arg]
+class CareTeamInline(ScopedChoicesInline, admin.TabularInline):  # type: ignore[type-arg]
     model = CareTeamMember
     extra = 0
     fields = ("user", "role", "is_primary", "added_at")
@@ -130,6 +203,9 @@ class CareTeamInline(admin.TabularInline):  # type: ignore[type-arg]
 @admin.register(Patient)
 class PatientAdmin(ClinicModelAdmin):
     """Demographics and care team; saved through the patient services (validation, MRN, audit)."""
+
+    def scope(self, qs: QuerySet[Any], user: Any) -> QuerySet[Any]:
+        return qs.filter(pk__in=patients_visible_to(user).values("pk"))
 
     list_display = ("mrn", "family_name", "given_name", "date_of_birth", "site", "is_active", "created_at")
     list_filter = ("site", "is_active", "sex_at_birth", "preferred_reminder_channel")
@@ -224,6 +300,11 @@ class CareTeamMemberAdmin(ReadOnlyModelAdmin):
 
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin, ClinicModelAdmin):  # type: ignore[type-arg]
+    def scope(self, qs: QuerySet[Any], user: Any) -> QuerySet[Any]:
+        """Staff of the administrator's sites, and the portal accounts of their patients."""
+        staff = _staff_of(user).values("pk")
+        return qs.filter(Q(pk__in=staff) | Q(patient__in=patients_visible_to(user).values("pk")))
+
     list_display = ("username", "first_name", "last_name", "role", "credentials", "is_active", "last_login")
     list_filter = ("role", "sites", "is_active", "is_superuser")
     search_fields = ("username", "first_name", "last_name", "email", "patient__mrn")
@@ -296,6 +377,9 @@ class ProtocolVersionForm(forms.ModelForm):  # type: ignore[type-arg]
 
 @admin.register(ProtocolVersion)
 class ProtocolVersionAdmin(ClinicModelAdmin):
+    def scope(self, qs: QuerySet[Any], user: Any) -> QuerySet[Any]:
+        return qs.filter(site__in=sites_of(user).values("pk"))
+
     """Protocol versions are append-only: "Add" starts from the site's active settings and saves a new version."""
 
     form = ProtocolVersionForm
@@ -394,6 +478,13 @@ class AuditEventAdmin(ReadOnlyModelAdmin):
     list_per_page = 100
     show_full_result_count = False
 
+    def scope(self, qs: QuerySet[Any], user: Any) -> QuerySet[Any]:
+        """Events about the administrator's patients, and events without a patient by their sites' staff."""
+        return qs.filter(
+            Q(patient__in=patients_visible_to(user).values("pk"))
+            | Q(patient__isnull=True, actor__in=_staff_of(user).values("pk"))
+        )
+
     def get_queryset(self, request: HttpRequest) -> QuerySet[AuditEvent]:
         qs = super().get_queryset(request)
         patient = request.GET.get("patient")
@@ -405,6 +496,12 @@ class AuditEventAdmin(ReadOnlyModelAdmin):
 
 @admin.register(Notification)
 class NotificationAdmin(ReadOnlyModelAdmin):
+    def scope(self, qs: QuerySet[Any], user: Any) -> QuerySet[Any]:
+        return qs.filter(
+            Q(patient__in=patients_visible_to(user).values("pk"))
+            | Q(patient__isnull=True, recipient__in=_staff_of(user).values("pk"))
+        )
+
     list_display = ("created_at", "recipient", "kind", "title", "patient", "read_at", "delivered_at")
     list_filter = ("kind", "created_at")
     search_fields = ("title", "recipient__username", "patient__mrn")

@@ -14,7 +14,7 @@ from clinic import audit
 from clinic.errors import InvalidInput, NotAllowed
 from clinic.models import CareTeamMember, Chair, Patient, ProtocolVersion, Role, Site, User
 from clinic.protocol import Protocol, validation_messages
-from clinic.scoping import can_register_patients, sites_of
+from clinic.scoping import can_register_patients, can_view_clinical, get_patient_for, sites_of
 
 PATIENT_FIELDS = (
     "given_name",
@@ -53,11 +53,19 @@ def issue_mrn(site: Site) -> str:
     return f"{locked.code}-{number:06d}"
 
 
+def _check_writer(by: User, data: Mapping[str, Any]) -> None:
+    """Who may write patient details: staff who register patients; clinical fields only by clinical staff."""
+    if not can_register_patients(by):
+        raise NotAllowed("Your role may not register or change patients.")
+    clinical = sorted(CLINICAL_PATIENT_FIELDS & {k for k, v in data.items() if v is not None})
+    if clinical and not can_view_clinical(by):
+        raise NotAllowed(f"Your role may not record clinical measurements ({', '.join(clinical)}).")
+
+
 def register_patient(*, by: User | None, site: Site, data: Mapping[str, Any]) -> Patient:
     """Create a patient at `site` with a new MRN; audited as clinic.patient.create."""
     if by is not None:
-        if not can_register_patients(by):
-            raise NotAllowed("Your role may not register patients.")
+        _check_writer(by, data)
         if not sites_of(by).filter(pk=site.pk).exists():
             raise InvalidInput({"site": "You do not work at this site."})
     unknown = set(data) - set(PATIENT_FIELDS)
@@ -82,6 +90,9 @@ def register_patient(*, by: User | None, site: Site, data: Mapping[str, Any]) ->
 
 def update_patient(*, by: User | None, patient: Patient, data: Mapping[str, Any]) -> Patient:
     """Change a patient's details; audited as clinic.patient.update with the changed fields (old and new)."""
+    if by is not None:
+        _check_writer(by, data)
+        get_patient_for(by, patient.pk)  # 404 for a patient the writer may not see
     unknown = set(data) - set(PATIENT_FIELDS)
     if unknown:
         raise InvalidInput(dict.fromkeys(sorted(unknown), "This field cannot be changed."))

@@ -163,8 +163,26 @@ def test_patient_admin_search_and_filters(world: World) -> None:
     response = client.get("/admin/clinic/patient/", {"q": "Alpha"})
     assert [p.pk for p in response.context["cl"].result_list] == [world.patient_a.pk]
     response = client.get("/admin/clinic/patient/", {"site__id__exact": world.site2.pk})
-    assert [p.pk for p in response.context["cl"].result_list] == [world.patient_b.pk]
+    assert list(response.context["cl"].result_list) == []
     assert Patient.objects.count() == 2
+
+
+@pytest.mark.django_db
+def test_a_clinic_admin_sees_only_their_sites_records_in_the_admin(world: World) -> None:
+    from clinic import audit
+
+    audit.record("clinic.test.elsewhere", patient=world.patient_b, actor=world.nurse2)
+    client = _client(world.admin1)
+    assert client.get(f"/admin/clinic/patient/{world.patient_b.pk}/change/").status_code == 302  # "does not exist"
+    assert client.get(f"/admin/clinic/patient/{world.patient_a.pk}/change/").status_code == 200
+    assert world.nurse2.username not in client.get("/admin/clinic/user/").content.decode()
+    assert world.site2.name not in client.get("/admin/clinic/site/").content.decode()
+    actions = {e.action for e in client.get("/admin/clinic/auditevent/").context["cl"].result_list}
+    assert "clinic.test.elsewhere" not in actions
+    site_choices = client.get("/admin/clinic/patient/add/").context["adminform"].form.fields["site"].queryset
+    assert list(site_choices) == [world.site1]
+    root = _client(UserFactory(role="", is_superuser=True, username="root"))
+    assert root.get(f"/admin/clinic/patient/{world.patient_b.pk}/change/").status_code == 200
 
 
 @pytest.mark.django_db

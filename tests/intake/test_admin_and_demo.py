@@ -8,7 +8,7 @@ from django.test import Client
 from django.utils import timezone
 
 from clinic import demo
-from clinic.models import AuditEvent
+from clinic.models import AuditEvent, User
 from intake.admin import OverrideInline
 from intake.models import (
     Assessment,
@@ -48,6 +48,10 @@ def test_admin_lists_search_and_filter_screenings(world: World) -> None:
     found = client.get("/admin/intake/screening/", {"q": world.patient_a.mrn}).context["cl"].result_list
     assert [s.pk for s in found] == [screening.pk]
     ineligible = client.get("/admin/intake/screening/", {"decision__exact": "ineligible"}).context["cl"].result_list
+    assert list(ineligible) == []  # patient B's screening is at the other site: not this administrator's
+    root = Client()
+    root.force_login(User.objects.create_superuser("root", "root@clinic.invalid", "root-pass-123456"))
+    ineligible = root.get("/admin/intake/screening/", {"decision__exact": "ineligible"}).context["cl"].result_list
     assert [s.patient_id for s in ineligible] == [world.patient_b.pk]
     page = client.get(f"/admin/intake/screening/{screening.pk}/change/")
     assert page.status_code == 200
