@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from django.urls import URLPattern, URLResolver, get_resolver
+from django.urls import URLPattern, URLResolver, get_resolver, path
+from django.views import View
 
+from clinic import views
 from clinic.api import ScopedViewSet
 from clinic.views import StaffView
 from portal.views import PortalView
@@ -41,9 +43,9 @@ def _dotted(obj: Any) -> str:
     return f"{obj.__module__}.{obj.__qualname__}"
 
 
-def test_every_url_is_scoped_or_declared_free_of_patient_data() -> None:
+def _offenders(patterns: list[Any]) -> list[str]:
     offenders = []
-    for route, callback in _walk(get_resolver().url_patterns):
+    for route, callback in _walk(patterns):
         cls = _view_class(callback)
         name = _dotted(cls) if cls is not None else _dotted(callback)
         if name in NO_PATIENT_DATA or name.startswith(AUTH_VIEWS_PREFIX):
@@ -51,6 +53,11 @@ def test_every_url_is_scoped_or_declared_free_of_patient_data() -> None:
         if cls is not None and issubclass(cls, ScopedViewSet | StaffView | PortalView):
             continue
         offenders.append(f"{route} -> {name}")
+    return offenders
+
+
+def test_every_url_is_scoped_or_declared_free_of_patient_data() -> None:
+    offenders = _offenders(get_resolver().url_patterns)
     assert offenders == [], "views that bypass clinic.scoping:\n" + "\n".join(offenders)
 
 
@@ -60,10 +67,22 @@ def test_the_walk_sees_the_known_endpoints() -> None:
     assert "staff/patients/<int:patient_pk>/" in routes
 
 
-def test_a_plain_view_would_be_caught() -> None:
-    def rogue_view(request: Any) -> None:  # pragma: no cover - never called
-        return None
+def rogue_view(request: Any) -> None:  # pragma: no cover - never called
+    return None
 
-    cls = _view_class(rogue_view)
-    assert cls is None
-    assert _dotted(rogue_view) not in NO_PATIENT_DATA
+
+class RogueView(View):
+    pass
+
+
+def test_views_outside_the_scoped_bases_are_caught() -> None:
+    patterns = [
+        path("rogue/<int:pk>/", rogue_view),
+        path("also-rogue/", RogueView.as_view()),
+        path("fine/", views.healthz),
+        path("scoped/<int:patient_pk>/", views.PatientDetailView.as_view()),
+    ]
+    assert _offenders(patterns) == [
+        "rogue/<int:pk>/ -> tests.clinic.test_url_scoping.rogue_view",
+        "also-rogue/ -> tests.clinic.test_url_scoping.RogueView",
+    ]
