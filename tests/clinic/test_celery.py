@@ -137,6 +137,9 @@ def test_queue_after_commit_sends_nothing_when_the_transaction_rolls_back(
 
 
 def test_heartbeat_runs_twice_safely() -> None:
+    from django.core.cache import cache
+
     first = tasks.heartbeat.apply().get()
     second = tasks.heartbeat.apply().get()
     assert second >= first
+    assert cache.get("celery:last-heartbeat") == second  # the second run overwrote, nothing piled up
