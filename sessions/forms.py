@@ -207,7 +207,7 @@ class IntegrationForm(forms.Form):
     therapist = forms.ModelChoiceField(label="Therapist", queryset=User.objects.none())
     date = forms.DateField(label="Date", widget=forms.DateInput(attrs={"type": "date"}))
     time = forms.TimeField(label="Start time", widget=forms.TimeInput(attrs={"type": "time", "step": 300}))
-    duration_min = forms.IntegerField(label="Minutes", initial=60)
+    duration_min = forms.IntegerField(label="Minutes")  # initial: the protocol's shortest, set by the view
     chair = forms.ModelChoiceField(label="Chair", queryset=Chair.objects.none(), required=False)
     room = forms.CharField(label="Or room", max_length=80, required=False)
 

@@ -29,6 +29,7 @@ from sessions.models import (
     IntegrationAppointment,
     SessionStatus,
     TreatmentCourse,
+    VitalPhase,
     VitalSign,
 )
 from sessions.monitoring import RemsForm, RemsStatus, cadss_due_at, next_vitals_due
@@ -206,9 +207,9 @@ def free_slots(
     course: TreatmentCourse | None = None,
 ) -> list[tuple[Chair, list[dt.datetime]]]:
     """Starts on `day` (08:00-18:00 at the site, every 15 min, not in the past) where each chair of the patient's
-    site is free for the route's whole chair block, the patient has nothing else booked, and the patient's 48 h
-    interval and rolling-7-day limit (the course template's own limit when booking for `course`) allow a dosing
-    session. Suggestions only: the booking service still applies every rule."""
+    site is free for the route's whole chair block, the patient has nothing else booked (dosing or integration),
+    and the patient's 48 h interval and rolling-7-day limit (the course template's own limit when booking for
+    `course`) allow a dosing session. Suggestions only: the booking service still applies every rule."""
     site = patient.site
     first, last = day_range(site, day, SUGGEST_FIRST_HOUR, SUGGEST_LAST_HOUR)
     block = chair_block_minutes(route, duration_min, protocol)
@@ -216,6 +217,12 @@ def free_slots(
         (s.start, s.block_end)
         for s in DosingSession.objects.filter(
             patient=patient, status__in=ACTIVE_SESSION_STATUSES, start__lt=last, block_end__gt=first
+        )
+    ]
+    patient_busy += [
+        (a.start, a.end)
+        for a in IntegrationAppointment.objects.filter(
+            patient=patient, status__in=ACTIVE_APPOINTMENT_STATUSES, start__lt=last, end__gt=first
         )
     ]
     spaced = _spacing_allows(patient, first, last, protocol, course)
@@ -246,7 +253,7 @@ def _spacing_allows(
     judged once whatever the number of chairs)."""
     template = protocol.scheduling.templates.get(course.template) if course is not None else None
     limit = rolling_week_limit(protocol, template)
-    existing = patient_starts_around(patient, first, last)
+    existing = patient_starts_around(patient, first, last, protocol=protocol)
     tz = site_zone(patient.site)
     judged: dict[dt.datetime, bool] = {}
 
@@ -291,6 +298,9 @@ class Monitor:
     overdue: bool
     observation_min: int | None
     observation_needed_min: int
+    observation_complete: bool
+    vitals_every_min: int | None
+    aldrete_discharge_min: int
     alerts: list[tuple[VitalSign, str]]
     chart: str
     dissociation: list[DissociationScore]
@@ -308,7 +318,7 @@ class Monitor:
 def session_monitor(session: DosingSession, protocol: Protocol) -> Monitor:
     now = timezone.now()
     readings = list(session.vital_signs.order_by("recorded_at", "id"))
-    pre = [r for r in readings if r.phase == "pre"]
+    pre = [r for r in readings if r.phase == VitalPhase.PRE]
     latest_pre = max(pre, key=lambda r: (r.recorded_at, r.pk)) if pre else None
     dose = DoseRecord.objects.filter(session=session).first()
     next_due: dt.datetime | None = None
@@ -320,6 +330,11 @@ def session_monitor(session: DosingSession, protocol: Protocol) -> Monitor:
             max(since_start) if since_start else None, dose.started_at, dose.ended_at, current, protocol.monitoring
         )
     observation_min = (now - dose.ended_at) // dt.timedelta(minutes=1) if dose and dose.ended_at else None
+    observation_needed_min = protocol.dosing.routes[Route(session.route)].observation_min
+    vitals_every_min = {
+        SessionStatus.DOSING: protocol.monitoring.vitals_every_min_while_dosing,
+        SessionStatus.MONITORING: protocol.monitoring.vitals_every_min_after_dosing,
+    }.get(SessionStatus(session.status))
     pending = pending_review(session, latest_pre) if session.status == SessionStatus.CHECKED_IN else None
     dissociation = list(session.dissociation_scores.select_related("recorded_by"))
     cadss_due = cadss_due_at(dose.started_at, protocol.monitoring) if dose is not None else None
@@ -332,7 +347,10 @@ def session_monitor(session: DosingSession, protocol: Protocol) -> Monitor:
         next_due=next_due,
         overdue=bool(next_due and next_due <= now),
         observation_min=observation_min,
-        observation_needed_min=protocol.dosing.routes[Route(session.route)].observation_min,
+        observation_needed_min=observation_needed_min,
+        observation_complete=observation_min is not None and observation_min >= observation_needed_min,
+        vitals_every_min=vitals_every_min,
+        aldrete_discharge_min=protocol.instruments.aldrete_discharge_min,
         alerts=[(r, alert) for r in readings for alert in r.alerts],
         chart=vitals_chart(session, readings, dose, protocol, now),
         dissociation=dissociation,

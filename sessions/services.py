@@ -104,6 +104,8 @@ PHASE_BY_STATUS = {
     SessionStatus.MONITORING: VitalPhase.POST,
 }
 IN_PROGRESS_STATUSES = (SessionStatus.CHECKED_IN, SessionStatus.DOSING, SessionStatus.MONITORING)
+ADVERSE_EVENT_STATUSES = (*IN_PROGRESS_STATUSES, SessionStatus.DISCHARGED)
+DISSOCIATION_STATUSES = (SessionStatus.DOSING, SessionStatus.MONITORING)
 OVERLAP_CODES = {
     "dosing_session_chair_no_overlap": "chair_conflict",
     "dosing_session_patient_no_overlap": "patient_conflict",
@@ -255,10 +257,15 @@ def set_status(
     return change
 
 
+def may_become(session: DosingSession, new: str) -> bool:
+    """Whether the session's life cycle allows the step to `new` now (what set_status would accept)."""
+    return new in SESSION_TRANSITIONS.get(session.status, frozenset())
+
+
 def _require_status(session: DosingSession, new: str) -> None:
     """Refuse a step the session's status does not allow (Conflict `invalid_transition`)."""
     old = session.status
-    if new not in SESSION_TRANSITIONS.get(old, frozenset()):
+    if not may_become(session, new):
         allowed = ", ".join(sorted(SESSION_TRANSITIONS.get(old, ()))) or "nothing: the session is closed"
         raise Conflict(
             f"The session is {SessionStatus(old).label.lower()}; it cannot become "
@@ -330,14 +337,18 @@ def _patient_problem(
     return _overlap_problem("patient_conflict", "The patient", patient.site, sessions, appointments)
 
 
-def patient_starts_around(patient: Patient, first: dt.datetime, last: dt.datetime) -> list[dt.datetime]:
-    """The starts of the patient's active sessions that the spacing rules weigh for a new start in [first, last]."""
+def patient_starts_around(
+    patient: Patient, first: dt.datetime, last: dt.datetime, *, protocol: Protocol
+) -> list[dt.datetime]:
+    """The starts of the patient's active sessions that the spacing rules weigh for a new start in [first, last]:
+    the rolling 7 days either side, or the protocol's minimum interval when a clinic sets it longer."""
+    around = max(SPACING_LOOKAROUND, dt.timedelta(hours=protocol.scheduling.min_interval_hours))
     return list(
         DosingSession.objects.filter(
             patient=patient,
             status__in=ACTIVE_SESSION_STATUSES,
-            start__gt=first - SPACING_LOOKAROUND,
-            start__lt=last + SPACING_LOOKAROUND,
+            start__gt=first - around,
+            start__lt=last + around,
         ).values_list("start", flat=True)
     )
 
@@ -364,7 +375,7 @@ def _spacing_problems(
 ) -> list[Problem]:
     """The spacing rules against the patient's active sessions, plus `also` (the other sessions of a course being
     booked)."""
-    starts = [*patient_starts_around(patient, start, start), *also]
+    starts = [*patient_starts_around(patient, start, start, protocol=protocol), *also]
     violations = spacing_violations(
         starts, start, protocol=protocol, weekly_limit=weekly_limit, tz=site_zone(patient.site)
     )
@@ -1182,7 +1193,7 @@ def record_adverse_event(
     when = _when(occurred_at, "occurred_at", timezone.now())
     with transaction.atomic():
         session = _lock_session(session)
-        if session.status not in (*IN_PROGRESS_STATUSES, SessionStatus.DISCHARGED):
+        if session.status not in ADVERSE_EVENT_STATUSES:
             raise Conflict(
                 "Adverse events are recorded once the patient has checked in.",
                 code="invalid_transition",
@@ -1231,9 +1242,6 @@ def _instrument_total(
         raise InvalidInput({field: str(exc)}) from None
     assert total is not None  # noqa: S101 - a numeric instrument always has a total
     return total
-
-
-DISSOCIATION_STATUSES = (SessionStatus.DOSING, SessionStatus.MONITORING)
 
 
 def record_dissociation(*, by: User, session: DosingSession, items: Sequence[int]) -> DissociationScore:

@@ -252,14 +252,20 @@ class BookCourseView(PatientPickerMixin, StaffView):
 
 
 class BookIntegrationView(PatientScopedView):
-    """Book an integration session (60-90 min) for a patient, optionally after one of their dosing sessions."""
+    """Book an integration session (the protocol's length) for a patient, optionally after one of their dosing
+    sessions."""
 
     template_name = "staff/sessions/book_integration.html"
 
     def _form(self, data: Any = None) -> IntegrationForm:
         patient = self.get_patient()
         chairs = chairs_visible_to(self.request.user).filter(site=patient.site, is_active=True)
-        initial = {"date": services.local_day(patient.site, timezone.now()) + dt.timedelta(days=1), "time": "10:00"}
+        _version, protocol = use_protocol(patient.site)
+        initial = {
+            "date": services.local_day(patient.site, timezone.now()) + dt.timedelta(days=1),
+            "time": "10:00",
+            "duration_min": protocol.scheduling.integration_min_duration_min,
+        }
         return IntegrationForm(data, initial=initial, site=patient.site, chairs=chairs)
 
     def _after(self) -> DosingSession | None:
@@ -322,14 +328,20 @@ class SessionMixin:
         user = self.request.user
         site = session.chair.site
         clinical = can_view_clinical(user, session.patient)
+        can_book, can_run = services.can_book(user), services.can_run_sessions(user)
         context: dict[str, Any] = {
             "session": session,
             "patient": session.patient,
             "site_tz": site.time_zone,
             "clinical": clinical,
-            "can_book": services.can_book(user),
-            "can_run": services.can_run_sessions(user),
+            "can_book": can_book,
+            "can_run": can_run,
             "can_prescribe": services.can_prescribe(user),
+            "can_cancel": can_book and services.may_become(session, SessionStatus.CANCELLED),
+            "can_mark_no_show": can_book and services.may_become(session, SessionStatus.NO_SHOW),
+            "can_record_vitals": can_run and session.status in services.PHASE_BY_STATUS,
+            "can_record_dissociation": can_run and session.status in services.DISSOCIATION_STATUSES,
+            "can_record_adverse": can_run and session.status in services.ADVERSE_EVENT_STATUSES,
             "cancel_form": ReasonForm(),
             "statuses": SessionStatus,
             "integration": session.integration_appointments.select_related("therapist").order_by("start"),

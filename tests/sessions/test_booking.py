@@ -10,6 +10,8 @@ import pytest
 
 from clinic.errors import Conflict
 from clinic.models import AuditEvent
+from clinic.protocol import DEFAULT_PROTOCOL
+from clinic.services import active_protocol_version, publish_protocol_version
 from sessions import services
 from sessions.models import DosingSession, IntegrationAppointment, SessionStatus, SessionStatusChange, TreatmentCourse
 from tests.conftest import api_as
@@ -109,6 +111,19 @@ def test_the_interval_is_checked_before_an_existing_session_too(clinic: Clinic) 
     book(clinic, ny(2026, 5, 8, 9))
     response = post(clinic, start=iso(ny(2026, 5, 7, 9)))
     assert response.json()["code"] == "interval_too_short"
+
+
+def test_a_clinics_interval_longer_than_a_week_is_enforced(clinic: Clinic) -> None:
+    """The sessions weighed for the interval reach back as far as the protocol's interval, not only a week."""
+    active_protocol_version(clinic.site)
+    settings = DEFAULT_PROTOCOL.to_json()
+    settings["scheduling"].update(min_interval_hours=240)
+    publish_protocol_version(by=None, site=clinic.site, settings=settings, change_summary="10 days apart")
+    book(clinic, ny(2026, 5, 4, 9))
+    response = post(clinic, start=iso(ny(2026, 5, 13, 9)))  # 9 days later
+    assert response.status_code == 409
+    assert response.json()["code"] == "interval_too_short"
+    assert post(clinic, start=iso(ny(2026, 5, 14, 9))).status_code == 201  # 240 h later
 
 
 def test_at_most_two_sessions_in_any_rolling_seven_days(clinic: Clinic) -> None:

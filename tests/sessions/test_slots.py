@@ -53,6 +53,16 @@ def test_a_third_session_in_a_rolling_week_is_not_offered(clinic: Clinic) -> Non
     assert "08:45" not in monday["Chair 1"]
 
 
+def test_starts_while_the_patient_is_in_an_integration_session_are_not_offered(clinic: Clinic) -> None:
+    services.book_integration_appointment(by=clinic.front_desk, patient=clinic.patient, therapist=clinic.therapist,
+                                          start=ny(2026, 5, 6, 10), duration_min=60, room="Blue")  # fmt: skip
+    starts = suggested(clinic, dt.date(2026, 5, 6))["Chair 1"]
+    assert starts[:3] == ["08:00", "08:15", "08:30"]  # an 85-min block from 08:30 ends 09:55
+    assert "08:45" not in starts
+    assert "10:45" not in starts
+    assert "11:00" in starts  # the integration session ends at 11:00
+
+
 def test_cancelled_sessions_do_not_count(clinic: Clinic) -> None:
     session = book(clinic, ny(2026, 5, 5, 12))
     services.cancel_session(by=clinic.front_desk, session=session)

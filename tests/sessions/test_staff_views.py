@@ -9,6 +9,8 @@ import re
 import pytest
 
 from clinic.models import AuditEvent
+from clinic.protocol import DEFAULT_PROTOCOL
+from clinic.services import active_protocol_version, publish_protocol_version
 from sessions import services
 from sessions.models import DosingSession, IntegrationAppointment, SessionStatus, TreatmentCourse
 from sessions.queries import _board_hours
@@ -288,6 +290,38 @@ def test_discharge_refusal_is_explained_then_discharge(clinic: Clinic, clock: Cl
     session.refresh_from_db()
     assert session.status == SessionStatus.DISCHARGED
     assert session.discharge.instructions_given
+
+
+def test_the_session_page_shows_the_protocols_numbers(clinic: Clinic, clock: Clock) -> None:
+    """The vitals cadence, the Aldrete score for discharge and the observation come from the site's protocol."""
+    active_protocol_version(clinic.site)
+    settings = DEFAULT_PROTOCOL.to_json()
+    settings["monitoring"].update(vitals_every_min_while_dosing=5, vitals_every_min_after_dosing=20)
+    settings["instruments"].update(aldrete_discharge_min=8)
+    settings["dosing"]["routes"]["iv"].update(observation_min=45)
+    publish_protocol_version(by=None, site=clinic.site, settings=settings, change_summary="other numbers")
+    session = advance_to(clinic, book(clinic, ny(2026, 5, 4, 9)), SessionStatus.DOSING)
+    client = signed_in(clinic.nurse)
+    assert "(every 5 min while dosing)" in client.get(f"{session_page(session)}monitor/").content.decode()
+    advance_to(clinic, session, SessionStatus.MONITORING, clock)
+    clock.advance(minutes=40)
+    text = client.get(session_page(session)).content.decode()
+    assert "(every 20 min after dosing)" in text
+    assert "Modified Aldrete score (discharge at 8 or more)" in text
+    assert "at least 45 min needed" in text
+    assert '<span class="badge badge--warn">too short</span>' in text  # 40 of the protocol's 45 min
+    clock.advance(minutes=5)
+    text = client.get(session_page(session)).content.decode()
+    assert '<span class="badge badge--ok">done</span>' in text
+
+
+def test_the_integration_form_starts_at_the_protocols_length(clinic: Clinic) -> None:
+    active_protocol_version(clinic.site)
+    settings = DEFAULT_PROTOCOL.to_json()
+    settings["scheduling"].update(integration_min_duration_min=75)
+    publish_protocol_version(by=None, site=clinic.site, settings=settings, change_summary="longer integration")
+    text = signed_in(clinic.front_desk).get(f"/staff/schedule/patients/{clinic.patient.pk}/integration/").content
+    assert re.search(r'name="duration_min" value="75"', text.decode())
 
 
 def test_front_desk_sees_the_schedule_and_can_cancel(clinic: Clinic) -> None:
