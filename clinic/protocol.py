@@ -321,6 +321,8 @@ class Monitoring(_Frozen):
 
 
 class Outcomes(_Frozen):
+    baseline_instrument: Literal["phq9", "madrs", "qids_sr16"] = "phq9"
+    """The questionnaire whose last score before a course's first dose is the course's baseline."""
     response_drop_percent: Annotated[Decimal, Field(gt=0, le=100)] = Decimal("50")
     remission_phq9_below: PositiveInt = 5
     remission_madrs_at_or_below: PositiveInt = 10

@@ -441,6 +441,14 @@ class IntegrationAppointment(models.Model):
                 "end",
                 ACTIVE_APPOINTMENT_STATUSES,
             ),
+            # Two patients' integration sessions in one chair, or one patient in two rooms (a NULL chair, a room
+            # named in free text, never conflicts here; the service checks those).
+            _no_overlap(
+                "integration_appointment_chair_no_overlap", "chair", "start", "end", ACTIVE_APPOINTMENT_STATUSES
+            ),
+            _no_overlap(
+                "integration_appointment_patient_no_overlap", "patient", "start", "end", ACTIVE_APPOINTMENT_STATUSES
+            ),
         ]
 
     def __str__(self) -> str:

@@ -110,6 +110,8 @@ OVERLAP_CODES = {
     "dosing_session_chair_no_overlap": "chair_conflict",
     "dosing_session_patient_no_overlap": "patient_conflict",
     "integration_appointment_therapist_no_overlap": "therapist_conflict",
+    "integration_appointment_chair_no_overlap": "chair_conflict",
+    "integration_appointment_patient_no_overlap": "patient_conflict",
 }
 SCHEDULING_ERROR_FIELDS = {
     "invalid_weekdays": "weekdays",
@@ -1106,22 +1108,23 @@ def start_dosing(
                 reason=override_reason,
             )
         if session.course is not None:
-            _record_course_baseline(session.course, now, by)
+            _record_course_baseline(session.course, now, by, protocol)
         if session.course is not None and session.course.status == CourseStatus.PLANNED:
             TreatmentCourse.objects.filter(pk=session.course.pk).update(status=CourseStatus.ACTIVE)
             audit.record("sessions.treatmentcourse.activate", patient=patient, obj=session.course, actor=by)
     return dose
 
 
-BASELINE_INSTRUMENT = "phq9"  # CLINICAL_RULES.md section 5: response and remission are measured on the PHQ-9
-
-
-def _record_course_baseline(course: TreatmentCourse, dosing_started_at: dt.datetime, by: User) -> None:
-    """At the course's first dose, keep its baseline: the last PHQ-9 before it (none is recorded as a finding)."""
+def _record_course_baseline(
+    course: TreatmentCourse, dosing_started_at: dt.datetime, by: User, protocol: Protocol
+) -> None:
+    """At the course's first dose, keep its baseline (CLINICAL_RULES.md section 5): the last score before it on
+    the protocol's baseline instrument (PHQ-9 by default); a missing one is recorded as such."""
     if course.baseline_recorded_at is not None:
         return
-    snapshot = last_score_before(course.patient, BASELINE_INSTRUMENT, dosing_started_at)
-    course.baseline_instrument = BASELINE_INSTRUMENT
+    instrument = protocol.outcomes.baseline_instrument
+    snapshot = last_score_before(course.patient, instrument, dosing_started_at)
+    course.baseline_instrument = instrument
     course.baseline_total = snapshot.total if snapshot else None
     course.baseline_recorded_at = dosing_started_at
     course.save(update_fields=["baseline_instrument", "baseline_total", "baseline_recorded_at"])
@@ -1131,7 +1134,7 @@ def _record_course_baseline(course: TreatmentCourse, dosing_started_at: dt.datet
         obj=course,
         actor=by,
         details={
-            "instrument": BASELINE_INSTRUMENT,
+            "instrument": instrument,
             "total": course.baseline_total,
             "assessment": snapshot.assessment_id if snapshot else None,
             "administered_at": snapshot.administered_at if snapshot else None,

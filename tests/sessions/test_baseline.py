@@ -82,3 +82,21 @@ def test_the_course_api_shows_the_baseline_to_clinicians_only(clinic: Clinic, cl
     body = api_as(clinic.nurse).get(f"/api/v1/courses/{course.pk}/").json()
     assert body["baseline"]["total"] == 12
     assert "baseline" not in api_as(clinic.front_desk).get(f"/api/v1/courses/{course.pk}/").json()
+
+
+def test_the_baseline_instrument_is_the_protocols(clinic: Clinic, clock: Clock) -> None:
+    from clinic.protocol import DEFAULT_PROTOCOL
+    from clinic.services import publish_protocol_version
+
+    settings = DEFAULT_PROTOCOL.to_json()
+    settings["outcomes"]["baseline_instrument"] = "qids_sr16"
+    publish_protocol_version(by=None, site=clinic.site, settings=settings, change_summary="QIDS baseline")
+    course = _course(clinic)
+    clock.set(ny(2026, 5, 4, 8, 40))
+    _phq9(clinic, PHQ9_TOTAL_12)  # not the protocol's instrument: ignored
+    clock.set(ny(2026, 5, 4, 9, 0))
+    advance_to(
+        clinic, DosingSession.objects.filter(course=course).order_by("start").first(), SessionStatus.DOSING, clock
+    )
+    course.refresh_from_db()
+    assert (course.baseline_instrument, course.baseline_total) == ("qids_sr16", None)

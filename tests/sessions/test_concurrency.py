@@ -117,3 +117,37 @@ def test_the_database_refuses_an_overlapping_session_without_the_service(require
         block_end=first.block_end,
         protocol_version=first.protocol_version,
     )
+
+
+def test_integration_sessions_of_different_patients_racing_for_one_chair_get_one(require_postgres: None) -> None:
+    """Different patients and therapists: no patient lock is shared, so only the database can keep them apart."""
+    site = SiteFactory(code="IRACE")
+    chair = ChairFactory(site=site)
+    pairs = [(cleared(site), staff(Role.THERAPIST, site)) for _ in range(8)]
+    start = _slot()
+    jobs = [
+        (lambda p=p, t=t: services.book_integration_appointment(
+            by=None, patient=p, therapist=t, start=start, duration_min=60, chair=chair))
+        for p, t in pairs
+    ]  # fmt: skip
+    results = _race(jobs)
+    assert sorted(results) == ["chair_conflict"] * 7 + ["ok"]
+
+
+def test_the_database_refuses_an_integration_session_in_a_busy_chair(require_postgres: None) -> None:
+    from sessions.models import IntegrationAppointment
+
+    site = SiteFactory(code="IRAW")
+    chair = ChairFactory(site=site)
+    first = services.book_integration_appointment(
+        by=None, patient=cleared(site), therapist=staff(Role.THERAPIST, site), start=_slot(), duration_min=60,
+        chair=chair,
+    )  # fmt: skip
+    with pytest.raises(IntegrityError, match="integration_appointment_chair_no_overlap"), transaction.atomic():
+        IntegrationAppointment.objects.create(
+            patient=cleared(site),
+            therapist=staff(Role.THERAPIST, site),
+            chair=chair,
+            start=first.start + dt.timedelta(minutes=30),
+            end=first.end + dt.timedelta(minutes=30),
+        )
