@@ -91,22 +91,22 @@ class SubstanceUseSerializer(StrictSerializer):
 
 
 class ScreeningInputSerializer(StrictSerializer):
-    height_cm = serializers.DecimalField(max_digits=5, decimal_places=1, min_value=50, max_value=260)
-    weight_kg = serializers.DecimalField(max_digits=5, decimal_places=1, min_value=2, max_value=400)
-    systolic = serializers.IntegerField(min_value=40, max_value=300)
-    diastolic = serializers.IntegerField(min_value=20, max_value=200)
-    heart_rate = serializers.IntegerField(min_value=20, max_value=250)
+    height_cm = serializers.DecimalField(max_digits=5, decimal_places=1, **services.plausible_bounds("height_cm"))
+    weight_kg = serializers.DecimalField(max_digits=5, decimal_places=1, **services.plausible_bounds("weight_kg"))
+    systolic = serializers.IntegerField(**services.plausible_bounds("systolic"))
+    diastolic = serializers.IntegerField(**services.plausible_bounds("diastolic"))
+    heart_rate = serializers.IntegerField(**services.plausible_bounds("heart_rate"))
     history = serializers.ListField(child=serializers.CharField(max_length=60), required=False, default=list)
     medications = serializers.ListField(child=MedicationSerializer(), required=False, default=list)
     substance_use_disorder = SubstanceUseSerializer(required=False)
     myocardial_infarction_date = serializers.DateField(required=False, allow_null=True, default=None)
     stroke_date = serializers.DateField(required=False, allow_null=True, default=None)
     pregnant_or_breastfeeding = serializers.BooleanField(required=False, default=False)
-    failed_antidepressant_trials = serializers.IntegerField(min_value=0, max_value=50)
+    failed_antidepressant_trials = serializers.IntegerField(**services.plausible_bounds("failed_antidepressant_trials"))
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        if attrs["diastolic"] >= attrs["systolic"]:
-            raise serializers.ValidationError({"diastolic": "Diastolic must be below systolic."})
+        if bp_error := services.blood_pressure_error(attrs["systolic"], attrs["diastolic"]):
+            raise serializers.ValidationError({"diastolic": bp_error})
         attrs.setdefault("substance_use_disorder", {"status": "none", "remission_since": None})
         return attrs
 

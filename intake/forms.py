@@ -9,8 +9,9 @@ from django import forms
 
 from clinic.errors import InvalidInput
 from intake.consent import CURRENT_CONSENT_VERSION
+from intake.models import HealthQuestionnaire
 from intake.rules import MEDICATION_CATEGORIES
-from intake.services import SCREENING_FACT_FIELDS
+from intake.services import SCREENING_FACT_FIELDS, blood_pressure_error, plausible_bounds
 from intake.vocabulary import (
     MEDICATION_CATEGORY_LABELS,
     PATIENT_HISTORY_LABELS,
@@ -58,14 +59,25 @@ class SubstanceUseFields(forms.Form):
         }
 
 
+def self_report_initial(report: HealthQuestionnaire) -> dict[str, Any]:
+    """The patient's own account as initial values of the portal's health form and the nurse's screening form."""
+    substance = report.substance_use or {}
+    return {
+        "history": report.history,
+        "pregnant_or_breastfeeding": report.pregnant_or_breastfeeding,
+        "substance_use_status": substance.get("status") or "none",
+        "remission_since": substance.get("remission_since"),
+    }
+
+
 class ScreeningForm(SubstanceUseFields):
     """What a nurse enters at the intake screening (CLINICAL_RULES.md section 1). Medications are a formset."""
 
-    height_cm = forms.DecimalField(label="Height (cm)", max_digits=5, decimal_places=1, min_value=50, max_value=260)
-    weight_kg = forms.DecimalField(label="Weight (kg)", max_digits=5, decimal_places=1, min_value=2, max_value=400)
-    systolic = forms.IntegerField(label="Systolic BP (mmHg)", min_value=40, max_value=300)
-    diastolic = forms.IntegerField(label="Diastolic BP (mmHg)", min_value=20, max_value=200)
-    heart_rate = forms.IntegerField(label="Heart rate (/min)", min_value=20, max_value=250)
+    height_cm = forms.DecimalField(label="Height (cm)", max_digits=5, decimal_places=1, **plausible_bounds("height_cm"))
+    weight_kg = forms.DecimalField(label="Weight (kg)", max_digits=5, decimal_places=1, **plausible_bounds("weight_kg"))
+    systolic = forms.IntegerField(label="Systolic BP (mmHg)", **plausible_bounds("systolic"))
+    diastolic = forms.IntegerField(label="Diastolic BP (mmHg)", **plausible_bounds("diastolic"))
+    heart_rate = forms.IntegerField(label="Heart rate (/min)", **plausible_bounds("heart_rate"))
     history = forms.MultipleChoiceField(
         label="History",
         required=False,
@@ -77,15 +89,14 @@ class ScreeningForm(SubstanceUseFields):
     stroke_date = forms.DateField(label="Latest stroke or TIA", required=False, widget=DATE)
     pregnant_or_breastfeeding = forms.BooleanField(label="Pregnant or breastfeeding", required=False)
     failed_antidepressant_trials = forms.IntegerField(
-        label="Failed adequate antidepressant trials", min_value=0, max_value=50,
+        label="Failed adequate antidepressant trials", **plausible_bounds("failed_antidepressant_trials"),
         help_text="Adequate dose and duration, in the current or past episodes.",
     )  # fmt: skip
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
-        systolic, diastolic = data.get("systolic"), data.get("diastolic")
-        if systolic is not None and diastolic is not None and diastolic >= systolic:
-            self.add_error("diastolic", "Diastolic must be below systolic.")
+        if bp_error := blood_pressure_error(data.get("systolic"), data.get("diastolic")):
+            self.add_error("diastolic", bp_error)
         return data
 
     def history_groups(self) -> list[tuple[str, list[Any]]]:

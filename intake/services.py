@@ -15,7 +15,7 @@ import zoneinfo
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypedDict
 
 from django.db import transaction
 from django.urls import reverse
@@ -176,20 +176,28 @@ def record_assessment(
                 "protocol_version": version.number,
             },
         )
-        if SAFETY_FLAGS & set(result.flags):
-            _open_safety_task(assessment, by=by)
+        if raises_safety_alert(assessment):
+            _open_safety_task(assessment, by=by, protocol=protocol)
     return assessment
 
 
-def _safety_reason(assessment: Assessment) -> str:
+def raises_safety_alert(assessment: Assessment) -> bool:
+    """Whether the answers signal risk (CLINICAL_RULES.md section 5: PHQ-9 `suicidal_ideation`, C-SSRS moderate or
+    high): the care team is alerted, a safety task opens and the portal shows crisis resources."""
+    return bool(SAFETY_FLAGS & set(assessment.flags))
+
+
+def _safety_reason(assessment: Assessment, protocol: Protocol) -> str:
     if Flag.SUICIDAL_IDEATION in assessment.flags:
-        return f"{assessment.instrument_label} item 9 (thoughts of death or self-harm) answered above 0"
+        above = protocol.instruments.phq9_suicidal_ideation_item_above
+        return f"{assessment.instrument_label} item 9 (thoughts of death or self-harm) answered above {above}"
     return f"{assessment.instrument_label} suicide risk {assessment.severity}"
 
 
-def _open_safety_task(assessment: Assessment, *, by: User) -> SafetyTask:
+def _open_safety_task(assessment: Assessment, *, by: User, protocol: Protocol) -> SafetyTask:
     patient = assessment.patient
-    task = SafetyTask.objects.create(patient=patient, assessment=assessment, reason=_safety_reason(assessment))
+    reason = _safety_reason(assessment, protocol)
+    task = SafetyTask.objects.create(patient=patient, assessment=assessment, reason=reason)
     audit.record(
         "intake.safetytask.create",
         patient=patient,
@@ -330,6 +338,36 @@ SCREENING_FACT_FIELDS = (
 )
 
 
+# What a screening form or API call may contain: plausible values that catch typing errors, not clinical limits
+# (those are the protocol's). The staff form and the API serializer both take their bounds from here.
+PLAUSIBLE_RANGES: dict[str, tuple[int, int]] = {
+    "height_cm": (50, 260),
+    "weight_kg": (2, 400),
+    "systolic": (40, 300),
+    "diastolic": (20, 200),
+    "heart_rate": (20, 250),
+    "failed_antidepressant_trials": (0, 50),
+}
+
+
+class Bounds(TypedDict):
+    min_value: int
+    max_value: int
+
+
+def plausible_bounds(field: str) -> Bounds:
+    """`min_value`/`max_value` of a form or serializer field, from PLAUSIBLE_RANGES."""
+    low, high = PLAUSIBLE_RANGES[field]
+    return {"min_value": low, "max_value": high}
+
+
+def blood_pressure_error(systolic: int | None, diastolic: int | None) -> str | None:
+    """The message for a reading that cannot be right (diastolic at or above systolic), or None."""
+    if systolic is not None and diastolic is not None and diastolic >= systolic:
+        return "Diastolic must be below systolic."
+    return None
+
+
 def _medications(rows: Sequence[Mapping[str, Any]]) -> tuple[Medication, ...]:
     medications = []
     for index, row in enumerate(rows):
@@ -380,7 +418,9 @@ def screen_patient(
         raise InvalidInput(dict.fromkeys(sorted(unknown), "Unknown field."))
     history = sorted(set(facts.get("history", ())))
     medication_rows = [dict(m) for m in facts.get("medications", ())]
-    errors = _vocabulary_errors(history, medication_rows)
+    errors: dict[str, Any] = dict(_vocabulary_errors(history, medication_rows))
+    if bp_error := blood_pressure_error(facts.get("systolic"), facts.get("diastolic")):
+        errors["diastolic"] = bp_error
     if errors:
         raise InvalidInput(errors)
     when = _when(screened_at, "screened_at", timezone.now())
@@ -497,23 +537,9 @@ def override_screening(screening: Screening, by: User, reason: str) -> Screening
         raise NotAllowed("Only a prescriber (physician or nurse practitioner) may override a screening.")
     with transaction.atomic():
         screening = Screening.objects.select_for_update().select_related("patient__site").get(pk=screening.pk)
-        absolute = screening.findings_of(FindingKind.ABSOLUTE)
-        if absolute or screening.decision == Decision.INELIGIBLE:
-            raise Conflict(
-                "This screening has an absolute contraindication, which no one can override: "
-                + " ".join(f["message"] for f in absolute),
-                code="absolute_finding",
-                details={"findings": [f["code"] for f in absolute]},
-            )
-        if screening.status == ScreeningStatus.OVERRIDDEN:
-            raise Conflict("This screening has already been overridden.", code="already_overridden")
-        if screening.decision == Decision.ELIGIBLE:
-            raise Conflict("This screening is eligible; it needs no override.", code="override_not_required")
-        if screening.status != ScreeningStatus.DECIDED or not screening_current(screening, timezone.now()):
-            raise Conflict("This screening has expired; screen the patient again.", code="screening_expired")
-        newer = Screening.objects.filter(patient=screening.patient, screened_at__gt=screening.screened_at)
-        if newer.exclude(status=ScreeningStatus.DRAFT).exists():
-            raise Conflict("A newer screening of this patient exists; review that one.", code="superseded")
+        refusal = override_refusal(screening, timezone.now())
+        if refusal is not None:
+            raise refusal
         reason = _required_text(reason, "reason", "Write why the relative findings are acceptable for this patient.")
         override = Override.objects.create(screening=screening, prescriber=by, reason=reason)
         screening.set_status(ScreeningStatus.OVERRIDDEN, by=by, reason=reason)
@@ -529,6 +555,35 @@ def override_screening(screening: Screening, by: User, reason: str) -> Screening
             },
         )
     return screening
+
+
+def override_refusal(screening: Screening, at: dt.datetime) -> Conflict | None:
+    """Why `screening` cannot be overridden at `at` (the Conflict override_screening raises), or None if it can.
+
+    The intake page and the worklist ask this too, so they offer an override exactly when the service accepts one.
+    """
+    absolute = screening.findings_of(FindingKind.ABSOLUTE)
+    if absolute or screening.decision == Decision.INELIGIBLE:
+        return Conflict(
+            "This screening has an absolute contraindication, which no one can override: "
+            + " ".join(f["message"] for f in absolute),
+            code="absolute_finding",
+            details={"findings": [f["code"] for f in absolute]},
+        )
+    if screening.status == ScreeningStatus.OVERRIDDEN:
+        return Conflict("This screening has already been overridden.", code="already_overridden")
+    if screening.decision == Decision.ELIGIBLE:
+        return Conflict("This screening is eligible; it needs no override.", code="override_not_required")
+    if screening.status != ScreeningStatus.DECIDED or not screening_current(screening, at):
+        return Conflict("This screening has expired; screen the patient again.", code="screening_expired")
+    newer = Screening.objects.filter(patient=screening.patient, screened_at__gt=screening.screened_at)
+    if newer.exclude(status=ScreeningStatus.DRAFT).exists():
+        return Conflict("A newer screening of this patient exists; review that one.", code="superseded")
+    return None
+
+
+def can_be_overridden(screening: Screening, at: dt.datetime) -> bool:
+    return override_refusal(screening, at) is None
 
 
 def screening_current(screening: Screening, at: dt.datetime) -> bool:

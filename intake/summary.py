@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from itertools import islice
 from typing import Any
 
 from django.db.models import Exists, OuterRef, QuerySet
@@ -107,12 +108,7 @@ def screening_view(screening: Screening, at: dt.datetime) -> dict[str, Any]:
         "cleared": services.screening_cleared(screening, at),
         "renew_by": screening.screened_at + dt.timedelta(days=services.validity_days(screening)),
         "override": getattr(screening, "override", None),
-        "can_be_overridden": (
-            screening.decision == Decision.OVERRIDE_REQUIRED
-            and screening.status == ScreeningStatus.DECIDED
-            and not screening.has_absolute_finding
-            and services.screening_current(screening, at)
-        ),
+        "can_be_overridden": services.can_be_overridden(screening, at),
     }
 
 
@@ -141,8 +137,8 @@ def intake_state(patient: Patient, at: dt.datetime) -> dict[str, Any]:
 
 
 def worklist(patients: QuerySet[Patient], at: dt.datetime, limit: int = 50) -> dict[str, Any]:
-    """Across the patients a clinician may see: open safety tasks (oldest first) and current screenings that wait
-    for a prescriber's override (the latest screening of each patient only)."""
+    """Across the patients a clinician may see: open safety tasks (oldest first) and the screenings a prescriber
+    could override now (the latest of each patient, current under its own and the site's active protocol)."""
     newer = Screening.objects.filter(patient=OuterRef("patient"), screened_at__gt=OuterRef("screened_at")).exclude(
         status=ScreeningStatus.DRAFT
     )
@@ -151,10 +147,9 @@ def worklist(patients: QuerySet[Patient], at: dt.datetime, limit: int = 50) -> d
             patient__in=patients,
             decision=Decision.OVERRIDE_REQUIRED,
             status=ScreeningStatus.DECIDED,
-            expires_at__gt=at,
         )
         .exclude(Exists(newer))
-        .select_related("patient", "screened_by")
+        .select_related("patient__site", "screened_by", "protocol_version")
         .order_by("screened_at")
     )
     tasks = (
@@ -165,6 +160,7 @@ def worklist(patients: QuerySet[Patient], at: dt.datetime, limit: int = 50) -> d
     return {
         "safety_tasks": list(tasks[:limit]),
         "awaiting_override": [
-            {"screening": s, "relative": s.findings_of(FindingKind.RELATIVE)} for s in awaiting[:limit]
+            {"screening": s, "relative": s.findings_of(FindingKind.RELATIVE)}
+            for s in islice((s for s in awaiting.iterator() if services.can_be_overridden(s, at)), limit)
         ],
     }

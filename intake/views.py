@@ -31,6 +31,7 @@ from intake.forms import (
     ScreeningForm,
     apply_errors,
     medication_rows,
+    self_report_initial,
 )
 from intake.models import HealthQuestionnaire, SafetyTask, Screening
 from intake.questionnaires import QUESTIONNAIRES, QuestionnaireForm, questionnaire_or_404
@@ -218,14 +219,9 @@ class ScreeningCreateView(RoleGatedView):
         initial: dict[str, Any] = {"height_cm": patient.height_cm, "weight_kg": patient.weight_kg}
         rows: list[dict[str, Any]] = []
         report = HealthQuestionnaire.objects.filter(patient=patient).first()
+        audit.record("intake.screeningform.view", patient=patient, obj=report, details={"via": "staff"})
         if report is not None:
-            substance = report.substance_use or {}
-            initial.update(
-                history=report.history,
-                pregnant_or_breastfeeding=report.pregnant_or_breastfeeding,
-                substance_use_status=substance.get("status") or "none",
-                remission_since=substance.get("remission_since"),
-            )
+            initial.update(self_report_initial(report))
             rows = [{"name": m["name"], "category": m["category"]} for m in report.medications]
         return self.render_form(ScreeningForm(initial=initial), MedicationFormSet(initial=rows, prefix="med"))
 

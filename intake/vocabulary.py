@@ -98,9 +98,11 @@ SUBSTANCE_USE_LABELS: dict[str, str] = {
     "active": "Active substance use disorder",
     "remission": "Substance use disorder in remission",
 }
+# No time window in these words: how recent a remission still counts as active is the protocol's
+# (screening.substance_use_active_days), decided from the date the patient gives.
 PATIENT_SUBSTANCE_USE_LABELS: dict[str, str] = {
     "none": "No, I have not had a problem with alcohol or drugs",
-    "active": "Yes, and it is still a problem now or was in the last 3 months",
+    "active": "Yes, and it is still a problem now",
     "remission": "Yes, but I have stopped (tell us since when)",
 }
 

@@ -29,6 +29,7 @@ from intake.forms import (
     PatientMedicationFormSet,
     apply_errors,
     medication_rows,
+    self_report_initial,
 )
 from intake.models import Assessment, Consent, HealthQuestionnaire
 from intake.questionnaires import QUESTIONNAIRES, QuestionnaireForm, questionnaire_or_404
@@ -104,7 +105,7 @@ class QuestionnaireDoneView(PortalView, TemplateView):
         context.update(
             patient=patient,
             assessment=assessment,
-            risk=bool(intake_services.SAFETY_FLAGS & set(assessment.flags)),
+            risk=intake_services.raises_safety_alert(assessment),
             show_score=assessment.total is not None,
             next_questionnaires=[q for i, q in QUESTIONNAIRES.items() if i.value != assessment.instrument],
         )
@@ -121,18 +122,13 @@ class HealthView(PortalView):
         return render(self.request, self.template_name, context, status=status)
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        last = HealthQuestionnaire.objects.filter(patient=self.get_patient()).first()
+        patient = self.get_patient()
+        last = HealthQuestionnaire.objects.filter(patient=patient).first()
+        audit.record("portal.healthquestionnaire.view", patient=patient, obj=last, details={"page": "health"})
         initial: dict[str, Any] = {}
         rows: list[dict[str, Any]] = []
         if last is not None:
-            substance = last.substance_use or {}
-            initial = {
-                "history": last.history,
-                "pregnant_or_breastfeeding": last.pregnant_or_breastfeeding,
-                "substance_use_status": substance.get("status") or "none",
-                "remission_since": substance.get("remission_since"),
-                "notes": last.notes,
-            }
+            initial = {**self_report_initial(last), "notes": last.notes}
             rows = list(last.medications)
         return self.render_form(
             HealthQuestionnaireForm(initial=initial), PatientMedicationFormSet(initial=rows, prefix="med")

@@ -114,6 +114,29 @@ def test_the_protocol_decides_what_counts_as_suicidal_ideation(world: World) -> 
 
 
 @pytest.mark.django_db
+def test_the_safety_task_names_the_protocols_item_9_threshold(world: World) -> None:
+    active_protocol_version(world.site1)
+    settings = DEFAULT_PROTOCOL.to_json()
+    settings["instruments"]["phq9_suicidal_ideation_item_above"] = 1
+    publish_protocol_version(by=None, site=world.site1, settings=settings, change_summary="test")
+    assessment = services.record_assessment(
+        by=world.nurse1, patient=world.patient_a, instrument="phq9", answers=[0, 0, 0, 0, 0, 0, 0, 0, 2]
+    )
+    assert services.raises_safety_alert(assessment)
+    assert SafetyTask.objects.get().reason.endswith("item 9 (thoughts of death or self-harm) answered above 1")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("answers", "alert"), [([0] * 9, False), ([3] * 8 + [0], False), ([0] * 8 + [1], True)])
+def test_raises_safety_alert_follows_the_flags_not_the_total(world: World, answers: list[int], alert: bool) -> None:
+    assessment = services.record_assessment(
+        by=world.nurse1, patient=world.patient_a, instrument="phq9", answers=answers
+    )
+    assert services.raises_safety_alert(assessment) is alert
+    assert SafetyTask.objects.filter(assessment=assessment).exists() is alert
+
+
+@pytest.mark.django_db
 @pytest.mark.parametrize(
     ("instrument", "answers", "field"),
     [
@@ -380,6 +403,32 @@ def test_override_refuses_eligible_twice_expired_and_superseded(world: World) ->
     with pytest.raises(Conflict) as caught:
         services.override_screening(latest, world.prescriber1, "again")
     assert caught.value.code == "already_overridden"
+
+
+@pytest.mark.django_db
+def test_can_be_overridden_answers_as_the_service_would(world: World) -> None:
+    eligible = screen(world.patient_b, by=world.nurse2)
+    older = screen(world.patient_a, by=world.nurse1, systolic=150, at=noon(3))
+    assert services.can_be_overridden(older, timezone.now())
+    latest = screen(world.patient_a, by=world.nurse1, systolic=150)
+    refusals = {s.pk: services.override_refusal(s, timezone.now()) for s in (eligible, older, latest)}
+    assert refusals[eligible.pk].code == "override_not_required"  # type: ignore[union-attr]
+    assert refusals[older.pk].code == "superseded"  # type: ignore[union-attr]
+    assert refusals[latest.pk] is None
+    services.override_screening(latest, world.prescriber1, "Rechecked.")
+    latest.refresh_from_db()
+    assert not services.can_be_overridden(latest, timezone.now())
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("diastolic", [120, 130])
+def test_screening_refuses_diastolic_at_or_above_systolic(world: World, diastolic: int) -> None:
+    with pytest.raises(InvalidInput) as caught:
+        services.screen_patient(
+            by=world.nurse1, patient=world.patient_a, facts=eligible_facts(systolic=120, diastolic=diastolic)
+        )
+    assert caught.value.errors == {"diastolic": ["Diastolic must be below systolic."]}
+    assert not Screening.objects.exists()
 
 
 @pytest.mark.django_db

@@ -106,6 +106,9 @@ def test_screening_form_prefills_measurements_and_the_patients_own_account(world
     assert 'value="ptsd"' in html
     assert "checked" in html.split('value="ptsd"')[1][:40]
     assert 'value="Sertraline"' in html
+    assert AuditEvent.objects.filter(
+        action="intake.screeningform.view", patient=world.patient_a, actor=world.nurse1
+    ).exists()
     assert "Psychiatric" in html
     assert "Cardiovascular" in html
     assert "first-degree relative with a psychotic disorder" in html  # human labels
@@ -289,14 +292,30 @@ def test_worklist_shows_open_safety_tasks_and_screenings_awaiting_override_of_vi
 def test_worklist_drops_overridden_and_superseded_screenings(world: World) -> None:
     from intake.services import override_screening
 
+    client = client_for(world.prescriber1)
     first = screen(world.patient_a, by=world.nurse1, systolic=150, at=noon(3))
-    screen(world.patient_a, by=world.nurse1, history=["psychosis_current"])
     other = PatientFactory(site=world.site1)
     overridden = screen(other, by=world.nurse1, systolic=150)
+    listed = client.get("/staff/intake/").context["awaiting_override"]
+    assert [r["screening"] for r in listed] == [first, overridden]
+    screen(world.patient_a, by=world.nurse1, history=["psychosis_current"])  # supersedes `first`
     override_screening(overridden, world.prescriber1, "Rechecked.")
-    rows = client_for(world.prescriber1).get("/staff/intake/").context["awaiting_override"]
-    assert rows == []
-    assert first.pk  # the older one is superseded by the ineligible screening
+    assert client.get("/staff/intake/").context["awaiting_override"] == []
+
+
+@pytest.mark.django_db
+def test_worklist_drops_screenings_past_a_shorter_validity_of_the_active_protocol(world: World) -> None:
+    from clinic.protocol import DEFAULT_PROTOCOL
+    from clinic.services import publish_protocol_version
+
+    screening = screen(world.patient_a, by=world.nurse1, systolic=150, at=noon(100))
+    client = client_for(world.prescriber1)
+    assert [r["screening"] for r in client.get("/staff/intake/").context["awaiting_override"]] == [screening]
+    settings = DEFAULT_PROTOCOL.to_json()
+    settings["screening"]["validity_days"] = 90
+    publish_protocol_version(by=None, site=world.site1, settings=settings, change_summary="shorter")
+    # The override service now refuses it as expired, so the worklist must not offer it.
+    assert client.get("/staff/intake/").context["awaiting_override"] == []
 
 
 @pytest.mark.django_db

@@ -182,6 +182,11 @@ def test_health_and_medicines_in_plain_words(world: World) -> None:
     assert AuditEvent.objects.filter(action="intake.healthquestionnaire.create", actor=world.patient_a_user).exists()
     again = client.get("/portal/health/").content.decode()
     assert 'value="Lamictal"' in again
+    viewed = AuditEvent.objects.filter(action="portal.healthquestionnaire.view", actor=world.patient_a_user)
+    assert {(e.patient_id, e.object_id) for e in viewed} == {
+        (world.patient_a.pk, ""),
+        (world.patient_a.pk, str(report.pk)),
+    }
 
 
 @pytest.mark.django_db
