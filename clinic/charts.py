@@ -3,10 +3,9 @@ outcome page needs next. Server-side so that the page and a PDF show the same pi
 library (docs/architecture.md, "Charts").
 
 Pure Python, no Django import, so every app (and clinic/pdf.py) can use it without reaching into another app. Every
-text that reaches the SVG is escaped here; the caller marks the returned string safe. Colours come from CSS classes
-(`chart-*`, `board-*`: sessions/static/sessions/sessions.css for the pages, the stylesheet of templates/pdf/ for
-PDFs), not inline styles, so a strict Content-Security-Policy holds. Times are drawn in the zone passed in (the
-site's).
+text that reaches the SVG is escaped here; the caller marks the returned string safe (clinic.pdf.chart_for_pdf for a
+PDF). Colours come from CSS classes (`chart-*` in static/css/charts.css, `board-*` in sessions' stylesheet), not
+inline styles, so a strict Content-Security-Policy holds. Times are drawn in the zone passed in (the site's).
 """
 
 from __future__ import annotations
