@@ -23,13 +23,22 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from email.utils import parseaddr
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 from django.conf import settings
 from django.core.mail import DNS_NAME, EmailMultiAlternatives, make_msgid
 from django.template.loader import render_to_string
 
-__all__ = ["Attachment", "RenderedEmail", "SentEmail", "mail_check", "make_message", "new_message_id", "send_email"]
+__all__ = [
+    "Attachment",
+    "MessageOptions",
+    "RenderedEmail",
+    "SentEmail",
+    "mail_check",
+    "make_message",
+    "new_message_id",
+    "send_email",
+]
 
 TEXT_ENGINE = "text"  # the autoescape-off engine in settings.TEMPLATES
 
@@ -41,6 +50,14 @@ class Attachment:
     filename: str
     content: bytes | str
     mimetype: str
+
+
+class MessageOptions(TypedDict, total=False):
+    """What a message may carry besides its template: files, extra headers (a chosen "Message-ID" too), Reply-To."""
+
+    attachments: Sequence[Attachment]
+    headers: Mapping[str, str]
+    reply_to: Sequence[str]
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,17 +97,11 @@ def new_message_id() -> str:
 
 
 def make_message(
-    name: str,
-    to: str | Sequence[str],
-    context: Mapping[str, Any],
-    *,
-    attachments: Sequence[Attachment] = (),
-    headers: Mapping[str, str] | None = None,
-    reply_to: Sequence[str] = (),
+    name: str, to: str | Sequence[str], context: Mapping[str, Any], **options: Unpack[MessageOptions]
 ) -> EmailMultiAlternatives:
     """The message, rendered and ready to send (text body, HTML alternative, attachments, a Message-ID)."""
     rendered = render_email(name, context)
-    all_headers = dict(headers or {})
+    all_headers = dict(options.get("headers", {}))
     if not any(key.lower() == "message-id" for key in all_headers):
         all_headers["Message-ID"] = new_message_id()
     message = EmailMultiAlternatives(
@@ -99,10 +110,10 @@ def make_message(
         settings.DEFAULT_FROM_EMAIL,
         [to] if isinstance(to, str) else list(to),
         headers=all_headers,
-        reply_to=list(reply_to),
+        reply_to=list(options.get("reply_to", ())),
     )
     message.attach_alternative(rendered.html, "text/html")
-    for attachment in attachments:
+    for attachment in options.get("attachments", ()):
         message.attach(attachment.filename, attachment.content, attachment.mimetype)
     return message
 
@@ -112,16 +123,14 @@ def send_email(
     to: str | Sequence[str],
     context: Mapping[str, Any],
     *,
-    attachments: Sequence[Attachment] = (),
-    headers: Mapping[str, str] | None = None,
-    reply_to: Sequence[str] = (),
     using: str = "default",
+    **options: Unpack[MessageOptions],
 ) -> SentEmail:
     """Render the message `name` and send it through the mailer `using` (an alias of settings.MAILERS).
 
     Errors of the mailer (SMTP refused, connection lost) propagate: the calling task decides whether to retry.
     """
-    message = make_message(name, to, context, attachments=attachments, headers=headers, reply_to=reply_to)
+    message = make_message(name, to, context, **options)
     message.send(using=using)
     message_id = next(str(value) for key, value in message.extra_headers.items() if key.lower() == "message-id")
     return SentEmail(message_id=message_id, recipients=tuple(message.recipients()))
