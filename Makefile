@@ -21,9 +21,10 @@ run: ## Run the clinic (embedded: SQLite, no Redis, demo data) at http://127.0.0
 test: ## Run the whole test suite (extra pytest arguments: make test ARGS="-k dosing")
 	@bash scripts/test.sh $(ARGS)
 
-lint: setup ## ruff check, ruff format --check, missing migrations
+lint: setup ## ruff check, ruff format --check, import contracts, missing migrations
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
 	$(DEV_ENV) $(PY) manage.py makemigrations --check --dry-run
 
 fmt: setup ## Fix what ruff can and format the code
@@ -35,4 +36,4 @@ typecheck: setup ## mypy (strict on the rule modules, see pyproject.toml)
 
 clean: ## Remove caches and build output (keeps .venv and var/)
 	find . -path ./$(VENV) -prune -o -type d -name __pycache__ -exec rm -rf {} +
-	rm -rf .pytest_cache .ruff_cache .mypy_cache .coverage htmlcov staticfiles var/staticfiles build dist
+	rm -rf .pytest_cache .ruff_cache .mypy_cache .import_linter_cache .coverage htmlcov staticfiles var/staticfiles build dist

@@ -1,13 +1,20 @@
-"""Synthetic demo data. Every name is obviously fake; no real person is described."""
+"""Synthetic demo data. Every name is obviously fake; no real person is described.
+
+`seed()` makes the demo clinic (site, chairs, one user per role, patients at every stage), then lets each app add
+its own records: an AppConfig that has `seed_demo(ctx)` is called with the `DemoContext`, after the apps it names
+in `demo_after` (app labels). So clinic never imports the apps whose records they are (docs/architecture.md).
+"""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from importlib import import_module
+from typing import Protocol, cast
 
+from django.apps import apps
+from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 
 from clinic import audit, services
@@ -29,9 +36,6 @@ STAGES = ["new", "screening", "cleared", "in_course", "integration", "maintenanc
 PORTAL_PATIENTS = 3
 PATIENT_COUNT = 30
 
-# Apps add their own demo records (screenings, courses, notes) by listing a module with `seed(ctx)` here.
-EXTENSIONS: list[str] = ["intake.demo", "sessions.demo"]
-
 
 @dataclass
 class DemoContext:
@@ -39,6 +43,35 @@ class DemoContext:
     staff: dict[str, User]
     patients: list[tuple[Patient, str]] = field(default_factory=list)
     logins: list[tuple[str, str, str]] = field(default_factory=list)
+
+
+class DemoSeeder(Protocol):
+    """What an AppConfig offers to add its demo records (intake.apps.IntakeConfig is one)."""
+
+    label: str
+    demo_after: Sequence[str]
+
+    def seed_demo(self, ctx: DemoContext) -> None: ...
+
+
+def ordered_seeders(configs: Iterable[object]) -> list[DemoSeeder]:
+    """The configs that have `seed_demo`, each after the ones its `demo_after` names; otherwise in the order given
+    (INSTALLED_APPS). A name that is not a seeding app, or a cycle, is a configuration error."""
+    pending = [cast(DemoSeeder, c) for c in configs if callable(getattr(c, "seed_demo", None))]
+    labels = {c.label for c in pending}
+    for config in pending:
+        unknown = set(getattr(config, "demo_after", ())) - labels
+        if unknown:
+            raise ImproperlyConfigured(f"{config.label}.demo_after names apps without demo data: {sorted(unknown)}")
+    ordered: list[DemoSeeder] = []
+    while pending:
+        done = {c.label for c in ordered}
+        ready = next((c for c in pending if set(getattr(c, "demo_after", ())) <= done), None)
+        if ready is None:
+            raise ImproperlyConfigured(f"demo_after forms a cycle among {sorted(c.label for c in pending)}")
+        ordered.append(ready)
+        pending.remove(ready)
+    return ordered
 
 
 def _staff(site: Site) -> dict[str, User]:
@@ -102,8 +135,9 @@ def _portal_logins(ctx: DemoContext) -> None:
         ctx.logins.append((username, DEMO_PASSWORD, f"patient portal ({patient.full_name})"))
 
 
-def seed(extensions: list[str] | None = None) -> DemoContext:
-    """Create (or complete) the demo clinic. Safe to run again: nothing is duplicated."""
+def seed(only: Iterable[str] | None = None) -> DemoContext:
+    """Create (or complete) the demo clinic, then each app's records (`only` these app labels, if given). Safe to run
+    again: nothing is duplicated."""
     with transaction.atomic():
         site = Site.objects.filter(code=DEMO_SITE_CODE).first()
         if site is None:
@@ -122,7 +156,12 @@ def seed(extensions: list[str] | None = None) -> DemoContext:
         ctx.logins = [(u, DEMO_PASSWORD, {s[0]: s[1].label for s in STAFF}[u]) for u in staff]
         ctx.patients = _patients(site, staff)
         _portal_logins(ctx)
-        for dotted in extensions if extensions is not None else EXTENSIONS:
-            step: Callable[[DemoContext], None] = import_module(dotted).seed
-            step(ctx)
+        seeders = ordered_seeders(apps.get_app_configs())
+        if only is not None:
+            wanted = set(only)
+            if unknown := wanted - {s.label for s in seeders}:
+                raise ValueError(f"No app seeds demo data under the label(s) {sorted(unknown)}")
+            seeders = [s for s in seeders if s.label in wanted]
+        for seeder in seeders:
+            seeder.seed_demo(ctx)
     return ctx

@@ -1,4 +1,4 @@
-"""Body measures shared by intake screening and dose calculation (CLINICAL_RULES.md sections 1 and 2).
+"""Body measures shared by intake screening and dose calculation (clinical protocol §1 and §2).
 
 Pure Python, no Django import.
 """
@@ -16,7 +16,7 @@ def round_half_up(value: Decimal, quantum: Decimal) -> Decimal:
 
 
 def bmi(weight_kg: Decimal, height_cm: Decimal) -> Decimal:
-    """Body-mass index, kg / m², to one decimal, half up (CLINICAL_RULES.md section 2, "Dosing weight")."""
+    """Body-mass index, kg / m², to one decimal, half up (clinical protocol §2, "Dosing weight")."""
     if weight_kg <= 0 or height_cm <= 0:
         raise ValueError("weight and height must be positive")
     height_m = height_cm / Decimal(100)

@@ -292,7 +292,8 @@ class NotificationKind(models.TextChoices):
 
 
 class Notification(models.Model):
-    """A message for a staff member or a patient; delivery (email/SMS) is done by Celery from these rows."""
+    """A message for a staff member or a patient (listed in the admin); delivery by email or text message arrives with
+    the reminders work (clinic/notifications.py)."""
 
     recipient = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notifications")
     patient = models.ForeignKey(Patient, null=True, blank=True, on_delete=models.CASCADE, related_name="+")

@@ -1,4 +1,8 @@
-"""Notifications to the care team and to patients. Rows now; a Celery beat task delivers them by email/SMS."""
+"""Notifications to the care team and to patients: rows in the database, one per recipient (the admin lists them).
+
+Nothing delivers them yet: delivery by email (clinic/emails.py, from a task in
+`<app>/tasks.py`) arrives with the reminders work (docs/architecture.md, "Where new things go").
+"""
 
 from __future__ import annotations
 

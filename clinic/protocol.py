@@ -1,8 +1,9 @@
 """The clinic's protocol settings: every threshold, code-adjacent number and formula constant the software uses.
 
-Pure Python (pydantic, no Django). The defaults are ../shared/CLINICAL_RULES.md, section by section; a clinic
-changes them by saving a new ProtocolVersion, whose JSON is validated by `Protocol.model_validate`. Rule modules
-receive a `Protocol` (or one of its sections) as a value and never read a number from anywhere else.
+Pure Python (pydantic, no Django). The defaults are the clinical protocol, section by section (docs/clinical-protocol.md
+lists every setting with its source); a clinic changes them by saving a new ProtocolVersion, whose JSON is validated
+by `Protocol.model_validate`. Rule modules receive a `Protocol` (or one of its sections) as a value and never read a
+number from anywhere else.
 """
 
 from __future__ import annotations
@@ -336,7 +337,7 @@ class Outcomes(_Frozen):
 
 
 class Protocol(_Frozen):
-    """A complete protocol. `Protocol()` is the default protocol of CLINICAL_RULES.md."""
+    """A complete protocol. `Protocol()` is the default protocol of docs/clinical-protocol.md."""
 
     instruments: Instruments = Instruments()
     screening: Screening = Screening()

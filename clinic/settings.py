@@ -74,6 +74,15 @@ TEMPLATES = [
             ],
         },
     },
+    {
+        # Plain text (email subjects and text bodies, clinic.emails): the same templates without HTML escaping, so
+        # "O'Neil & Sons" stays as typed. Pages and HTML bodies use the engine above, which escapes.
+        "NAME": "text",
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {"autoescape": False},
+    },
 ]
 
 DATABASES = {"default": CONFIG.database}

@@ -1,4 +1,4 @@
-"""Synthetic intake records for the demo clinic (clinic.demo.EXTENSIONS), made through the intake services.
+"""Synthetic intake records for the demo clinic (offered by IntakeConfig.seed_demo), made through the intake services.
 
 Each demo patient gets what their stage implies: `new` nothing; `screening` questionnaires and a screening still
 waiting for a decision (override, or ineligible); `cleared` and later stages an eligible or overridden screening,

@@ -71,7 +71,7 @@ def self_report_initial(report: HealthQuestionnaire) -> dict[str, Any]:
 
 
 class ScreeningForm(SubstanceUseFields):
-    """What a nurse enters at the intake screening (CLINICAL_RULES.md section 1). Medications are a formset."""
+    """What a nurse enters at the intake screening (clinical protocol §1). Medications are a formset."""
 
     height_cm = forms.DecimalField(label="Height (cm)", max_digits=5, decimal_places=1, **plausible_bounds("height_cm"))
     weight_kg = forms.DecimalField(label="Weight (kg)", max_digits=5, decimal_places=1, **plausible_bounds("weight_kg"))

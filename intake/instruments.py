@@ -1,4 +1,4 @@
-"""Scoring of the clinic's rating instruments (CLINICAL_RULES.md section 5, "Measurement-based care").
+"""Scoring of the clinic's rating instruments (clinical protocol §5, "Measurement-based care").
 
 Pure Python, no Django import. Every scorer takes the patient's answers and the protocol's `Instruments`
 section (item counts, item ranges, severity bands, flag thresholds) and returns a frozen `Score`. Bad answers
@@ -146,7 +146,7 @@ def _banded(instrument: Instrument, scale: InstrumentScale, total: int, flags: t
 
 def score_phq9(answers: Sequence[int], protocol: Instruments) -> Score:
     """PHQ-9 (Kroenke 2001): sum of 9 items 0-3, protocol bands; item 9 above the protocol's threshold raises
-    `suicidal_ideation` (CLINICAL_RULES.md section 5)."""
+    `suicidal_ideation` (clinical protocol §5)."""
     scale = protocol.phq9
     _require_structure(Instrument.PHQ9, scale, PHQ9_ITEMS)
     items = _check_numeric_answers(Instrument.PHQ9, answers, scale)
@@ -157,14 +157,14 @@ def score_phq9(answers: Sequence[int], protocol: Instruments) -> Score:
 
 
 def score_gad7(answers: Sequence[int], protocol: Instruments) -> Score:
-    """GAD-7 (Spitzer 2006): sum of 7 items 0-3, protocol bands (CLINICAL_RULES.md section 5)."""
+    """GAD-7 (Spitzer 2006): sum of 7 items 0-3, protocol bands (clinical protocol §5)."""
     scale = protocol.gad7
     return _banded(Instrument.GAD7, scale, sum(_check_numeric_answers(Instrument.GAD7, answers, scale)))
 
 
 def score_qids_sr16(answers: Sequence[int], protocol: Instruments) -> Score:
     """QIDS-SR16 (Rush 2003): sleep = max(items 1-4), weight/appetite = max(items 6-9), psychomotor =
-    max(items 15, 16), plus items 5 and 10-14; total 0-27, protocol bands (CLINICAL_RULES.md section 5)."""
+    max(items 15, 16), plus items 5 and 10-14; total 0-27, protocol bands (clinical protocol §5)."""
     scale = protocol.qids_sr16
     _require_structure(Instrument.QIDS_SR16, scale, QIDS_ITEMS)
     items = _check_numeric_answers(Instrument.QIDS_SR16, answers, scale)
@@ -182,20 +182,20 @@ def score_qids_sr16(answers: Sequence[int], protocol: Instruments) -> Score:
 
 
 def score_madrs(answers: Sequence[int], protocol: Instruments) -> Score:
-    """MADRS: sum of 10 items 0-6, protocol bands (CLINICAL_RULES.md section 5)."""
+    """MADRS: sum of 10 items 0-6, protocol bands (clinical protocol §5)."""
     scale = protocol.madrs
     return _banded(Instrument.MADRS, scale, sum(_check_numeric_answers(Instrument.MADRS, answers, scale)))
 
 
 def score_cadss6(answers: Sequence[int], protocol: Instruments) -> Score:
-    """CADSS 6-item short form: sum of 6 items 0-4, no bands (CLINICAL_RULES.md sections 4 and 5)."""
+    """CADSS 6-item short form: sum of 6 items 0-4, no bands (clinical protocol §4 and §5)."""
     scale = protocol.cadss6
     return _banded(Instrument.CADSS6, scale, sum(_check_numeric_answers(Instrument.CADSS6, answers, scale)))
 
 
 def score_aldrete(answers: Sequence[int], protocol: Instruments) -> Score:
     """Modified Aldrete: activity, respiration, circulation, consciousness, SpO2, each 0-2; a total at or
-    above the protocol's minimum raises `discharge_ready` (CLINICAL_RULES.md sections 4 and 5)."""
+    above the protocol's minimum raises `discharge_ready` (clinical protocol §4 and §5)."""
     scale = protocol.aldrete
     total = sum(_check_numeric_answers(Instrument.ALDRETE, answers, scale))
     flags: tuple[str, ...] = (Flag.DISCHARGE_READY,) if total >= protocol.aldrete_discharge_min else ()
@@ -203,7 +203,7 @@ def score_aldrete(answers: Sequence[int], protocol: Instruments) -> Score:
 
 
 def score_cssrs_screen(answers: Mapping[str, bool], protocol: Instruments) -> Score:
-    """C-SSRS screener triage (CLINICAL_RULES.md section 5): `high` for Q4, Q5 or Q6 in the past 3 months;
+    """C-SSRS screener triage (clinical protocol §5): `high` for Q4, Q5 or Q6 in the past 3 months;
     `moderate` for Q3 or Q6 lifetime only; `low` for Q1 or Q2 only; else `none`. No total.
 
     Every question must be answered yes or no, even those the interview's skip logic would not ask: a "yes" is
@@ -247,7 +247,7 @@ def score(
     answers: Sequence[int] | Mapping[str, bool],
     instruments_protocol: Instruments,
 ) -> Score:
-    """Score any instrument of CLINICAL_RULES.md section 5 by its code (`Instrument` value)."""
+    """Score any instrument of clinical protocol §5 by its code (`Instrument` value)."""
     try:
         chosen = Instrument(instrument)
     except ValueError:

@@ -74,7 +74,7 @@ SCREENING_TRANSITIONS: dict[str, frozenset[str]] = {
 
 
 class Screening(models.Model):
-    """An intake screening (CLINICAL_RULES.md section 1): the facts collected, and the engine's decision on them."""
+    """An intake screening (clinical protocol §1): the facts collected, and the engine's decision on them."""
 
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="screenings")
     protocol_version = models.ForeignKey(ProtocolVersion, on_delete=models.PROTECT, related_name="+")
@@ -222,7 +222,7 @@ SAFETY_TASK_TRANSITIONS: dict[str, frozenset[str]] = {
 
 
 class SafetyTask(models.Model):
-    """Follow-up owed to a patient whose answers signalled suicide risk (CLINICAL_RULES.md section 5)."""
+    """Follow-up owed to a patient whose answers signalled suicide risk (clinical protocol §5)."""
 
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="safety_tasks")
     assessment = models.OneToOneField(Assessment, on_delete=models.PROTECT, related_name="safety_task")

@@ -1,4 +1,4 @@
-"""The intake contraindication engine (CLINICAL_RULES.md section 1, "Intake screening").
+"""The intake contraindication engine (clinical protocol §1, "Intake screening").
 
 Pure Python, no Django import. `evaluate_screening(facts, today, protocol)` turns the facts a screening
 collected into findings and exactly one decision; every threshold comes from `protocol.screening`, and "today"
@@ -44,7 +44,7 @@ __all__ = [
     "unknown_vocabulary",
 ]
 
-RULE_SOURCE = "CLINICAL_RULES.md §1"
+RULE_SOURCE = "clinical protocol §1"
 
 
 class Decision(StrEnum):
@@ -60,7 +60,7 @@ class FindingKind(StrEnum):
 
 
 class FindingCode(StrEnum):
-    """The stable finding codes of the table in CLINICAL_RULES.md section 1."""
+    """The stable finding codes of the table of clinical protocol §1."""
 
     PSYCHOSIS_ACTIVE = "psychosis_active"
     MANIA_ACTIVE = "mania_active"
@@ -113,7 +113,7 @@ _WARNING = frozenset(
 
 
 def finding_kind(code: FindingCode) -> FindingKind:
-    """The kind of a finding code, as the table of CLINICAL_RULES.md section 1 fixes it."""
+    """The kind of a finding code, as the table of clinical protocol §1 fixes it."""
     if code in _ABSOLUTE:
         return FindingKind.ABSOLUTE
     if code in _WARNING:
@@ -209,7 +209,7 @@ class FactsError(ValueError):
 
 @dataclass(frozen=True)
 class ScreeningFacts:
-    """What an intake screening collected (CLINICAL_RULES.md section 1). Validated on construction."""
+    """What an intake screening collected (clinical protocol §1). Validated on construction."""
 
     age: int
     height_cm: Decimal
@@ -313,7 +313,7 @@ def decide(findings: Iterable[Finding]) -> Decision:
 
 
 def screening_is_current(screened_on: date, today: date, screening: Screening) -> bool:
-    """A screening older than `validity_days` (default 180) must be renewed (CLINICAL_RULES.md section 1)."""
+    """A screening older than `validity_days` (default 180) must be renewed (clinical protocol §1)."""
     return (today - screened_on).days <= screening.validity_days
 
 
@@ -580,7 +580,7 @@ RULES: tuple[Rule, ...] = (
 
 
 def evaluate_screening(facts: ScreeningFacts, today: date, protocol: Protocol) -> ScreeningOutcome:
-    """Apply every contraindication rule of CLINICAL_RULES.md section 1 with the thresholds of
+    """Apply every contraindication rule of clinical protocol §1 with the thresholds of
     `protocol.screening`. Findings are ordered absolute, relative, warning, then by code."""
     findings = [finding for rule in RULES for finding in rule(facts, today, protocol.screening)]
     findings.sort(key=lambda f: (_KIND_ORDER[f.kind], f.code.value))

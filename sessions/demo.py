@@ -1,5 +1,5 @@
-"""Synthetic courses and sessions for the demo clinic (clinic.demo.EXTENSIONS, after intake.demo), made through the
-sessions services so every rule and audit entry applies.
+"""Synthetic courses and sessions for the demo clinic (TreatmentSessionsConfig.seed_demo, after intake), made
+through the sessions services so every rule and audit entry applies.
 
 `in_course` patients get a standard induction course starting today (two of them already on today's board: one
 checked in, one dosing); `integration` patients a course from tomorrow and an integration session the day after

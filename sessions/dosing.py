@@ -1,4 +1,4 @@
-"""Ketamine and esketamine dose calculation (CLINICAL_RULES.md section 2, "Dose calculation").
+"""Ketamine and esketamine dose calculation (clinical protocol §2, "Dose calculation").
 
 Pure Python, no Django import. `calculate_dose` takes a `DoseRequest` and the clinic's `Protocol` and returns
 a frozen `DoseResult` holding every intermediate value and the calculation in words (`steps`), so that a nurse
@@ -159,7 +159,7 @@ class _Weights:
 
 
 def ideal_body_weight_kg(height_cm: Decimal, sex_at_birth: SexAtBirth, dosing: Dosing) -> Decimal:
-    """Devine ideal body weight, to 0.1 kg half up (CLINICAL_RULES.md section 2, "Dosing weight"): the
+    """Devine ideal body weight, to 0.1 kg half up (clinical protocol §2, "Dosing weight"): the
     sex's base weight plus `ibw_kg_per_inch_over_base` for every inch over `ibw_base_height_in`; nothing is
     added (or taken away) at or below the base height."""
     base = dosing.ibw_base_male_kg if sex_at_birth == "male" else dosing.ibw_base_female_kg
@@ -168,12 +168,12 @@ def ideal_body_weight_kg(height_cm: Decimal, sex_at_birth: SexAtBirth, dosing: D
 
 
 def adjusted_body_weight_kg(actual_kg: Decimal, ideal_kg: Decimal, dosing: Dosing) -> Decimal:
-    """Adjusted body weight IBW + factor x (actual - IBW), to 0.1 kg half up (CLINICAL_RULES.md section 2)."""
+    """Adjusted body weight IBW + factor x (actual - IBW), to 0.1 kg half up (clinical protocol §2)."""
     return round_half_up(ideal_kg + dosing.adjusted_weight_factor * (actual_kg - ideal_kg), WEIGHT_QUANTUM_KG)
 
 
 def calculate_dose(request: DoseRequest, protocol: Protocol) -> DoseResult:
-    """Calculate a dose under the protocol (CLINICAL_RULES.md section 2, "Dose calculation").
+    """Calculate a dose under the protocol (clinical protocol §2, "Dose calculation").
 
     Raises `DoseInputError` for anything the protocol refuses: weight or height outside the limits, mg/kg or a
     fixed dose outside the route's range or allowed list, an IV duration outside its range, a non-positive

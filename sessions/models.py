@@ -1,4 +1,4 @@
-"""Treatment courses, dosing sessions and what happens in them (CLINICAL_RULES.md sections 2, 3 and 4).
+"""Treatment courses, dosing sessions and what happens in them (clinical protocol §2, §3 and §4).
 
 Records change only through sessions.services, which validates every status change, stores the protocol version
 each decision used and writes the audit trail. The database itself refuses double bookings on PostgreSQL: the
@@ -75,7 +75,7 @@ class CourseStatus(models.TextChoices):
 
 
 class TreatmentCourse(models.Model):
-    """A course of dosing sessions planned from a protocol template (CLINICAL_RULES.md section 3)."""
+    """A course of dosing sessions planned from a protocol template (clinical protocol §3)."""
 
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="treatment_courses")
     template = models.CharField(max_length=40, help_text="Key of the protocol's course template.")
@@ -204,7 +204,7 @@ class FastingStatus(models.TextChoices):
 
 
 class CheckIn(models.Model):
-    """Arrival: fasting attestation and escort (CLINICAL_RULES.md section 4)."""
+    """Arrival: fasting attestation and escort (clinical protocol §4)."""
 
     session = models.OneToOneField(DosingSession, on_delete=models.CASCADE, related_name="check_in")
     checked_in_at = models.DateTimeField()
@@ -347,7 +347,7 @@ class AdverseEvent(models.Model):
 
 
 class Discharge(models.Model):
-    """Discharge: modified Aldrete, observation time, escort, instructions (CLINICAL_RULES.md section 4)."""
+    """Discharge: modified Aldrete, observation time, escort, instructions (clinical protocol §4)."""
 
     session = models.OneToOneField(DosingSession, on_delete=models.PROTECT, related_name="discharge")
     discharged_at = models.DateTimeField()
@@ -367,7 +367,7 @@ class Discharge(models.Model):
 
 
 class DissociationScore(models.Model):
-    """A CADSS-6 rating during the session (CLINICAL_RULES.md section 4, "During": at 40 min after dosing starts)."""
+    """A CADSS-6 rating during the session (clinical protocol §4, "During": at 40 min after dosing starts)."""
 
     session = models.ForeignKey(DosingSession, on_delete=models.PROTECT, related_name="dissociation_scores")
     items = models.JSONField(help_text="The six CADSS-6 items in order, each 0-4.")
@@ -386,7 +386,7 @@ class DissociationScore(models.Model):
 
 class RemsSubmission(models.Model):
     """The esketamine REMS Patient Monitoring Form was submitted for this session, with the REMS's reference number
-    and the form's items as they stood then (CLINICAL_RULES.md section 4: due within 7 days)."""
+    and the form's items as they stood then (clinical protocol §4: due within 7 days)."""
 
     session = models.OneToOneField(DosingSession, on_delete=models.PROTECT, related_name="rems_submission")
     reference = models.CharField(max_length=100, help_text="The confirmation or reference number of the REMS.")

@@ -1,4 +1,4 @@
-"""In-session monitoring rules (CLINICAL_RULES.md section 4, "In-session monitoring").
+"""In-session monitoring rules (clinical protocol §4, "In-session monitoring").
 
 Pure Python, no Django import. Fasting attestation at check-in, the pre-dose vitals gate, in-session alerts,
 the vitals timetable, and discharge readiness. Every threshold comes from the protocol passed in; "now" is
@@ -139,7 +139,7 @@ def fasting_check(
     clear_liquids_hours: Decimal | None,
     monitoring: Monitoring,
 ) -> FastingResult:
-    """Fasting attestation at check-in (CLINICAL_RULES.md section 4): hours since the last solids and the last
+    """Fasting attestation at check-in (clinical protocol §4): hours since the last solids and the last
     clear liquids against the route's protocol minimums. A shortfall, or a time not attested (None), is
     `review`: the prescriber decides."""
     route = Route(route)
@@ -180,7 +180,7 @@ def plausibility_errors(vitals: Vitals) -> dict[str, str]:
 
 
 def pre_dose_gate(vitals: Vitals, monitoring: Monitoring) -> GateResult:
-    """Pre-dose vitals gate (CLINICAL_RULES.md section 4): `defer` beyond the protocol's defer limits
+    """Pre-dose vitals gate (clinical protocol §4): `defer` beyond the protocol's defer limits
     (default systolic > 180, diastolic > 110, heart rate < 50 or > 120, SpO2 < 95 %); `review` (a prescriber
     acknowledges with a reason) for systolic or diastolic above the review limits (default 140 / 90); else
     `proceed`. Every reason is listed. Raises `ImplausibleVitalsError` for impossible values."""
@@ -202,7 +202,7 @@ def pre_dose_gate(vitals: Vitals, monitoring: Monitoring) -> GateResult:
 
 
 def in_session_alerts(vitals: Vitals, monitoring: Monitoring) -> tuple[str, ...]:
-    """In-session alerts, pause recommended (CLINICAL_RULES.md section 4): beyond the protocol's alert limits
+    """In-session alerts, pause recommended (clinical protocol §4): beyond the protocol's alert limits
     (default systolic > 180, diastolic > 110, heart rate > 130 or < 45, SpO2 < 92 %). Raises
     `ImplausibleVitalsError` for impossible values."""
     _require_plausible(vitals)
@@ -215,7 +215,7 @@ def vitals_due_times(
     until: datetime,
     monitoring: Monitoring,
 ) -> list[datetime]:
-    """The vitals timetable (CLINICAL_RULES.md section 4, "During"), in UTC: from the start of dosing every
+    """The vitals timetable (clinical protocol §4, "During"), in UTC: from the start of dosing every
     `vitals_every_min_while_dosing` minutes while dosing, then from the end of dosing every
     `vitals_every_min_after_dosing` minutes, up to and including `until` (e.g. the discharge, or now). With no
     end recorded, dosing is still running."""
@@ -244,7 +244,7 @@ def next_vitals_due(
     now: datetime,
     monitoring: Monitoring,
 ) -> datetime:
-    """When the next vital signs are due, in UTC (CLINICAL_RULES.md section 4, "During"): the start of
+    """When the next vital signs are due, in UTC (clinical protocol §4, "During"): the start of
     dosing if there is no reading since dosing started; else `vitals_every_min_while_dosing` after a reading
     taken while dosing ran, `vitals_every_min_after_dosing` after one taken once it had ended. A result at or
     before `now` means the reading is overdue."""
@@ -273,7 +273,7 @@ def discharge_readiness(
     escort_present: bool,
     protocol: Protocol,
 ) -> DischargeResult:
-    """Discharge readiness (CLINICAL_RULES.md section 4, "Discharge"): a modified Aldrete total of at least
+    """Discharge readiness (clinical protocol §4, "Discharge"): a modified Aldrete total of at least
     `instruments.aldrete_discharge_min` (9), the route's minimum observation after dosing ended
     (`dosing.routes[route].observation_min`: IV/IM 30, sublingual 60, esketamine 120 min), and an escort
     present. Every blocker is listed."""
@@ -324,7 +324,7 @@ def discharge_readiness(
 
 
 def cadss_due_at(dosing_started_at: datetime, monitoring: Monitoring) -> datetime:
-    """When the CADSS-6 is due (CLINICAL_RULES.md section 4, "During": at 40 min): `cadss_at_min` after dosing
+    """When the CADSS-6 is due (clinical protocol §4, "During": at 40 min): `cadss_at_min` after dosing
     started, in UTC."""
     return _utc(dosing_started_at, "dosing_started_at") + timedelta(minutes=monitoring.cadss_at_min)
 
@@ -393,7 +393,7 @@ class RemsForm:
 
 
 def rems_form(record: RemsRecord, monitoring: Monitoring, tz: tzinfo) -> RemsForm:
-    """The esketamine REMS Patient Monitoring Form (CLINICAL_RULES.md section 4): dose, lot, blood pressure before
+    """The esketamine REMS Patient Monitoring Form (clinical protocol §4): dose, lot, blood pressure before
     dosing, at about `rems_bp_at_min` and before discharge, sedation, dissociation and the total monitoring time,
     each from the session's records or missing; due `rems_form_due_days` after the local day of discharge. Times
     are shown on the wall clock of `tz`."""
@@ -526,7 +526,7 @@ def _minutes(span: timedelta) -> int:
 def rems_status(due_on: date | None, submitted: bool, today: date, *, undosed: bool = False) -> RemsStatus:
     """Where a REMS form stands: `submitted`; `not_required` for a session closed without dosing (`undosed`:
     cancelled, deferred, no-show); `in_progress` before discharge (no due date yet); `due` up to and including its
-    due day; `overdue` after it (CLINICAL_RULES.md section 4: due within 7 days)."""
+    due day; `overdue` after it (clinical protocol §4: due within 7 days)."""
     if submitted:
         return "submitted"
     if undosed:

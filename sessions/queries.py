@@ -16,10 +16,10 @@ from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
 
+from clinic.charts import BoardBlock, Guide, Marker, Series, day_board_svg, time_chart_svg
 from clinic.models import Chair, Patient, Site
 from clinic.protocol import Protocol, Route
 from clinic.scoping import can_view_clinical, chairs_visible_to, patients_visible_to
-from sessions.charts import BoardBlock, Guide, Marker, Series, day_board_svg, time_chart_svg
 from sessions.models import (
     ACTIVE_APPOINTMENT_STATUSES,
     ACTIVE_SESSION_STATUSES,

@@ -1,4 +1,4 @@
-"""Course and scheduling rules (CLINICAL_RULES.md section 3, "Course and scheduling").
+"""Course and scheduling rules (clinical protocol §3, "Course and scheduling").
 
 Pure Python, no Django import. How long a dosing session blocks its chair, the dates of a proposed course, and
 the two spacing rules between one patient's dosing sessions: at least `min_interval_hours` between starts and
@@ -75,7 +75,7 @@ class Violation:
 
 def chair_block_minutes(route: Route | str, duration_min: int | None, protocol: Protocol) -> int:
     """Minutes a dosing session blocks its chair: dosing + the route's minimum observation + turnover
-    (CLINICAL_RULES.md section 3; IV default 40 + 30 + 15 = 85, esketamine 0 + 120 + 15 = 135)."""
+    (clinical protocol §3; IV default 40 + 30 + 15 = 85, esketamine 0 + 120 + 15 = 135)."""
     config = protocol.dosing.routes[Route(route)]
     if duration_min is not None:
         dosing_min = duration_min
@@ -98,7 +98,7 @@ def check_interval(
     tz: tzinfo = UTC,
 ) -> Violation | None:
     """At least `min_interval_hours` of elapsed time between the starts of two dosing sessions of one patient,
-    before or after the new one (CLINICAL_RULES.md section 3). `tz` only sets how times are shown."""
+    before or after the new one (clinical protocol §3). `tz` only sets how times are shown."""
     new = _utc(new_start, "new_start")
     minimum = timedelta(hours=min_interval_hours)
     gaps = sorted((abs(start - new), start) for start in _utcs(existing_starts))
@@ -122,7 +122,7 @@ def check_weekly_limit(
     tz: tzinfo = UTC,
 ) -> Violation | None:
     """At most `max_in_rolling_7_days` dosing sessions in any rolling 7 days that contain the new one
-    (CLINICAL_RULES.md section 3). Windows are [t, t + 7 days) on the wall clock of `tz` (see module doc)."""
+    (clinical protocol §3). Windows are [t, t + 7 days) on the wall clock of `tz` (see module doc)."""
     new = _utc(new_start, "new_start")
     new_wall = _wall(new, tz)
     week = timedelta(days=DAYS_PER_WEEK)
@@ -171,7 +171,7 @@ def propose_course(
     tz: ZoneInfo,
     protocol: Protocol,
 ) -> list[datetime]:
-    """Propose the dosing-session starts of a course (CLINICAL_RULES.md section 3), as UTC datetimes that keep
+    """Propose the dosing-session starts of a course (clinical protocol §3), as UTC datetimes that keep
     `local_time` in `tz` across daylight-saving changes. `weekdays` are 0 = Monday ... 6 = Sunday.
 
     Raises `SchedulingError` when the weekdays cannot satisfy the template: too few weekdays for its sessions

@@ -1,11 +1,15 @@
 from __future__ import annotations
 
 import io
+from dataclasses import dataclass
 
 import pytest
+from django.apps import apps
+from django.core.exceptions import ImproperlyConfigured
 from django.core.management import CommandError, call_command
 from django.test import override_settings
 
+from clinic import demo
 from clinic.models import AuditEvent, Chair, Patient, Role, User
 
 
@@ -37,3 +41,41 @@ def test_seed_demo_is_idempotent_and_prints_logins() -> None:
 def test_seed_demo_refuses_production() -> None:
     with pytest.raises(CommandError, match="DEBUG"):
         call_command("seed_demo", stdout=io.StringIO())
+
+
+@dataclass
+class FakeSeeder:
+    label: str
+    demo_after: tuple[str, ...] = ()
+
+    def seed_demo(self, ctx: object) -> None:
+        raise AssertionError("ordering never seeds")
+
+
+def test_apps_seed_after_the_apps_they_name_otherwise_in_installed_order() -> None:
+    plain = object()  # an app without demo data is passed over
+    notes, intake, sessions = (
+        FakeSeeder("notes", ("sessions",)),
+        FakeSeeder("intake"),
+        FakeSeeder("sessions", ("intake",)),
+    )
+    ordered = demo.ordered_seeders([notes, plain, sessions, intake])
+    assert [s.label for s in ordered] == ["intake", "sessions", "notes"]
+    assert [s.label for s in demo.ordered_seeders([FakeSeeder("b"), FakeSeeder("a")])] == ["b", "a"]
+
+
+def test_a_wrong_demo_dependency_is_a_configuration_error() -> None:
+    with pytest.raises(ImproperlyConfigured, match=r"names apps without demo data: \['portal'\]"):
+        demo.ordered_seeders([FakeSeeder("intake", ("portal",))])
+    with pytest.raises(ImproperlyConfigured, match="cycle"):
+        demo.ordered_seeders([FakeSeeder("a", ("b",)), FakeSeeder("b", ("a",))])
+
+
+def test_the_installed_apps_offer_their_demo_data_through_their_app_configs() -> None:
+    assert [s.label for s in demo.ordered_seeders(apps.get_app_configs())] == ["intake", "treatment_sessions"]
+
+
+@pytest.mark.django_db
+def test_seeding_only_an_unknown_app_is_refused() -> None:
+    with pytest.raises(ValueError, match="integration"):
+        demo.seed(only=["integration"])

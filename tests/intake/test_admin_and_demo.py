@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.apps import apps
 from django.contrib import admin
 from django.test import Client
 from django.utils import timezone
@@ -62,7 +63,7 @@ def test_admin_lists_search_and_filter_screenings(world: World) -> None:
 
 @pytest.mark.django_db
 def test_demo_seed_gives_each_stage_its_records_and_runs_twice() -> None:
-    ctx = demo.seed(["intake.demo"])
+    ctx = demo.seed(only=["intake"])
     now = timezone.now()
     by_stage: dict[str, list] = {}
     for patient, stage in ctx.patients:
@@ -76,14 +77,13 @@ def test_demo_seed_gives_each_stage_its_records_and_runs_twice() -> None:
             assert is_cleared_for_dosing(patient, now).cleared, (stage, is_cleared_for_dosing(patient, now))
     assert Override.objects.exists()
     counts = [m.objects.count() for m in MODELS] + [AuditEvent.objects.count()]
-    demo.seed(["intake.demo"])
+    demo.seed(only=["intake"])
     assert [m.objects.count() for m in MODELS] + [AuditEvent.objects.count()] == counts
     assert all(p.email.endswith(".invalid") for p, _ in ctx.patients)
 
 
-@pytest.mark.django_db
-def test_demo_extension_is_listed() -> None:
-    assert "intake.demo" in demo.EXTENSIONS
+def test_intake_offers_its_demo_records_first() -> None:
+    assert [seeder.label for seeder in demo.ordered_seeders(apps.get_app_configs())][:1] == ["intake"]
 
 
 @pytest.mark.django_db

@@ -1,4 +1,4 @@
-"""Table-driven tests of intake.instruments (CLINICAL_RULES.md section 5). No database, no Django."""
+"""Table-driven tests of intake.instruments (clinical protocol §5). No database, no Django."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Table-driven tests of the contraindication engine intake.rules (CLINICAL_RULES.md section 1).
+"""Table-driven tests of the contraindication engine intake.rules (clinical protocol §1).
 
 No database, no Django. Every finding code is tested on both sides of its threshold, and a changed protocol
 value moves each threshold.
@@ -302,7 +302,7 @@ def test_finding_codes_and_kinds_are_exactly_the_table_of_section_1() -> None:
 def test_each_finding_carries_its_kind_and_rule(code: str, changes: dict[str, Any]) -> None:
     found = finding(evaluate(facts(**changes)), FindingCode(code))
     assert found.kind.value == EXPECTED_KINDS[code]
-    assert found.rule == f"CLINICAL_RULES.md §1: {code}"
+    assert found.rule == f"clinical protocol §1: {code}"
     assert found.message
 
 

@@ -50,7 +50,7 @@ def test_intake_page_shows_scores_findings_by_kind_and_reasons(world: World) -> 
     assert "Warnings" in html
     assert "Absolute contraindications" not in html
     assert "Screening blood pressure 150/80 is above 140/90." in html
-    assert "CLINICAL_RULES.md §1: elevated_blood_pressure" in html
+    assert "clinical protocol §1: elevated_blood_pressure" in html
     assert "No signed consent" in html
     assert "not cleared" in html
     assert "Override and clear the screening" not in html  # a nurse sees no override form

@@ -1,4 +1,4 @@
-"""A course's baseline is the last PHQ-9 before its first dosing session (CLINICAL_RULES.md section 5)."""
+"""A course's baseline is the last PHQ-9 before its first dosing session (clinical protocol §5)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Booking dosing sessions, courses and integration appointments (CLINICAL_RULES.md section 3) through the API and
+"""Booking dosing sessions, courses and integration appointments (clinical protocol §3) through the API and
 the services: every 409 code, the chair block, daylight-saving changes, all-or-nothing courses, list filters."""
 
 from __future__ import annotations

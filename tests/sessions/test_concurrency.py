@@ -1,4 +1,4 @@
-"""No double booking under concurrency, on real PostgreSQL connections in threads (CLINICAL_RULES.md section 3).
+"""No double booking under concurrency, on real PostgreSQL connections in threads (clinical protocol §3).
 
 Twenty front-desk requests for the same chair slot race: the exclusion constraint lets exactly one win and the
 service turns every other into `chair_conflict`. The same patient booked into several chairs at once: the lock on

@@ -1,4 +1,4 @@
-"""Dissociation during the session (CLINICAL_RULES.md section 4, "During"): the CADSS-6 at 40 min after dosing
+"""Dissociation during the session (clinical protocol §4, "During"): the CADSS-6 at 40 min after dosing
 starts, six items 0-4 scored by intake.instruments, recorded while dosing or in observation, audited; the due time
 on the session page, from the protocol."""
 

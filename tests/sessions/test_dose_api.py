@@ -1,4 +1,4 @@
-"""POST /api/v1/dose-calculations/ (CLINICAL_RULES.md section 2): the rule tables through the API, numbers as JSON
+"""POST /api/v1/dose-calculations/ (clinical protocol §2): the rule tables through the API, numbers as JSON
 numbers, null where a value does not apply, 400 naming the field, and the site's own protocol version."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Dose calculation (CLINICAL_RULES.md section 2): tables over sessions.dosing, no database."""
+"""Dose calculation (clinical protocol §2): tables over sessions.dosing, no database."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""A session's life through the API (CLINICAL_RULES.md sections 2 and 4): check-in, pre-dose vitals and the gate,
+"""A session's life through the API (clinical protocol §2 and §4): check-in, pre-dose vitals and the gate,
 start of dosing, in-session alerts, end, discharge; every 409 code, out-of-order calls, and the audit trail."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""In-session monitoring (CLINICAL_RULES.md section 4): tables over sessions.monitoring, no database."""
+"""In-session monitoring (clinical protocol §4): tables over sessions.monitoring, no database."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The esketamine REMS Patient Monitoring Form (CLINICAL_RULES.md section 4): what it asks, filled from the session's
+"""The esketamine REMS Patient Monitoring Form (clinical protocol §4): what it asks, filled from the session's
 own records (dose, vitals nearest the times it asks about, over-sedation events, CADSS-6, discharge), its due date,
 marking it submitted, the staff list of forms due, and the esketamine session page's panel."""
 

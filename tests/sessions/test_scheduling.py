@@ -1,4 +1,4 @@
-"""Course and scheduling rules (CLINICAL_RULES.md section 3): tables over sessions.scheduling, no database."""
+"""Course and scheduling rules (clinical protocol §3): tables over sessions.scheduling, no database."""
 
 from __future__ import annotations
 

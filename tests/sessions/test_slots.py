@@ -1,4 +1,4 @@
-"""Free-slot suggestions honour the patient's spacing rules (CLINICAL_RULES.md section 3): no suggested start is
+"""Free-slot suggestions honour the patient's spacing rules (clinical protocol §3): no suggested start is
 within 48 h of another dosing session of the patient or makes a third in a rolling 7 days (a course template's own
 limit when booking for that course), with the site's wall clock and the protocol's numbers; every start offered can
 be booked."""

@@ -1,4 +1,4 @@
-"""The pure helpers: server-side SVG (vitals chart, day board) and free-slot suggestions. No database."""
+"""Server-side SVG (clinic.charts): the vitals chart and the day board. Pure, no database."""
 
 from __future__ import annotations
 
@@ -8,8 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from sessions.charts import BoardBlock, Guide, Marker, Series, day_board_svg, time_chart_svg
-from sessions.scheduling import free_starts
+from clinic.charts import BoardBlock, Guide, Marker, Series, day_board_svg, time_chart_svg
 
 NY = ZoneInfo("America/New_York")
 T0 = datetime(2026, 5, 4, 13, 0, tzinfo=UTC)  # 09:00 in New York
@@ -99,30 +98,6 @@ def test_day_board_places_blocks_in_lanes_and_clips_them() -> None:
 def test_day_board_without_now_inside_the_day() -> None:
     svg = day_board_svg([], [], day_start=at(0), day_end=at(60), tz=NY, title="t", now=at(120))
     assert "board-now" not in svg
-
-
-@pytest.mark.parametrize(
-    ("busy", "minutes"),
-    [
-        ([], list(range(0, 216, 15))),  # every 15 min while an 85-min block still ends by 300
-        ([(60, 145)], [150, 165, 180, 195, 210]),  # a block from 0 would run into the busy range
-        ([(60, 145), (200, 400)], []),
-        ([(-100, 5)], list(range(15, 216, 15))),
-    ],
-)
-def test_free_starts(busy: list[tuple[int, int]], minutes: list[int]) -> None:
-    starts = free_starts([(at(a), at(b)) for a, b in busy], at(0), at(300), 85, 15)
-    assert [int((s - T0).total_seconds() // 60) for s in starts] == minutes
-    assert all(s.tzinfo is UTC for s in starts)
-
-
-def test_free_starts_back_to_back_and_bad_input() -> None:
-    starts = free_starts([(at(0), at(85))], at(0), at(170), 85, 85)
-    assert starts == [at(85)]
-    with pytest.raises(ValueError, match="positive"):
-        free_starts([], at(0), at(60), 0, 15)
-    with pytest.raises(ValueError, match="aware"):
-        free_starts([], datetime(2026, 5, 4, 9), at(60), 30, 15)  # noqa: DTZ001
 
 
 def test_time_ticks_start_at_the_first_round_time_inside_the_range() -> None:

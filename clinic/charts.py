@@ -1,9 +1,11 @@
-"""Server-side SVG: the vital-signs chart of the session page and the day board (STYLE.md: charts are server-side
-SVG, so that the page and a PDF show the same picture; no JavaScript chart library).
+"""Server-side SVG charts: the vital-signs chart of the session page and the day board, and any chart a PDF or an
+outcome page needs next. Server-side so that the page and a PDF show the same picture, without a JavaScript chart
+library (docs/architecture.md, "Charts").
 
-Pure Python, no Django import. Every text that reaches the SVG is escaped here; the caller marks the returned
-string safe. Colours come from CSS classes (sessions/static/sessions/sessions.css), not inline styles, so a strict
-Content-Security-Policy holds. Times are drawn in the zone passed in (the site's).
+Pure Python, no Django import, so every app (and clinic/pdf.py) can use it without reaching into another app. Every
+text that reaches the SVG is escaped here; the caller marks the returned string safe (clinic.pdf.chart_for_pdf for a
+PDF). Colours come from CSS classes (`chart-*` in static/css/charts.css, `board-*` in sessions' stylesheet), not
+inline styles, so a strict Content-Security-Policy holds. Times are drawn in the zone passed in (the site's).
 """
 
 from __future__ import annotations
