@@ -92,22 +92,22 @@ class EncryptedMixin:
     def get_transform(self, lookup_name: str) -> type[Transform] | None:
         raise FieldError(f"An encrypted field cannot be searched with `{lookup_name}`.")
 
-    def serialize(self, value: Any) -> str:
+    def plaintext(self, value: Any) -> str:
         return str(value)
 
-    def deserialize(self, text: str) -> Any:
+    def from_plaintext(self, text: str) -> Any:
         return text
 
     def get_prep_value(self, value: Any) -> Any:
         if value is None or isinstance(value, Ciphertext):
             return value
-        return encrypt(self.serialize(value))
+        return encrypt(self.plaintext(value))
 
     def from_db_value(self, value: Any, expression: Any, connection: Any) -> Any:
         if value is None:
             return value
         field = self  # type: Any
-        return self.deserialize(decrypt(value, where=f"{field.model._meta.label}.{field.name}"))
+        return self.from_plaintext(decrypt(value, where=f"{field.model._meta.label}.{field.name}"))
 
 
 class EncryptedTextField(EncryptedMixin, models.TextField):  # type: ignore[type-arg]
@@ -122,17 +122,17 @@ class EncryptedJSONField(EncryptedMixin, models.TextField):  # type: ignore[type
         kwargs.setdefault("default", dict)
         super().__init__(*args, **kwargs)
 
-    def serialize(self, value: Any) -> str:
+    def plaintext(self, value: Any) -> str:
         return json.dumps(value, cls=DjangoJSONEncoder, sort_keys=True)
 
-    def deserialize(self, text: str) -> Any:
+    def from_plaintext(self, text: str) -> Any:
         return json.loads(text)
 
     def to_python(self, value: Any) -> Any:
         return value  # model validation must not turn the document into its str()
 
     def value_to_string(self, obj: models.Model) -> str:
-        return self.serialize(self.value_from_object(obj))
+        return self.plaintext(self.value_from_object(obj))
 
 
 # --- Rotation -----------------------------------------------------------------------------------------------------

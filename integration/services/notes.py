@@ -131,7 +131,8 @@ def _links(patient: Patient, data: Mapping[str, Any]) -> _Links:
             errors["dosing_session"] = ["This dosing session was not dosed; a note follows a session that took place."]
         elif appointment is not None and appointment.dosing_session_id not in (None, session.session_id):
             errors["appointment"] = ["This appointment follows another dosing session."]
-    return _Links(session, appointment, errors)
+    valid_session = None if "dosing_session" in errors else session
+    return _Links(valid_session, None if "appointment" in errors else appointment, errors)
 
 
 def _check_input(data: Mapping[str, Any]) -> None:
