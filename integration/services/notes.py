@@ -20,7 +20,15 @@ from clinic.protocol import Protocol
 from clinic.scoping import patients_visible_to
 from clinic.services import use_protocol
 from integration import sources
-from integration.modalities import NARRATIVE_MAX, Modality, NoteErrors, NoteInput, validate_note
+from integration.modalities import (
+    MODALITY_LABELS,
+    NARRATIVE_MAX,
+    Modality,
+    NoteErrors,
+    NoteInput,
+    parse_modality,
+    validate_note,
+)
 from integration.models import IntegrationNote, NoteAddendum, NoteStatus
 from integration.permissions import can_read_notes, can_write_notes, is_author
 from integration.services._common import as_id, for_update, visible_patient
@@ -138,10 +146,10 @@ def _links(patient: Patient, data: Mapping[str, Any]) -> _Links:
 def _check_input(data: Mapping[str, Any]) -> None:
     unknown = sorted(set(data) - NOTE_FIELDS - STRUCTURED_KEYS)
     errors: NoteErrors = {name: ["This is not a field of an integration note."] for name in unknown}
-    modality = data.get("modality")
+    chosen = parse_modality(data.get("modality"))
     for key in sorted(STRUCTURED_KEYS & set(data)):
-        if key != modality:
-            errors[key] = [f"This note's modality is {modality or 'not chosen'}; these fields belong to a {key} note."]
+        if key != chosen and data[key] is not None:
+            errors[key] = [f"These are the fields of an {MODALITY_LABELS[Modality(key)]} note; choose that modality."]
     if errors:
         raise InvalidNote(errors)
 

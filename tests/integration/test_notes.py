@@ -65,7 +65,7 @@ def test_a_short_session_is_saved_with_a_warning(integ: Integ) -> None:
             {"started_at": ny(2026, 5, 3, 9)},
             {"started_at": ["The integration session cannot start before the dosing session it follows."]},
         ),
-        ({"art": {"scene": "x"}}, {"art": ["This note's modality is emdr; these fields belong to a art note."]}),
+        ({"art": {"scene": "x"}}, {"art": ["These are the fields of an ART note; choose that modality."]}),
         ({"mood": "fine"}, {"mood": ["This is not a field of an integration note."]}),
         ({"appointment": 999_999}, {"appointment": ["Choose one of this patient's integration appointments."]}),
     ],
