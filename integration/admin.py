@@ -33,7 +33,9 @@ class AuditedReadOnlyAdmin(ReadOnlyModelAdmin):
     patient_path = "patient_id"
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
-        return list(self.fields or super().get_readonly_fields(request, obj))
+        if self.fields:
+            return [str(name) for name in self.fields]
+        return super().get_readonly_fields(request, obj)
 
     def change_view(self, request: HttpRequest, object_id: str, *args: Any, **kwargs: Any) -> HttpResponse:
         response: HttpResponse = super().change_view(request, object_id, *args, **kwargs)
