@@ -48,19 +48,23 @@ class AuditedReadOnlyAdmin(ReadOnlyModelAdmin):
         return response
 
 
-class AddendumInline(admin.TabularInline):  # type: ignore[type-arg]
-    model = NoteAddendum
-    fields = ("created_at", "author")
-    readonly_fields = fields
+class ReadOnlyInline(admin.TabularInline):  # type: ignore[type-arg]
     extra = 0
     can_delete = False
-    show_change_link = False
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        return [str(name) for name in self.fields or ()]
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+class AddendumInline(ReadOnlyInline):
+    model = NoteAddendum
+    fields = ("created_at", "author")
 
 
 @admin.register(IntegrationNote)
@@ -103,18 +107,9 @@ class NoteAddendumAdmin(AuditedReadOnlyAdmin):
     list_select_related = ("note__patient", "author")
 
 
-class RevisionInline(admin.TabularInline):  # type: ignore[type-arg]
+class RevisionInline(ReadOnlyInline):
     model = RelapsePlanRevision
     fields = ("number", "created_at", "author", "review_date")
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 @admin.register(RelapsePreventionPlan)
