@@ -22,8 +22,9 @@ COPY . .
 RUN pip install .
 
 # Static files are collected into the image (var/staticfiles). The settings refuse to load without a SECRET_KEY
-# when DEBUG is off, so this build step gets a random one that is used once and thrown away.
+# and FIELD_ENCRYPTION_KEYS when DEBUG is off, so this build step gets random ones, used once and thrown away.
 RUN DEBUG=0 SECRET_KEY="$(python -c 'import secrets; print(secrets.token_urlsafe(50))')" \
+        FIELD_ENCRYPTION_KEYS="$(python -c 'import base64, os; print(base64.urlsafe_b64encode(os.urandom(32)).decode())')" \
         python manage.py collectstatic --noinput \
     && mkdir -p var/media var/log \
     && chown -R clinic:clinic var

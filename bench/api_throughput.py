@@ -12,6 +12,7 @@ results in bench/RESULTS.md. All traffic stays on 127.0.0.1 and the run stops by
 from __future__ import annotations
 
 import argparse
+import base64
 import http.client
 import json
 import os
@@ -133,6 +134,7 @@ def main() -> None:
     env.update(
         DATABASE_URL=f"postgres://postgres@127.0.0.1:5432/{DB}",
         SECRET_KEY=secrets.token_urlsafe(60),
+        FIELD_ENCRYPTION_KEYS=base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
         ALLOWED_HOSTS="127.0.0.1",
         SECURE_PROXY_SSL_HEADER="1",
         SECURE_SSL_REDIRECT="0",

@@ -7,6 +7,7 @@ False), in the manner of healthchecks' `envbool`.
 
 from __future__ import annotations
 
+import base64
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -144,6 +145,42 @@ def _secret_key(env: Mapping[str, str], debug: bool, base_dir: Path) -> str:
     key = secrets.token_urlsafe(50)
     path.write_text(key)
     return key
+
+
+FIELD_KEYS_HELP = (
+    "Each key is 32 random bytes in url-safe base64 (44 characters), newest first, separated by commas; make one "
+    "with: python3 -c 'import base64, secrets; print(base64.urlsafe_b64encode(secrets.token_bytes(32)).decode())'"
+)
+
+
+def field_encryption_keys(env: Mapping[str, str], debug: bool, base_dir: Path) -> tuple[str, ...]:
+    """FIELD_ENCRYPTION_KEYS: the Fernet keys of clinic.encryption, newest (the one that encrypts) first.
+
+    Required when DEBUG is off. With DEBUG on and none given, a development key is kept under var/, like the
+    development SECRET_KEY. Losing every key that encrypted a value loses that value: keep them with the backups.
+    """
+    raw = env.get("FIELD_ENCRYPTION_KEYS", "").strip()
+    if not raw:
+        if not debug:
+            raise ImproperlyConfigured(f"FIELD_ENCRYPTION_KEYS is required when DEBUG is off. {FIELD_KEYS_HELP}")
+        path = base_dir / "var" / "dev-field-encryption-key"
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(base64.urlsafe_b64encode(secrets.token_bytes(32)).decode())
+        raw = path.read_text().strip()
+    keys = tuple(key.strip() for key in raw.split(","))
+    for position, key in enumerate(keys, start=1):
+        try:
+            valid = len(base64.urlsafe_b64decode(key.encode("ascii"))) == 32 and len(key) == 44
+        except (ValueError, UnicodeEncodeError):
+            valid = False
+        if not valid:
+            raise ImproperlyConfigured(
+                f"FIELD_ENCRYPTION_KEYS: key {position} of {len(keys)} is not a valid key. {FIELD_KEYS_HELP}"
+            )
+    if len(set(keys)) != len(keys):
+        raise ImproperlyConfigured("FIELD_ENCRYPTION_KEYS names the same key twice; list each key once.")
+    return keys
 
 
 def _time_zone(env: Mapping[str, str]) -> str:

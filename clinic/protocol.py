@@ -328,12 +328,28 @@ class Outcomes(_Frozen):
     remission_phq9_below: PositiveInt = 5
     remission_madrs_at_or_below: PositiveInt = 10
     post_course_weekly_weeks: PositiveInt = 4
+    post_course_weekly_interval_days: Annotated[int, Field(ge=1)] = 7
+    """After a course, a questionnaire every this many days for `post_course_weekly_weeks` weeks..."""
     post_course_interval_days: Annotated[int, Field(ge=1)] = 14
+    """... and every this many days from then on [policy]."""
     relapse_rise_points: PositiveInt = 5
     relapse_phq9_threshold: PositiveInt = 10
     relapse_plan_review_days: Annotated[int, Field(ge=1)] = 90
     portal_questionnaire_refill_days: Annotated[int, Field(ge=1)] = 14
     """[policy] The portal asks for a questionnaire again once the last one is this many days old."""
+
+
+# --- Section 6: integration therapy notes ------------------------------------------------------------------------
+
+
+class Integration(_Frozen):
+    phq9_nearest_window_days: PositiveInt = 7
+    """A note carries the patient's PHQ-9 closest in time to the session, if one lies within this many days."""
+    note_max_duration_min: Annotated[int, Field(ge=1)] = 240
+    """[policy] A note's duration above this is refused as a typing slip; 60-90 min is typical (scheduling)."""
+    emdr_target_complete_sud_at_or_below: PositiveInt = 1
+    """An EMDR target is complete at SUD 0-1, VOC 7 and a clear body scan."""
+    emdr_target_complete_voc: Annotated[int, Field(ge=1, le=7)] = 7
 
 
 class Protocol(_Frozen):
@@ -345,6 +361,7 @@ class Protocol(_Frozen):
     scheduling: Scheduling = Scheduling()
     monitoring: Monitoring = Monitoring()
     outcomes: Outcomes = Outcomes()
+    integration: Integration = Integration()
 
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = self.model_dump(mode="json")

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import base64
 import os
 import sys
 from pathlib import Path
 
-from clinic.config import load
+from clinic.config import field_encryption_keys, load
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 TESTING = "pytest" in sys.modules or os.environ.get("KAP_TESTING") == "1"
@@ -15,7 +16,14 @@ if TESTING:
     # The suite runs with production-like settings; only the key and the HTTPS redirect are test-specific.
     _environ.setdefault("SECRET_KEY", "test-only-key-" + "t" * 50)
     _environ.setdefault("SECURE_SSL_REDIRECT", "0")
+    # A fixed, obviously fake key; exported so that the processes the tests start (workers, manage.py) share it.
+    os.environ.setdefault(
+        "FIELD_ENCRYPTION_KEYS", base64.urlsafe_b64encode(b"test-only-field-key-not-a-secret").decode()
+    )
+    _environ.setdefault("FIELD_ENCRYPTION_KEYS", os.environ["FIELD_ENCRYPTION_KEYS"])
 CONFIG = load(_environ, BASE_DIR)
+# Encryption at rest (clinic.encryption, docs/security.md): the first key encrypts, every key decrypts.
+FIELD_ENCRYPTION_KEYS = field_encryption_keys(_environ, CONFIG.debug, BASE_DIR)
 
 DEBUG = CONFIG.debug
 SECRET_KEY = CONFIG.secret_key

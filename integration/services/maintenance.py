@@ -1,0 +1,238 @@
+"""Outcomes and maintenance evaluations (clinical protocol §5): the relapse watch opens one evaluation per patient
+at a time for the care team; a prescriber resolves it with an outcome."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.http import Http404
+from django.utils import timezone
+
+from clinic import audit
+from clinic.errors import Conflict, InvalidInput, NotAllowed
+from clinic.models import NotificationKind, Patient, User
+from clinic.notifications import notify_care_team
+from clinic.protocol import Protocol
+from clinic.services import active_protocol_version, use_protocol
+from integration import sources
+from integration.models import EvaluationOutcome, EvaluationStatus, EvaluationTrigger, MaintenanceEvaluation
+from integration.outcomes import OutcomeSummary, Score, summarize
+from integration.permissions import (
+    can_open_evaluations,
+    can_read_notes,
+    can_read_outcomes,
+    can_resolve_evaluations,
+)
+from integration.services._common import for_update, lock_patient, visible_patient
+
+REASON_MAX = 2_000
+
+
+def _summary(patient: Patient, protocol: Protocol) -> OutcomeSummary:
+    instrument = protocol.outcomes.baseline_instrument
+    course = sources.latest_course(patient.pk, patient.site.time_zone)
+    return summarize(instrument, course, sources.scores(patient.pk, instrument), protocol.outcomes)
+
+
+def _reading_protocol(patient: Patient) -> Protocol:
+    """The active protocol's numbers for a read or a check that decides nothing: the version is not stamped as used.
+    (To become clinic.services.current_protocol(site) once that read-only variant lands.)"""
+    return active_protocol_version(patient.site).protocol()
+
+
+def _open_evaluation(patient: Patient) -> MaintenanceEvaluation | None:
+    return MaintenanceEvaluation.objects.filter(patient=patient, status=EvaluationStatus.OPEN).first()
+
+
+@dataclass(frozen=True)
+class OutcomeView:
+    summary: OutcomeSummary
+    open_evaluation: MaintenanceEvaluation | None
+
+
+def outcome_summary(by: User, patient: Patient | int) -> OutcomeView:
+    """Baseline, latest, response, remission, nadir and the relapse watch of the patient's latest course, with the
+    open maintenance evaluation; audited integration.outcomes.view."""
+    patient_id = patient.pk if isinstance(patient, Patient) else patient
+    patient = visible_patient(by, patient, allowed=can_read_outcomes(by, patient_id))
+    summary = _summary(patient, _reading_protocol(patient))
+    evaluation = _open_evaluation(patient) if can_read_notes(by) else None
+    audit.record(
+        "integration.outcomes.view",
+        patient=patient,
+        actor=by,
+        details={"course": summary.course_id, "relapse_watch": summary.relapse_watch.triggered},
+    )
+    return OutcomeView(summary, evaluation)
+
+
+def maintenance_evaluations_for(by: User, patient: Patient | int) -> list[MaintenanceEvaluation]:
+    patient = visible_patient(by, patient, allowed=can_read_notes(by))
+    evaluations = list(MaintenanceEvaluation.objects.filter(patient=patient).select_related("resolved_by", "course"))
+    audit.record(
+        "integration.maintenanceevaluation.view",
+        patient=patient,
+        actor=by,
+        details={"evaluations": [e.pk for e in evaluations]},
+    )
+    return evaluations
+
+
+@dataclass(frozen=True)
+class EvaluationResult:
+    evaluation: MaintenanceEvaluation
+    created: bool
+
+
+def _score_json(score: Score | None) -> dict[str, Any] | None:
+    if score is None:
+        return None
+    return {"total": score.total, "at": score.at.isoformat(), "assessment": score.assessment_id}
+
+
+def _create(
+    patient: Patient,
+    *,
+    by: User | None,
+    trigger: EvaluationTrigger,
+    details: dict[str, Any],
+    course_id: int | None,
+    assessment_id: int | None,
+    reason: str = "",
+) -> EvaluationResult:
+    """Open an evaluation unless one is open (then that one). Call with the patient row locked; the partial unique
+    constraint is the backstop where a lock is not taken (SQLite serialises writers instead)."""
+    existing = _open_evaluation(patient)
+    if existing is not None:
+        return EvaluationResult(existing, created=False)
+    version, _ = use_protocol(patient.site)
+    try:
+        with transaction.atomic():
+            evaluation = MaintenanceEvaluation.objects.create(
+                patient=patient,
+                course_id=course_id,
+                trigger=trigger,
+                trigger_assessment_id=assessment_id,
+                trigger_details={**details, **({"note": reason} if reason else {})},
+                opened_at=timezone.now(),
+                opened_by=by,
+                protocol_version=version,
+            )
+    except IntegrityError:
+        existing = _open_evaluation(patient)
+        if existing is None:
+            raise
+        return EvaluationResult(existing, created=False)
+    audit.record(
+        "integration.maintenanceevaluation.open",
+        patient=patient,
+        obj=evaluation,
+        actor=by,
+        details={"trigger": trigger.value, "course": course_id, "assessment": assessment_id},
+    )
+    notify_care_team(
+        patient,
+        kind=NotificationKind.INFO,
+        title=f"Maintenance evaluation ({patient.mrn}): {evaluation.get_trigger_display().lower()}",
+        body="Review the patient's scores since the course and decide with the care team whether a booster is "
+        "needed; a prescriber records the outcome.",
+        dedupe_key=f"integration.maintenanceevaluation.{evaluation.pk}.open",
+    )
+    return EvaluationResult(evaluation, created=True)
+
+
+def evaluate_relapse_watch(*, patient: Patient | int, by: User | None = None) -> EvaluationResult | None:
+    """Run the relapse watch after an assessment was recorded (clinic, API or portal): when the latest score trips
+    it, open a maintenance evaluation, unless one is open already or this score opened one before. None when the
+    watch is quiet. No access check: the caller is the service that recorded the assessment."""
+    with transaction.atomic():
+        locked = lock_patient(patient)
+        summary = _summary(locked, _reading_protocol(locked))
+        watch = summary.relapse_watch
+        if not watch.triggered or watch.reason is None or watch.score is None:
+            return None
+        assessment_id = watch.score.assessment_id
+        opened_before = MaintenanceEvaluation.objects.filter(trigger_assessment_id=assessment_id)
+        if assessment_id is not None and opened_before.exists():
+            return None
+        return _create(
+            locked,
+            by=by,
+            trigger=EvaluationTrigger(watch.reason.value),
+            details={
+                "instrument": summary.instrument,
+                "score": _score_json(watch.score),
+                "nadir": _score_json(summary.nadir),
+                "baseline": summary.baseline,
+            },
+            course_id=summary.course_id,
+            assessment_id=assessment_id,
+        )
+
+
+def open_maintenance_evaluation(*, by: User, patient: Patient | int, reason: str) -> EvaluationResult:
+    """A clinician opens an evaluation by hand (the open one is returned when there is one)."""
+    patient = visible_patient(by, patient, allowed=can_read_notes(by))
+    if not can_open_evaluations(by):
+        raise NotAllowed("Your role may not open maintenance evaluations.")
+    reason = reason.strip() if isinstance(reason, str) else ""
+    if not reason:
+        raise InvalidInput({"reason": "Say why the patient needs a maintenance evaluation."})
+    if len(reason) > REASON_MAX:
+        raise InvalidInput({"reason": f"Keep the reason under {REASON_MAX} characters."})
+    with transaction.atomic():
+        locked = lock_patient(patient)
+        course = sources.latest_course(locked.pk, locked.site.time_zone)
+        return _create(
+            locked,
+            by=by,
+            trigger=EvaluationTrigger.MANUAL,
+            details={},
+            course_id=course.course_id if course else None,
+            assessment_id=None,
+            reason=reason,
+        )
+
+
+def resolve_maintenance_evaluation(
+    *, by: User, evaluation: MaintenanceEvaluation | int, outcome: str, reason: str = ""
+) -> MaintenanceEvaluation:
+    """A prescriber closes the evaluation with its outcome; `no_action` needs a reason. Audited
+    integration.maintenanceevaluation.resolve."""
+    pk = evaluation.pk if isinstance(evaluation, MaintenanceEvaluation) else evaluation
+    found = MaintenanceEvaluation.objects.filter(pk=pk).values_list("patient_id", flat=True).first()
+    if found is None:
+        raise Http404("No such evaluation.")
+    visible_patient(by, found, allowed=can_read_notes(by))
+    if not can_resolve_evaluations(by):
+        raise NotAllowed("Only a prescriber resolves a maintenance evaluation.")
+    errors: dict[str, str] = {}
+    if outcome not in EvaluationOutcome.values:
+        errors["outcome"] = "Choose the outcome: booster booked, plan changed or no action."
+    reason = reason.strip() if isinstance(reason, str) else ""
+    if outcome == EvaluationOutcome.NO_ACTION and not reason:
+        errors["reason"] = "Say why no action is needed."
+    if len(reason) > REASON_MAX:
+        errors["reason"] = f"Keep the reason under {REASON_MAX} characters."
+    if errors:
+        raise InvalidInput(errors)
+    with transaction.atomic():
+        locked = for_update(MaintenanceEvaluation.objects.select_related("patient")).get(pk=pk)
+        if locked.status != EvaluationStatus.OPEN:
+            raise Conflict("This maintenance evaluation is already resolved.", code="already_resolved")
+        locked.status = EvaluationStatus.RESOLVED
+        locked.outcome = outcome
+        locked.reason = reason
+        locked.resolved_by = by
+        locked.resolved_at = timezone.now()
+        locked.save(update_fields=["status", "outcome", "reason", "resolved_by", "resolved_at"])
+        audit.record(
+            "integration.maintenanceevaluation.resolve",
+            patient=locked.patient,
+            obj=locked,
+            actor=by,
+            details={"outcome": outcome, "reason": reason},
+        )
+    return locked
