@@ -347,7 +347,7 @@ class Integration(_Frozen):
     """A note carries the patient's PHQ-9 closest in time to the session, if one lies within this many days."""
     note_max_duration_min: Annotated[int, Field(ge=1)] = 240
     """[policy] A note's duration above this is refused as a typing slip; 60-90 min is typical (scheduling)."""
-    emdr_target_complete_sud_at_or_below: PositiveInt = 1
+    emdr_target_complete_sud_at_or_below: Annotated[int, Field(ge=0, le=10)] = 1
     """An EMDR target is complete at SUD 0-1, VOC 7 and a clear body scan."""
     emdr_target_complete_voc: Annotated[int, Field(ge=1, le=7)] = 7
 
