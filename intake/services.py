@@ -11,7 +11,6 @@ NotAllowed (403), InvalidInput (400, per field) or Conflict (409, with a stable 
 from __future__ import annotations
 
 import datetime as dt
-import zoneinfo
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -22,6 +21,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from clinic import audit
+from clinic.domain import age_on, local_day, lock_patient, locked, past_time, require, required_text
 from clinic.errors import Conflict, InvalidInput, NotAllowed
 from clinic.models import NotificationKind, Patient, Role, User
 from clinic.notifications import notify_care_team
@@ -42,6 +42,15 @@ from intake.models import (
     Screening,
     ScreeningStatus,
 )
+from intake.permissions import (
+    can_enter_assessments,
+    can_override,
+    can_record_medical_clearance,
+    can_resolve_safety_tasks,
+    can_screen,
+    can_witness_consent,
+    may_enter_for,
+)
 from intake.rules import (
     Decision,
     FactsError,
@@ -55,72 +64,6 @@ from intake.rules import (
 )
 
 SAFETY_FLAGS = frozenset({Flag.SUICIDAL_IDEATION, Flag.SUICIDE_RISK_MODERATE, Flag.SUICIDE_RISK_HIGH})
-SCREENING_ROLES = frozenset({Role.PRESCRIBER, Role.NURSE})
-CLINICIAN_ROLES = frozenset({Role.PRESCRIBER, Role.NURSE, Role.THERAPIST})
-FUTURE_TOLERANCE = dt.timedelta(minutes=5)  # clocks of tablets and servers differ a little
-
-
-# --- Who may do what --------------------------------------------------------------------------------------------
-
-
-def can_enter_assessments(user: User) -> bool:
-    """Clinicians enter questionnaires in clinic; a patient fills their own in the portal."""
-    return user.is_active and (user.role in CLINICIAN_ROLES or user.role == Role.PATIENT)
-
-
-def can_screen(user: User) -> bool:
-    return user.is_active and user.role in SCREENING_ROLES
-
-
-def can_override(user: User) -> bool:
-    """Only a prescriber (physician or nurse practitioner) clears a relative finding (CLINICAL_RULES.md §1)."""
-    return user.is_active and user.is_prescriber
-
-
-def can_witness_consent(user: User) -> bool:
-    return user.is_active and user.role in CLINICIAN_ROLES
-
-
-def can_resolve_safety_tasks(user: User) -> bool:
-    return user.is_active and user.role in CLINICIAN_ROLES
-
-
-def _require_own_record(by: User, patient: Patient) -> None:
-    if by.role == Role.PATIENT and by.patient_id != patient.pk:
-        raise NotAllowed("Patients can only fill in their own questionnaires.")
-
-
-# --- Small helpers ----------------------------------------------------------------------------------------------
-
-
-def site_date(patient: Patient, at: dt.datetime) -> dt.date:
-    """The calendar day of `at` at the patient's site (days since an event are counted in the clinic's zone)."""
-    return at.astimezone(zoneinfo.ZoneInfo(patient.site.time_zone)).date()
-
-
-def age_on(date_of_birth: dt.date, day: dt.date) -> int:
-    return day.year - date_of_birth.year - ((day.month, day.day) < (date_of_birth.month, date_of_birth.day))
-
-
-def _when(value: dt.datetime | None, field: str, now: dt.datetime) -> dt.datetime:
-    if value is None:
-        return now
-    if timezone.is_naive(value):
-        raise InvalidInput({field: "Give the time with its time zone."})
-    if value > now + FUTURE_TOLERANCE:
-        raise InvalidInput({field: "This time is in the future."})
-    return value
-
-
-def _required_text(value: str | None, field: str, message: str) -> str:
-    text = (value or "").strip()
-    if not text:
-        raise InvalidInput({field: message})
-    return text
-
-
-def _lock(patient: Patient) -> Patient:
-    return Patient.objects.select_for_update().select_related("site").get(pk=patient.pk)
 
 
 # --- Assessments ------------------------------------------------------------------------------------------------
@@ -137,13 +80,12 @@ def record_assessment(
 ) -> Assessment:
     """Score and store one questionnaire. Risk (PHQ-9 item 9 > 0, C-SSRS moderate or high) alerts the care team
     and opens a safety task in the same transaction (CLINICAL_RULES.md section 5)."""
-    if not can_enter_assessments(by):
-        raise NotAllowed("Your role may not enter questionnaires.")
-    _require_own_record(by, patient)
+    require(can_enter_assessments(by), "Your role may not enter questionnaires.")
+    require(may_enter_for(by, patient), "Patients can only fill in their own questionnaires.")
     source = source or (AssessmentSource.PORTAL if by.role == Role.PATIENT else AssessmentSource.CLINIC)
-    when = _when(administered_at, "administered_at", timezone.now())
+    when = past_time(administered_at, "administered_at", timezone.now())
     with transaction.atomic():
-        patient = _lock(patient)
+        patient = lock_patient(patient)
         version, protocol = use_protocol(patient.site)
         try:
             result = score(instrument, answers, protocol.instruments)
@@ -217,11 +159,10 @@ def _open_safety_task(assessment: Assessment, *, by: User, protocol: Protocol) -
 
 
 def resolve_safety_task(task: SafetyTask, *, by: User, note: str) -> SafetyTask:
-    if not can_resolve_safety_tasks(by):
-        raise NotAllowed("Only a prescriber, nurse or therapist may resolve a safety task.")
-    note = _required_text(note, "note", "Say what was done: who spoke with the patient and the outcome.")
+    require(can_resolve_safety_tasks(by), "Only a prescriber, nurse or therapist may resolve a safety task.")
+    note = required_text(note, "note", "Say what was done: who spoke with the patient and the outcome.")
     with transaction.atomic():
-        task = SafetyTask.objects.select_for_update().get(pk=task.pk)
+        task = locked(SafetyTask.objects.all()).get(pk=task.pk)
         if task.status != SafetyTaskStatus.OPEN:
             raise Conflict("This safety task is already resolved.", code="already_resolved")
         task.resolved_by = by
@@ -285,16 +226,15 @@ def _vocabulary_errors(history: Sequence[str], medications: Sequence[Mapping[str
 
 def record_health_questionnaire(*, by: User, patient: Patient, data: Mapping[str, Any]) -> HealthQuestionnaire:
     """Store the patient's own account of history and medicines; the nurse's screening form starts from it."""
-    if not can_enter_assessments(by):
-        raise NotAllowed("Your role may not enter questionnaires.")
-    _require_own_record(by, patient)
+    require(can_enter_assessments(by), "Your role may not enter questionnaires.")
+    require(may_enter_for(by, patient), "Patients can only fill in their own questionnaires.")
     history = sorted(set(data.get("history", ())))
     medications = [dict(m) for m in data.get("medications", ())]
     errors = _vocabulary_errors(history, medications)
     if errors:
         raise InvalidInput(errors)
     with transaction.atomic():
-        patient = _lock(patient)
+        patient = lock_patient(patient)
         questionnaire = HealthQuestionnaire.objects.create(
             patient=patient,
             history=history,
@@ -411,8 +351,7 @@ def screen_patient(
     Age comes from the date of birth, suicide risk from the latest C-SSRS screener within the look-back. The
     patient's height and weight are updated from the screening (audited by clinic.services.update_patient).
     """
-    if not can_screen(by):
-        raise NotAllowed("Only a nurse or a prescriber may screen a patient.")
+    require(can_screen(by), "Only a nurse or a prescriber may screen a patient.")
     unknown = set(facts) - set(SCREENING_FACT_FIELDS)
     if unknown:
         raise InvalidInput(dict.fromkeys(sorted(unknown), "Unknown field."))
@@ -423,11 +362,11 @@ def screen_patient(
         errors["diastolic"] = bp_error
     if errors:
         raise InvalidInput(errors)
-    when = _when(screened_at, "screened_at", timezone.now())
+    when = past_time(screened_at, "screened_at", timezone.now())
     with transaction.atomic():
-        patient = _lock(patient)
+        patient = lock_patient(patient)
         version, protocol = use_protocol(patient.site)
-        day = site_date(patient, when)
+        day = local_day(patient.site, when)
         _check_event_dates(facts, day)
         cssrs = latest_cssrs(patient, when, protocol)
         substance = facts.get("substance_use_disorder") or {}
@@ -533,14 +472,13 @@ def override_screening(screening: Screening, by: User, reason: str) -> Screening
     Refused: other roles (403); an absolute finding (409 `absolute_finding`: nobody can override it); a screening
     that needs no override, is already overridden, expired or superseded by a newer one (409); no reason (400).
     """
-    if not can_override(by):
-        raise NotAllowed("Only a prescriber (physician or nurse practitioner) may override a screening.")
+    require(can_override(by), "Only a prescriber (physician or nurse practitioner) may override a screening.")
     with transaction.atomic():
-        screening = Screening.objects.select_for_update().select_related("patient__site").get(pk=screening.pk)
+        screening = locked(Screening.objects.select_related("patient__site")).get(pk=screening.pk)
         refusal = override_refusal(screening, timezone.now())
         if refusal is not None:
             raise refusal
-        reason = _required_text(reason, "reason", "Write why the relative findings are acceptable for this patient.")
+        reason = required_text(reason, "reason", "Write why the relative findings are acceptable for this patient.")
         override = Override.objects.create(screening=screening, prescriber=by, reason=reason)
         screening.set_status(ScreeningStatus.OVERRIDDEN, by=by, reason=reason)
         audit.record(
@@ -590,8 +528,8 @@ def screening_current(screening: Screening, at: dt.datetime) -> bool:
     """Current under both the screening's own protocol version and the site's active one (the shorter wins)."""
     if screening.status == ScreeningStatus.EXPIRED:
         return False
-    day = site_date(screening.patient, at)
-    screened_on = site_date(screening.patient, screening.screened_at)
+    day = local_day(screening.patient.site, at)
+    screened_on = local_day(screening.patient.site, screening.screened_at)
     _version, active = use_protocol(screening.patient.site)
     own = screening.protocol_version.protocol()
     return all(screening_is_current(screened_on, day, p.screening) for p in (own, active))
@@ -618,9 +556,11 @@ def expire_stale_screenings(*, at: dt.datetime | None = None) -> int:
         if screening_current(candidate, at):
             continue
         with transaction.atomic():
-            locked = Screening.objects.select_for_update().select_related("patient__site").get(pk=candidate.pk)
-            if locked.status in (ScreeningStatus.DECIDED, ScreeningStatus.OVERRIDDEN):
-                locked.set_status(ScreeningStatus.EXPIRED, by=None, reason=f"older than {validity_days(locked)} days")
+            screening = locked(Screening.objects.select_related("patient__site")).get(pk=candidate.pk)
+            if screening.status in (ScreeningStatus.DECIDED, ScreeningStatus.OVERRIDDEN):
+                screening.set_status(
+                    ScreeningStatus.EXPIRED, by=None, reason=f"older than {validity_days(screening)} days"
+                )
                 count += 1
     return count
 
@@ -643,7 +583,7 @@ def record_consent(
     """The patient signs `document_version` by typing their full name: in the portal (`by` is the patient), or in
     clinic witnessed by the clinician `by`. The SHA-256 of the text shown is stored with the signature."""
     if by.role == Role.PATIENT:
-        _require_own_record(by, patient)
+        require(may_enter_for(by, patient), "Patients can only fill in their own questionnaires.")
         method, witness = ConsentMethod.PORTAL, None
     elif can_witness_consent(by):
         method, witness = ConsentMethod.WITNESSED, by
@@ -658,12 +598,12 @@ def record_consent(
         raise InvalidInput(
             {"document_version": f"Consent {document_version} is no longer in use; sign {CURRENT_CONSENT_VERSION}."}
         )
-    typed = _required_text(signed_name, "signed_name", "Type the patient's full name to sign.")
+    typed = required_text(signed_name, "signed_name", "Type the patient's full name to sign.")
     if _normalized_name(typed) != _normalized_name(patient.full_name):
         raise InvalidInput({"signed_name": f"Type the full name as on record: {patient.full_name}."})
-    when = _when(signed_at, "signed_at", timezone.now())
+    when = past_time(signed_at, "signed_at", timezone.now())
     with transaction.atomic():
-        patient = _lock(patient)
+        patient = lock_patient(patient)
         consent = Consent.objects.create(
             patient=patient,
             document_version=document_version,
@@ -687,12 +627,14 @@ def record_consent(
 def record_medical_clearance(
     *, by: User, patient: Patient, note: str, cleared_at: dt.datetime | None = None
 ) -> MedicalClearance:
-    if not can_override(by):
-        raise NotAllowed("Only a prescriber (physician or nurse practitioner) may record a medical clearance.")
-    note = _required_text(note, "note", "Say what was reviewed (history, examination, tests) and the conclusion.")
-    when = _when(cleared_at, "cleared_at", timezone.now())
+    require(
+        can_record_medical_clearance(by),
+        "Only a prescriber (physician or nurse practitioner) may record a medical clearance.",
+    )
+    note = required_text(note, "note", "Say what was reviewed (history, examination, tests) and the conclusion.")
+    when = past_time(cleared_at, "cleared_at", timezone.now())
     with transaction.atomic():
-        patient = _lock(patient)
+        patient = lock_patient(patient)
         clearance = MedicalClearance.objects.create(patient=patient, prescriber=by, note=note, cleared_at=when)
         audit.record("intake.medicalclearance.create", patient=patient, obj=clearance, actor=by, details={"note": note})
     return clearance
@@ -738,7 +680,7 @@ def is_cleared_for_dosing(patient: Patient, at: dt.datetime) -> Clearance:
     if screening is None:
         reasons.append("No intake screening has been recorded.")
     else:
-        on = f"The screening of {site_date(patient, screening.screened_at):%Y-%m-%d}"
+        on = f"The screening of {local_day(patient.site, screening.screened_at):%Y-%m-%d}"
         if screening.decision == Decision.INELIGIBLE:
             reasons.append(f"{on} is ineligible: {_finding_messages(screening, FindingKind.ABSOLUTE)}")
         elif screening.decision == Decision.OVERRIDE_REQUIRED and not hasattr(screening, "override"):

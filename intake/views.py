@@ -20,7 +20,7 @@ from clinic import audit
 from clinic.errors import Conflict, DomainError, InvalidInput, NotAllowed
 from clinic.scoping import can_view_clinical, patients_visible_to
 from clinic.views import PatientScopedView, StaffView
-from intake import services
+from intake import permissions, services
 from intake.consent import CURRENT_CONSENT_VERSION, consent_text
 from intake.forms import (
     ConsentForm,
@@ -53,7 +53,7 @@ class IntakeWorklistView(StaffView):
             raise Http404("Not available for your role.")
         audit.record("intake.worklist.view", details={"via": "staff"})
         context = worklist(patients_visible_to(request.user), timezone.now())
-        return render(request, self.template_name, {**context, "can_override": services.can_override(request.user)})  # type: ignore[arg-type]
+        return render(request, self.template_name, {**context, "can_override": permissions.can_override(request.user)})
 
 
 class RoleGatedView(PatientScopedView):
@@ -86,11 +86,11 @@ class IntakeView(PatientScopedView):
         context: dict[str, Any] = {
             "patient": patient,
             **state,
-            "can_screen": services.can_screen(user),  # type: ignore[arg-type]
-            "can_override": services.can_override(user),  # type: ignore[arg-type]
-            "can_enter": services.can_enter_assessments(user),  # type: ignore[arg-type]
-            "can_witness": services.can_witness_consent(user),  # type: ignore[arg-type]
-            "can_resolve": services.can_resolve_safety_tasks(user),  # type: ignore[arg-type]
+            "can_screen": permissions.can_screen(user),
+            "can_override": permissions.can_override(user),
+            "can_enter": permissions.can_enter_assessments(user),
+            "can_witness": permissions.can_witness_consent(user),
+            "can_resolve": permissions.can_resolve_safety_tasks(user),
             "questionnaires": list(QUESTIONNAIRES.values()),
             "override_form": forms.get("override_form") or OverrideForm(),
             "clearance_form": forms.get("clearance_form") or MedicalClearanceForm(),
@@ -152,7 +152,7 @@ class OverrideView(IntakeActionView):
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         self.screening = get_object_or_404(Screening, pk=kwargs["screening_pk"], patient=self.get_patient())
-        _deny_unless(services.can_override(request.user), "Only a prescriber may override a screening.")  # type: ignore[arg-type]
+        _deny_unless(permissions.can_override(request.user), "Only a prescriber may override a screening.")
         return self.handle(OverrideForm(request.POST))
 
     def act(self, form: Form) -> None:
@@ -164,7 +164,7 @@ class MedicalClearanceView(IntakeActionView):
     success_message = "Medical clearance recorded."
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        _deny_unless(services.can_override(request.user), "Only a prescriber may record a medical clearance.")  # type: ignore[arg-type]
+        _deny_unless(permissions.can_override(request.user), "Only a prescriber may record a medical clearance.")
         return self.handle(MedicalClearanceForm(request.POST))
 
     def act(self, form: Form) -> None:
@@ -181,7 +181,7 @@ class ResolveSafetyTaskView(IntakeActionView):
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         self.task = get_object_or_404(SafetyTask, pk=kwargs["task_pk"], patient=self.get_patient())
-        _deny_unless(services.can_resolve_safety_tasks(request.user), "Your role may not resolve safety tasks.")  # type: ignore[arg-type]
+        _deny_unless(permissions.can_resolve_safety_tasks(request.user), "Your role may not resolve safety tasks.")
         form = ResolveSafetyTaskForm(request.POST, prefix=f"task{self.task.pk}")
         form.task_id = self.task.pk  # type: ignore[attr-defined]
         return self.handle(form)
@@ -198,7 +198,7 @@ class ScreeningCreateView(RoleGatedView):
     denied_message = "Only a nurse or a prescriber may screen a patient."
 
     def allowed(self, user: Any) -> bool:
-        return services.can_screen(user)
+        return permissions.can_screen(user)
 
     def render_form(self, form: ScreeningForm, formset: Any, *, status: int = 200) -> HttpResponse:
         patient = self.get_patient()
@@ -251,7 +251,7 @@ class AssessmentEntryView(RoleGatedView):
     denied_message = "Your role may not enter questionnaires."
 
     def allowed(self, user: Any) -> bool:
-        return services.can_enter_assessments(user)
+        return permissions.can_enter_assessments(user)
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         self.questionnaire = questionnaire_or_404(kwargs["instrument"])
@@ -287,7 +287,7 @@ class ConsentWitnessView(RoleGatedView):
     denied_message = "Your role may not witness consent."
 
     def allowed(self, user: Any) -> bool:
-        return services.can_witness_consent(user)
+        return permissions.can_witness_consent(user)
 
     def render_form(self, form: ConsentForm, *, status: int = 200) -> HttpResponse:
         context = {

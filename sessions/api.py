@@ -28,7 +28,7 @@ from clinic.errors import InvalidInput, NotAllowed
 from clinic.models import Chair, Patient, User
 from clinic.scoping import can_view_clinical, chairs_visible_to, get_patient_for, patients_visible_to, sites_of
 from clinic.services import use_protocol
-from sessions import queries, services
+from sessions import permissions, queries, services
 from sessions.dosing import DoseRequest, DoseResult
 from sessions.models import (
     CheckIn,
@@ -442,13 +442,13 @@ class DosingSessionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Sco
         data = _valid(BookingInput, request.data)
         user = request.user
         patient = get_patient_for(user, data["patient"])
-        _require_role(services.can_book(user), "Your role may not book dosing sessions.")  # before the chair lookup
+        _require_role(permissions.can_book(user), "Your role may not book dosing sessions.")  # before the chair lookup
         course = None
         if data.get("course") is not None:
             course = TreatmentCourse.objects.filter(pk=data["course"], patient=patient).first()
             if course is None:
                 raise InvalidInput({"course": "No such course of this patient."})
-        session = services.book_dosing_session(
+        booking = services.book_dosing_session(
             by=user,  # type: ignore[arg-type]
             patient=patient,
             chair=_chair_for(user, data["chair"]),  # type: ignore[arg-type]
@@ -458,7 +458,7 @@ class DosingSessionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Sco
             course=course,
             duration_min=data.get("duration_min"),
         )
-        body = {**schedule_body(session), "warnings": list(getattr(session, "clearance_warnings", ()))}
+        body = {**schedule_body(booking.session), "warnings": list(booking.clearance_warnings)}
         return Response(body, status=status.HTTP_201_CREATED)
 
     @action(detail=True, methods=["post"])
@@ -604,7 +604,7 @@ class CourseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedView
         data = _valid(CourseInput, request.data)
         user = request.user
         patient = get_patient_for(user, data["patient"])
-        _require_role(services.can_book(user), "Your role may not book dosing sessions.")
+        _require_role(permissions.can_book(user), "Your role may not book dosing sessions.")
         course = services.book_course(
             by=user,  # type: ignore[arg-type]
             patient=patient,
@@ -659,7 +659,7 @@ class IntegrationAppointmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelM
         data = _valid(AppointmentInput, request.data)
         user = request.user
         patient = get_patient_for(user, data["patient"])
-        _require_role(services.can_book_integration(user), "Your role may not book integration sessions.")
+        _require_role(permissions.can_book_integration(user), "Your role may not book integration sessions.")
         dosing_session = None
         if data.get("dosing_session") is not None:
             dosing_session = (
@@ -668,7 +668,7 @@ class IntegrationAppointmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelM
             if dosing_session is None:
                 raise InvalidInput({"dosing_session": "No such dosing session of this patient."})
         therapist = _staff_member(data["therapist"], "therapist")
-        appointment = services.book_integration_appointment(
+        booking = services.book_integration_appointment(
             by=user,  # type: ignore[arg-type]
             patient=patient,
             therapist=therapist,  # type: ignore[arg-type]
@@ -678,7 +678,7 @@ class IntegrationAppointmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelM
             chair=_chair_for(user, data.get("chair")),
             room=data["room"],
         )
-        body = {**appointment_body(appointment), "warnings": getattr(appointment, "warnings", [])}
+        body = {**appointment_body(booking.appointment), "warnings": list(booking.warnings)}
         return Response(body, status=status.HTTP_201_CREATED)
 
     @action(detail=True, methods=["post"])

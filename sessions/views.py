@@ -24,6 +24,7 @@ from django.utils.safestring import mark_safe
 from django.views.generic import TemplateView
 
 from clinic import audit
+from clinic.domain import local_day, show_time, site_zone
 from clinic.errors import DomainError, InvalidInput
 from clinic.models import Role, Site, User
 from clinic.protocol import Protocol, Route
@@ -31,7 +32,7 @@ from clinic.scoping import can_view_clinical, chairs_visible_to, get_patient_for
 from clinic.services import use_protocol
 from clinic.views import PatientScopedView, StaffView
 from intake.services import is_cleared_for_dosing
-from sessions import calendar, queries, services
+from sessions import calendar, permissions, queries, services
 from sessions.forms import (
     AdverseEventForm,
     BookingForm,
@@ -89,7 +90,7 @@ class BoardView(StaffView, TemplateView):
         try:
             day = dt.date.fromisoformat(self.request.GET.get("date", ""))
         except ValueError:
-            day = services.local_day(site, timezone.now())
+            day = local_day(site, timezone.now())
         board = queries.day_board(self.request.user, site, day)
         context.update(
             board=board,
@@ -100,7 +101,7 @@ class BoardView(StaffView, TemplateView):
             previous_day=day - dt.timedelta(days=1),
             next_day=day + dt.timedelta(days=1),
             site_tz=site.time_zone,
-            can_book=services.can_book(self.request.user),
+            can_book=permissions.can_book(self.request.user),
             show_rems=can_view_clinical(self.request.user),
             statuses=SessionStatus,
         )
@@ -147,7 +148,7 @@ class BookSessionView(PatientPickerMixin, StaffView):
         site = patient.site
         chairs = chairs_visible_to(self.request.user).filter(site=site, is_active=True)
         source = self.request.GET
-        day = _parse_date(source.get("date")) or services.local_day(site, timezone.now())
+        day = _parse_date(source.get("date")) or local_day(site, timezone.now())
         route = source.get("route") or Route.IV.value
         if route not in Route._value2member_map_:
             route = Route.IV.value
@@ -160,7 +161,7 @@ class BookSessionView(PatientPickerMixin, StaffView):
         return context
 
     def get(self, request: HttpRequest) -> HttpResponse:
-        if not services.can_book(request.user):
+        if not permissions.can_book(request.user):
             raise Http404("Not available for your role.")
         patient = self.picked_patient()
         template = self.template_name
@@ -176,20 +177,20 @@ class BookSessionView(PatientPickerMixin, StaffView):
         chairs = chairs_visible_to(request.user).filter(site=site, is_active=True)
         form = BookingForm(request.POST, chairs=chairs, prescribers=_prescribers(site))
         data = form.cleaned_data if form.is_valid() else None
-        session = data and _submit(
+        booking = data and _submit(
             form,
             lambda: services.book_dosing_session(
                 by=request.user,  # type: ignore[arg-type]
                 patient=patient,
                 chair=data["chair"],
-                start=local_datetime(data["date"], data["time"], services.site_zone(site)),
+                start=local_datetime(data["date"], data["time"], site_zone(site)),
                 route=data["route"],
                 supervising_clinician=data["supervising_clinician"],
             ),
         )
-        if session:
-            messages.success(request, f"Booked for {services.show_time(session.start, site)}.")
-            return HttpResponseRedirect(reverse("staff:sessions:session", args=[session.pk]))
+        if booking:
+            messages.success(request, f"Booked for {show_time(booking.session.start, site)}.")
+            return HttpResponseRedirect(reverse("staff:sessions:session", args=[booking.session.pk]))
         return render(request, self.template_name, self._context(patient, form), status=400)
 
 
@@ -210,11 +211,11 @@ class BookCourseView(PatientPickerMixin, StaffView):
         _version, protocol = use_protocol(site)
         templates = [(key, t.label) for key, t in protocol.scheduling.templates.items()]
         chairs = chairs_visible_to(self.request.user).filter(site=site, is_active=True)
-        initial = {"start_date": services.local_day(site, timezone.now()) + dt.timedelta(days=1), "time": "09:00"}
+        initial = {"start_date": local_day(site, timezone.now()) + dt.timedelta(days=1), "time": "09:00"}
         return CourseForm(data, initial=initial, templates=templates, chairs=chairs, prescribers=_prescribers(site))
 
     def get(self, request: HttpRequest) -> HttpResponse:
-        if not services.can_book(request.user):
+        if not permissions.can_book(request.user):
             raise Http404("Not available for your role.")
         patient = self.picked_patient()
         form = self._form(patient) if patient else None
@@ -262,7 +263,7 @@ class BookIntegrationView(PatientScopedView):
         chairs = chairs_visible_to(self.request.user).filter(site=patient.site, is_active=True)
         _version, protocol = use_protocol(patient.site)
         initial = {
-            "date": services.local_day(patient.site, timezone.now()) + dt.timedelta(days=1),
+            "date": local_day(patient.site, timezone.now()) + dt.timedelta(days=1),
             "time": "10:00",
             "duration_min": protocol.scheduling.integration_min_duration_min,
         }
@@ -278,7 +279,7 @@ class BookIntegrationView(PatientScopedView):
         return session
 
     def get(self, request: HttpRequest, patient_pk: int) -> HttpResponse:
-        if not services.can_book_integration(request.user):
+        if not permissions.can_book_integration(request.user):
             raise Http404("Not available for your role.")
         context = {"patient": self.get_patient(), "form": self._form(), "after": self._after()}
         return render(request, self.template_name, context)
@@ -288,24 +289,24 @@ class BookIntegrationView(PatientScopedView):
         form = self._form(request.POST)
         after = self._after()
         data = form.cleaned_data if form.is_valid() else None
-        appointment = data and _submit(
+        booking = data and _submit(
             form,
             lambda: services.book_integration_appointment(
                 by=request.user,  # type: ignore[arg-type]
                 patient=patient,
                 therapist=data["therapist"],
-                start=local_datetime(data["date"], data["time"], services.site_zone(patient.site)),
+                start=local_datetime(data["date"], data["time"], site_zone(patient.site)),
                 duration_min=data["duration_min"],
                 dosing_session=after,
                 chair=data["chair"],
                 room=data["room"],
             ),
         )
-        if appointment:
-            for warning in getattr(appointment, "warnings", []):
+        if booking:
+            for warning in booking.warnings:
                 messages.warning(request, warning)
             messages.success(
-                request, f"Integration session booked for {services.show_time(appointment.start, patient.site)}."
+                request, f"Integration session booked for {show_time(booking.appointment.start, patient.site)}."
             )
             return HttpResponseRedirect(reverse("staff:patient_detail", args=[patient.pk]))
         return render(request, self.template_name, {"patient": patient, "form": form, "after": after}, status=400)
@@ -328,7 +329,7 @@ class SessionMixin:
         user = self.request.user
         site = session.chair.site
         clinical = can_view_clinical(user, session.patient)
-        can_book, can_run = services.can_book(user), services.can_run_sessions(user)
+        can_book, can_run = permissions.can_book(user), permissions.can_run_sessions(user)
         context: dict[str, Any] = {
             "session": session,
             "patient": session.patient,
@@ -336,9 +337,9 @@ class SessionMixin:
             "clinical": clinical,
             "can_book": can_book,
             "can_run": can_run,
-            "can_prescribe": services.can_prescribe(user),
-            "can_cancel": can_book and services.may_become(session, SessionStatus.CANCELLED),
-            "can_mark_no_show": can_book and services.may_become(session, SessionStatus.NO_SHOW),
+            "can_prescribe": permissions.can_prescribe(user),
+            "can_cancel": can_book and session.may_become(SessionStatus.CANCELLED),
+            "can_mark_no_show": can_book and session.may_become(SessionStatus.NO_SHOW),
             "can_record_vitals": can_run and session.status in services.PHASE_BY_STATUS,
             "can_record_dissociation": can_run and session.status in services.DISSOCIATION_STATUSES,
             "can_record_adverse": can_run and session.status in services.ADVERSE_EVENT_STATUSES,
@@ -376,7 +377,7 @@ class SessionMixin:
                 rems_submission=services.rems_submission_of(session),
                 rems_form=RemsSubmissionForm(),
                 rems_due_days=protocol.monitoring.rems_form_due_days,
-                can_submit_rems=services.can_submit_rems(user),
+                can_submit_rems=permissions.can_submit_rems(user),
             )
         return context
 
