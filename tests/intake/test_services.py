@@ -8,10 +8,10 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
+from clinic.domain import age_on
 from clinic.errors import Conflict, InvalidInput, NotAllowed
 from clinic.models import AuditEvent, Notification, NotificationKind, Role
 from clinic.protocol import DEFAULT_PROTOCOL
-from clinic.domain import age_on
 from clinic.services import active_protocol_version, publish_protocol_version
 from intake import services
 from intake.consent import CURRENT_CONSENT_VERSION, consent_sha256, consent_text
