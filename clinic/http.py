@@ -1,13 +1,15 @@
 """The request types of the clinic's views, so that code reading `request.user` knows it holds a `User`.
 
 Django types `request.user` as `User | AnonymousUser`; behind a sign-in check it is always a `User`. Views behind one
-(clinic.views.StaffView, portal.views.PortalView) declare `request: AuthedRequest`; API views get
-clinic.api.AuthedApiRequest. Every request carries the id that RequestIdMiddleware gives it.
+(clinic.views.StaffView, portal.views.PortalView) declare `request: AuthedRequest`, and the API's viewsets
+(clinic.api.ScopedViewSet, behind DRF's IsAuthenticated) `request: AuthedApiRequest`. Every request carries the id
+that RequestIdMiddleware gives it.
 """
 
 from __future__ import annotations
 
 from django.http import HttpRequest
+from rest_framework.request import Request
 
 from clinic.models import User
 
@@ -20,5 +22,11 @@ class ClinicRequest(HttpRequest):
 
 class AuthedRequest(ClinicRequest):
     """A request from a signed-in user (LoginRequiredMixin, or an API permission that requires one)."""
+
+    user: User
+
+
+class AuthedApiRequest(Request):
+    """A DRF request from a signed-in user (the API's default permission is IsAuthenticated)."""
 
     user: User

@@ -14,7 +14,7 @@ from clinic import audit
 from clinic.errors import InvalidInput, NotAllowed
 from clinic.models import CareTeamMember, Chair, Patient, ProtocolVersion, Role, Site, User
 from clinic.protocol import Protocol, validation_messages
-from clinic.scoping import can_register_patients, can_view_clinical, get_patient_for, sites_of
+from clinic.scoping import can_add_chairs, can_register_patients, can_view_clinical, get_patient_for, sites_of
 
 PATIENT_FIELDS = (
     "given_name",
@@ -113,7 +113,7 @@ def update_patient(*, by: User | None, patient: Patient, data: Mapping[str, Any]
 
 
 def create_chair(*, by: User | None, site: Site, name: str, notes: str = "") -> Chair:
-    if by is not None and not (by.is_clinic_admin and sites_of(by).filter(pk=site.pk).exists()):
+    if by is not None and not can_add_chairs(by, site):
         raise NotAllowed("Only a clinic administrator of this site may add chairs.")
     with transaction.atomic():
         chair = Chair(site=site, name=name.strip(), notes=notes)

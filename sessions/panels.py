@@ -57,11 +57,8 @@ def today_panel(request: HttpRequest, _patient: None) -> dict[str, Any] | None:
 
 def register() -> None:
     """Schedules, not clinical data: shown to front desk too (clinical=False)."""
-    for audience, template, build in (
-        ("staff", "staff/sessions/panel.html", staff_panel),
-        ("portal", "portal/sessions/panel.html", portal_panel),
-        ("staff_home", "staff/sessions/home_today.html", today_panel),
-    ):
-        panels.register(
-            panels.Panel(key="sessions", audience=audience, template=template, build=build, order=20, clinical=False)  # type: ignore[arg-type]
-        )
+    panels.register(panels.Panel("sessions", "staff", "staff/sessions/panel.html", staff_panel, 20, clinical=False))
+    panels.register(panels.Panel("sessions", "portal", "portal/sessions/panel.html", portal_panel, 20, clinical=False))
+    panels.register(
+        panels.Panel("sessions", "staff_home", "staff/sessions/home_today.html", today_panel, 20, clinical=False)
+    )

@@ -100,7 +100,7 @@ def on_day(qs: QuerySet[Any], site: Site, day: dt.date, *, site_field: str) -> Q
 
 # --- The day board ----------------------------------------------------------------------------------------------
 
-STATUS_BADGES = {
+STATUS_BADGES: dict[str, str] = {
     SessionStatus.SCHEDULED: "badge--muted",
     SessionStatus.CHECKED_IN: "",
     SessionStatus.DOSING: "badge--warn",

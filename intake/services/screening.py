@@ -94,6 +94,11 @@ def _medications(rows: Sequence[Mapping[str, Any]]) -> tuple[Medication, ...]:
     return tuple(medications)
 
 
+def _given(facts: Mapping[str, Any], name: str) -> Any:
+    """A fact as the interface gave it (None if missing): ScreeningFacts checks its type and names what is wrong."""
+    return facts.get(name)
+
+
 def _check_event_dates(data: Mapping[str, Any], day: dt.date) -> None:
     errors = {}
     for name in ("myocardial_infarction_date", "stroke_date"):
@@ -142,11 +147,11 @@ def screen_patient(
         try:
             screening_facts = ScreeningFacts(
                 age=age_on(patient.date_of_birth, day),
-                height_cm=facts.get("height_cm"),  # type: ignore[arg-type]
-                weight_kg=facts.get("weight_kg"),  # type: ignore[arg-type]
-                systolic=facts.get("systolic"),  # type: ignore[arg-type]
-                diastolic=facts.get("diastolic"),  # type: ignore[arg-type]
-                heart_rate=facts.get("heart_rate"),  # type: ignore[arg-type]
+                height_cm=_given(facts, "height_cm"),
+                weight_kg=_given(facts, "weight_kg"),
+                systolic=_given(facts, "systolic"),
+                diastolic=_given(facts, "diastolic"),
+                heart_rate=_given(facts, "heart_rate"),
                 history=frozenset(history),
                 medications=_medications(medication_rows),
                 substance_use=SubstanceUse(

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import asdict
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from django.db import transaction
 from django.utils import timezone
@@ -18,7 +18,7 @@ from clinic.errors import Conflict, InvalidInput, NotAllowed
 from clinic.models import User
 from clinic.protocol import Protocol
 from clinic.services import use_protocol
-from sessions.dosing import DoseInputError, DoseRequest, DoseResult, calculate_dose
+from sessions.dosing import DoseInputError, DoseRequest, DoseResult, SexAtBirth, calculate_dose
 from sessions.models import CheckIn, DoseRecord, DosingSession, GateDecision, SessionStatus
 from sessions.permissions import can_prescribe, can_run_sessions
 from sessions.services.availability import clearance_problem
@@ -55,7 +55,7 @@ def dose_request(
         route=session.route,
         weight_kg=weight,
         height_cm=height,
-        sex_at_birth=patient.sex_at_birth,  # type: ignore[arg-type]
+        sex_at_birth=cast(SexAtBirth, patient.sex_at_birth),  # the record's choices; calculate_dose checks again
         mg_per_kg=mg_per_kg,
         dose_mg=dose_mg,
         duration_min=duration_min,
