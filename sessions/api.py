@@ -28,7 +28,7 @@ from clinic.domain import require
 from clinic.errors import InvalidInput
 from clinic.models import Chair, Patient, User
 from clinic.scoping import can_view_clinical, chairs_visible_to, get_patient_for, patients_visible_to, sites_of
-from clinic.services import use_protocol
+from clinic.services import current_protocol
 from sessions import permissions, queries, services
 from sessions.dosing import DoseRequest, DoseResult
 from sessions.models import (
@@ -154,7 +154,7 @@ def _rems_submission_body(submission: RemsSubmission | None) -> dict[str, Any] |
 
 def rems_body(session: DosingSession) -> dict[str, Any]:
     """The session's REMS Patient Monitoring Form: every item with its value or missing, the due date, the status."""
-    _version, protocol = use_protocol(session.patient.site)
+    protocol = current_protocol(session.patient.site)
     form = services.rems_form_of(session, protocol)
     return {
         "session": session.pk,
@@ -396,7 +396,7 @@ class DoseCalculationViewSet(ScopedViewSet):
         if site is None:
             raise PermissionDenied("You work at no site.")
         data = _valid(DoseCalculationInput, request.data)
-        _version, protocol = use_protocol(site)
+        protocol = current_protocol(site)
         result = services.calculate(DoseRequest(**data), protocol)
         return Response(dose_result_body(result))
 

@@ -25,7 +25,7 @@ from clinic.form_posts import FormPostMixin, error_sentences
 from clinic.models import Chair, Patient, Role, Site, User
 from clinic.protocol import Route
 from clinic.scoping import can_view_clinical, chairs_visible_to, get_patient_for, patients_visible_to
-from clinic.services import use_protocol
+from clinic.services import current_protocol
 from clinic.views import PatientScopedView, StaffView
 from intake.services import is_cleared_for_dosing
 from sessions import calendar, permissions, queries, services
@@ -82,7 +82,7 @@ class BookSessionView(FormPostMixin[BookingForm], PatientPickerView):
             route = Route.IV.value
         initial = {"date": day, "route": route, "chair": source.get("chair"), "time": source.get("time")}
         form = form or BookingForm(initial=initial, chairs=self.chairs(site), prescribers=_prescribers(site))
-        _version, protocol = use_protocol(site)
+        protocol = current_protocol(site)
         slots = queries.free_slots(self.request.user, patient, day, Route(route), protocol)
         clearance = is_cleared_for_dosing(patient, timezone.now()) if can_view_clinical(self.request.user) else None
         context.update(form=form, slots=slots, day=day, route=route, site_tz=site.time_zone, clearance=clearance)
@@ -137,7 +137,7 @@ class BookCourseView(FormPostMixin[CourseForm], PatientPickerView):
 
     def _form(self, patient: Patient, data: Any = None) -> CourseForm:
         site = patient.site
-        _version, protocol = use_protocol(site)
+        protocol = current_protocol(site)
         templates = [(key, t.label) for key, t in protocol.scheduling.templates.items()]
         initial = {"start_date": local_day(site, timezone.now()) + dt.timedelta(days=1), "time": "09:00"}
         return CourseForm(
@@ -201,7 +201,7 @@ class BookIntegrationView(FormPostMixin[IntegrationForm], PatientScopedView):
     def get_form(self, data: Any = None) -> IntegrationForm:
         patient = self.get_patient()
         chairs = chairs_visible_to(self.request.user).filter(site=patient.site, is_active=True)
-        _version, protocol = use_protocol(patient.site)
+        protocol = current_protocol(patient.site)
         initial = {
             "date": local_day(patient.site, timezone.now()) + dt.timedelta(days=1),
             "time": "10:00",

@@ -31,7 +31,7 @@ from clinic.http import AuthedRequest
 from clinic.models import Site, User
 from clinic.protocol import Protocol, Route
 from clinic.scoping import can_view_clinical, sites_of
-from clinic.services import use_protocol
+from clinic.services import current_protocol
 from clinic.views import StaffView
 from intake.services import is_cleared_for_dosing
 from sessions import calendar, permissions, queries, services
@@ -135,7 +135,7 @@ class SessionPage(StaffView):
         }
         if not clinical:
             return context
-        _version, protocol = use_protocol(site)
+        protocol = current_protocol(site)
         monitor = queries.session_monitor(session, protocol)
         context.update(
             monitor=monitor,
@@ -366,7 +366,7 @@ class RemsDueView(StaffView, TemplateView):
 
         def protocol_for(site: Site) -> Protocol:
             if site.pk not in protocols:
-                protocols[site.pk] = use_protocol(site)[1]
+                protocols[site.pk] = current_protocol(site)
             return protocols[site.pk]
 
         context = super().get_context_data(**kwargs)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from clinic.domain import local_day
 from clinic.models import Patient
-from clinic.services import use_protocol
+from clinic.services import current_protocol
 from intake.consent import CURRENT_CONSENT_VERSION
 from intake.models import Consent, MedicalClearance, SafetyTask, SafetyTaskStatus, Screening, ScreeningStatus
 from intake.rules import Decision, FindingKind
@@ -46,7 +46,7 @@ def is_cleared_for_dosing(patient: Patient, at: dt.datetime) -> Clearance:
     """
     reasons: list[str] = []
     warnings: list[str] = []
-    _version, protocol = use_protocol(patient.site)
+    protocol = current_protocol(patient.site)
     days = protocol.screening.validity_days
     screening = latest_screening(patient, at)
     if screening is None:

@@ -15,7 +15,7 @@ from clinic import audit
 from clinic.domain import age_on, local_day, lock_patient, locked, past_time, require, required_text
 from clinic.errors import Conflict, InvalidInput
 from clinic.models import Patient, User
-from clinic.services import update_patient, use_protocol
+from clinic.services import current_protocol, update_patient, use_protocol
 from intake.models import Override, Screening, ScreeningStatus
 from intake.permissions import can_override, can_screen
 from intake.rules import (
@@ -249,6 +249,7 @@ def override_screening(screening: Screening, by: User, reason: str) -> Screening
     require(can_override(by), "Only a prescriber (physician or nurse practitioner) may override a screening.")
     with transaction.atomic():
         screening = locked(Screening.objects.select_related("patient__site")).get(pk=screening.pk)
+        use_protocol(screening.patient.site)  # the decision weighs the active version's validity: it is now used
         refusal = override_refusal(screening, timezone.now())
         if refusal is not None:
             raise refusal
@@ -304,7 +305,7 @@ def screening_current(screening: Screening, at: dt.datetime) -> bool:
         return False
     day = local_day(screening.patient.site, at)
     screened_on = local_day(screening.patient.site, screening.screened_at)
-    _version, active = use_protocol(screening.patient.site)
+    active = current_protocol(screening.patient.site)
     own = screening.protocol_version.protocol()
     return all(screening_is_current(screened_on, day, p.screening) for p in (own, active))
 
@@ -315,7 +316,7 @@ def screening_cleared(screening: Screening, at: dt.datetime) -> bool:
 
 
 def validity_days(screening: Screening) -> int:
-    _version, active = use_protocol(screening.patient.site)
+    active = current_protocol(screening.patient.site)
     return min(screening.protocol_version.protocol().screening.validity_days, active.screening.validity_days)
 
 
@@ -332,6 +333,7 @@ def expire_stale_screenings(*, at: dt.datetime | None = None) -> int:
         with transaction.atomic():
             screening = locked(Screening.objects.select_related("patient__site")).get(pk=candidate.pk)
             if screening.status in (ScreeningStatus.DECIDED, ScreeningStatus.OVERRIDDEN):
+                use_protocol(screening.patient.site)  # the expiry weighs the active version's validity
                 screening.set_status(
                     ScreeningStatus.EXPIRED, by=None, reason=f"older than {validity_days(screening)} days"
                 )

@@ -17,7 +17,7 @@ from clinic.domain import age_on, local_day, require, required_text, text
 from clinic.errors import Conflict, InvalidInput, NotAllowed
 from clinic.models import User
 from clinic.protocol import Protocol
-from clinic.services import use_protocol
+from clinic.services import current_protocol, use_protocol
 from sessions.dosing import DoseInputError, DoseRequest, DoseResult, SexAtBirth, calculate_dose
 from sessions.models import CheckIn, DoseRecord, DosingSession, GateDecision, SessionStatus
 from sessions.permissions import can_prescribe, can_run_sessions
@@ -76,7 +76,7 @@ def calculate(request: DoseRequest, protocol: Protocol) -> DoseResult:
 
 def preview_dose(session: DosingSession, **inputs: Any) -> DoseResult:
     """The dose the session would get with these inputs (for the dose panel), without recording anything."""
-    _version, protocol = use_protocol(session.patient.site)
+    protocol = current_protocol(session.patient.site)
     return calculate(dose_request(session, **inputs), protocol)
 
 
