@@ -24,8 +24,8 @@ PatientFormView, portal.views.PortalFormView) and writes only what is its own:
 
 A service's refusal (clinic.errors) goes through `add_domain_error`, the one function that turns a domain error into
 form errors: each field's message beside its field, anything else above the form; the page comes back (400) with
-everything that was typed. Views that answer differently (a button on a busy page answers with a message and goes
-back) override `form_invalid` / `refused`.
+everything that was typed. A button or small form on a busy page derives from `PostedFromPageMixin` instead: its
+refusals answer with a message and go back to the page. Other answers override `form_invalid` / `refused`.
 """
 
 from __future__ import annotations
@@ -151,3 +151,20 @@ class FormPostMixin[F: BaseForm](GuardedView):
         if text := self.success_text(result):
             messages.success(self.request, text)
         return HttpResponseRedirect(self.success_url(result))
+
+    def back_with_error(self, text: str) -> HttpResponseBase:
+        """Go back to the page (`success_url(None)`) with `text` as an error message."""
+        messages.error(self.request, text)
+        return HttpResponseRedirect(self.success_url(None))
+
+
+class PostedFromPageMixin[F: BaseForm](FormPostMixin[F]):
+    """A form posted from a page that does not show it again (a button or a small form among many, such as the
+    session page's): an invalid form or a refusal becomes an error message, and every answer goes back to the page,
+    `success_url(None)` when there is no result."""
+
+    def form_invalid(self, form: F) -> HttpResponseBase:
+        return self.back_with_error("; ".join(error_sentences(form)))
+
+    def refused(self, form: F, exc: DomainError) -> HttpResponseBase:
+        return self.back_with_error(exc.message)

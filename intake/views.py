@@ -13,7 +13,7 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.forms import BaseForm
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -120,8 +120,7 @@ class IntakeActionView[F: BaseForm](FormPostMixin[F], IntakePage):
             return super().refused(form, exc)
         if isinstance(exc, NotAllowed):
             raise PermissionDenied(exc.message)
-        messages.error(self.request, exc.message)
-        return HttpResponseRedirect(self.success_url(None))
+        return self.back_with_error(exc.message)
 
 
 class OverrideView(IntakeActionView[OverrideForm]):

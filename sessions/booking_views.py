@@ -12,7 +12,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.db.models import Q, QuerySet
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.urls import reverse
@@ -21,7 +21,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 
 from clinic.domain import local_day, show_time, site_zone
 from clinic.errors import DomainError
-from clinic.form_posts import FormPostMixin, error_sentences
+from clinic.form_posts import FormPostMixin, PostedFromPageMixin
 from clinic.models import Chair, Patient, Role, Site, User
 from clinic.protocol import Route
 from clinic.scoping import can_view_clinical, chairs_visible_to, get_patient_for, patients_visible_to
@@ -273,7 +273,7 @@ class AppointmentCalendarView(AppointmentView):
         return calendar.download(self.get_appointment(), "staff")
 
 
-class AppointmentCancelView(FormPostMixin[ReasonForm], AppointmentView):
+class AppointmentCancelView(PostedFromPageMixin[ReasonForm], AppointmentView):
     """Cancel an integration appointment from the page it is listed on (`next`), with the outcome as a message."""
 
     form_class = ReasonForm
@@ -290,11 +290,3 @@ class AppointmentCancelView(FormPostMixin[ReasonForm], AppointmentView):
         if not url_has_allowed_host_and_scheme(target, allowed_hosts={self.request.get_host()}):
             target = reverse("staff:patient_detail", args=[self.get_appointment().patient_id])
         return target
-
-    def form_invalid(self, form: ReasonForm) -> HttpResponseBase:
-        messages.error(self.request, "; ".join(error_sentences(form)))
-        return HttpResponseRedirect(self.success_url(None))
-
-    def refused(self, form: ReasonForm, exc: DomainError) -> HttpResponseBase:
-        messages.error(self.request, exc.message)
-        return HttpResponseRedirect(self.success_url(None))

@@ -26,7 +26,7 @@ from django.views.generic import TemplateView
 from clinic import audit
 from clinic.domain import local_day
 from clinic.errors import DomainError
-from clinic.form_posts import FormPostMixin, error_sentences
+from clinic.form_posts import FormPostMixin, PostedFromPageMixin, error_sentences
 from clinic.http import AuthedRequest
 from clinic.models import Site, User
 from clinic.protocol import Protocol, Route
@@ -224,7 +224,7 @@ class VitalsView(FormPostMixin[VitalsForm], SessionPage):
         )
 
 
-class SessionActionView[F: BaseForm](FormPostMixin[F], SessionPage):
+class SessionActionView[F: BaseForm](PostedFromPageMixin[F], SessionPage):
     """A button or small form on the session page that runs one service on the session, with the form's fields as
     the service's arguments, and comes back to the page with the outcome as a message."""
 
@@ -237,14 +237,6 @@ class SessionActionView[F: BaseForm](FormPostMixin[F], SessionPage):
 
     def success_url(self, result: Any) -> str:
         return reverse("staff:sessions:session", args=[self.get_session().pk]) + self.anchor
-
-    def form_invalid(self, form: F) -> HttpResponseBase:
-        messages.error(self.request, "; ".join(error_sentences(form)))
-        return HttpResponseRedirect(self.success_url(None))
-
-    def refused(self, form: F, exc: DomainError) -> HttpResponseBase:
-        messages.error(self.request, exc.message)
-        return HttpResponseRedirect(self.success_url(None))
 
 
 class CheckInView(SessionActionView[CheckInForm]):
