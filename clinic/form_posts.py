@@ -4,6 +4,7 @@ A view that posts a form derives from `FormPostMixin` and a page base (clinic.vi
 PatientFormView, portal.views.PortalFormView) and writes only what is its own:
 
     class MedicalClearanceView(PatientFormView[MedicalClearanceForm]):
+        clinical = True                                 # the patient's clinical data: 404 for front desk
         form_class = MedicalClearanceForm
         template_name = "staff/intake/clearance.html"
         success_message = "Medical clearance recorded."
@@ -92,8 +93,8 @@ class GuardedView(View):
 class FormPostMixin[F: BaseForm](GuardedView):
     """POST: `get_form(data)`, `act(form)` (the one service call), then `succeeded(result)`: the success message and
     a redirect to `success_url(result)`. An invalid form or a refusal comes back through `show_form(form, 400)`.
-    `allowed(user)` is the role predicate the service enforces (403 with `denied_message`, on GET too).
-    `F` is the form's class, so `act` and `show_form` see its own methods."""
+    `allowed(user)` is the role predicate the service enforces (403 with `denied_message`, on GET too). GET shows
+    the empty form. `F` is the form's class, so `act` and `show_form` see its own methods."""
 
     form_class: type[F] | None = None
     success_message = ""
@@ -130,6 +131,10 @@ class FormPostMixin[F: BaseForm](GuardedView):
     def success_text(self, result: Any) -> str:
         return self.success_message
 
+    def get(self, request: AuthedRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        """The page with the empty form."""
+        return self.show_form(self.get_form())
+
     def post(self, request: AuthedRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         form = self.get_form(request.POST)
         if not self.form_is_valid(form):
@@ -161,7 +166,9 @@ class FormPostMixin[F: BaseForm](GuardedView):
 class PostedFromPageMixin[F: BaseForm](FormPostMixin[F]):
     """A form posted from a page that does not show it again (a button or a small form among many, such as the
     session page's): an invalid form or a refusal becomes an error message, and every answer goes back to the page,
-    `success_url(None)` when there is no result."""
+    `success_url(None)` when there is no result. It answers POST only."""
+
+    http_method_names = ["post"]
 
     def form_invalid(self, form: F) -> HttpResponseBase:
         return self.back_with_error("; ".join(error_sentences(form)))

@@ -151,9 +151,6 @@ class PatientCreateView(StaffFormView[PatientRegistrationForm]):
         user = self.request.user
         return PatientRegistrationForm(data, sites=sites_of(user), show_clinical=can_view_clinical(user))
 
-    def get(self, request: HttpRequest) -> HttpResponse:
-        return self.show_form(self.get_form())
-
     def show_form(self, form: PatientRegistrationForm, *, status: int = 200) -> HttpResponse:
         return render(self.request, self.template_name, {"form": form}, status=status)
 

@@ -250,9 +250,6 @@ class AssessmentEntryView(PatientFormView[QuestionnaireForm]):
         context = {"patient": self.get_patient(), "form": form, "questionnaire": self.questionnaire}
         return render(self.request, self.template_name, context, status=status)
 
-    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        return self.show_form(self.get_form())
-
     def act(self, form: QuestionnaireForm) -> Assessment:
         instrument, answers = self.questionnaire.instrument, form.answers()
         return services.record_assessment(
@@ -295,9 +292,6 @@ class ConsentWitnessView(PatientFormView[ConsentForm]):
             "consent_version": CURRENT_CONSENT_VERSION,
         }
         return render(self.request, self.template_name, context, status=status)
-
-    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        return self.show_form(ConsentForm())
 
     def act(self, form: ConsentForm) -> Consent:
         return services.record_consent(by=self.request.user, patient=self.get_patient(), **form.cleaned_data)

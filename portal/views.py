@@ -91,9 +91,6 @@ class QuestionnaireView(PortalFormView[QuestionnaireForm]):
         context = {"form": form, "questionnaire": self.questionnaire, "patient": self.get_patient()}
         return render(self.request, self.template_name, context, status=status)
 
-    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        return self.show_form(self.get_form())
-
     def act(self, form: QuestionnaireForm) -> Assessment:
         instrument, answers = self.questionnaire.instrument, form.answers()
         return intake_services.record_assessment(

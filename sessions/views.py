@@ -199,6 +199,7 @@ def _back(session: DosingSession, anchor: str = "") -> HttpResponseRedirect:
 class VitalsView(FormPostMixin[VitalsForm], SessionPage):
     """Fast vitals entry: with htmx the answer is the refreshed monitor and an empty form (or the form's errors)."""
 
+    http_method_names = ["post"]
     clinical = True
     form_class = VitalsForm
 
