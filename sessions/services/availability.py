@@ -3,7 +3,7 @@ of a patient's dosing sessions, and the clearance a booking needs (clinical prot
 
 Both kinds of booking share a chair and a patient, so every check here reads both tables; the services that call
 them hold the patient's row lock (clinic.domain.lock_patient), and on PostgreSQL the exclusion constraints of
-sessions.models catch what a check could not see (`overlap_conflict`).
+sessions.models catch what a check could not see (`insert_booking`).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from django.db import IntegrityError
+from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
@@ -202,7 +202,17 @@ def check_future(start: dt.datetime, field: str) -> None:
         raise InvalidInput({field: "This time has passed; book a time in the future."})
 
 
-def overlap_conflict(exc: IntegrityError) -> Conflict:
+def insert_booking[B: (DosingSession, IntegrationAppointment)](model: type[B], **fields: Any) -> B:
+    """Insert a checked booking. An overlap only the database saw (PostgreSQL's exclusion constraints: a booking
+    made a moment ago by another request) is a Conflict with the code of `OVERLAP_CODES`."""
+    try:
+        with transaction.atomic():
+            return model.objects.create(**fields)
+    except IntegrityError as exc:
+        raise _overlap_conflict(exc) from None
+
+
+def _overlap_conflict(exc: IntegrityError) -> Conflict:
     text = str(exc)
     for constraint, code in OVERLAP_CODES.items():
         if constraint in text:

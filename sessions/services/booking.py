@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from clinic import audit
@@ -27,7 +27,7 @@ from sessions.services.availability import (
     check_future,
     check_supervisor,
     clearance_problem,
-    overlap_conflict,
+    insert_booking,
     rolling_week_limit,
     slot_problems,
 )
@@ -57,22 +57,19 @@ def create_session(
     version: ProtocolVersion,
 ) -> DosingSession:
     """Insert a checked booking with its first status row; an overlap the database refuses is a Conflict."""
-    try:
-        with transaction.atomic():
-            session = DosingSession.objects.create(
-                course=course,
-                patient=patient,
-                chair=chair,
-                supervising_clinician=supervising_clinician,
-                route=route.value,
-                planned_duration_min=duration_min,
-                start=start,
-                block_end=block_end,
-                protocol_version=version,
-                booked_by=by,
-            )
-    except IntegrityError as exc:
-        raise overlap_conflict(exc) from None
+    session = insert_booking(
+        DosingSession,
+        course=course,
+        patient=patient,
+        chair=chair,
+        supervising_clinician=supervising_clinician,
+        route=route.value,
+        planned_duration_min=duration_min,
+        start=start,
+        block_end=block_end,
+        protocol_version=version,
+        booked_by=by,
+    )
     SessionStatusChange.objects.create(
         session=session, from_status="", to_status=SessionStatus.SCHEDULED, changed_at=timezone.now(), changed_by=by
     )

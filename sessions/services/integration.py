@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 
 from clinic import audit
 from clinic.domain import lock_patient, locked, require, text
@@ -28,7 +28,7 @@ from sessions.services.availability import (
     chair_problem,
     check_chair,
     check_future,
-    overlap_conflict,
+    insert_booking,
     overlap_problem,
     overlapping,
     patient_problem,
@@ -93,20 +93,17 @@ def book_integration_appointment(
         problems = [p for p in found if p is not None]
         if problems:
             raise problems[0].as_conflict()
-        try:
-            with transaction.atomic():
-                appointment = IntegrationAppointment.objects.create(
-                    patient=patient,
-                    therapist=therapist,
-                    dosing_session=dosing_session,
-                    chair=chair,
-                    room=text(room),
-                    start=start,
-                    end=end,
-                    booked_by=by,
-                )
-        except IntegrityError as exc:
-            raise overlap_conflict(exc) from None
+        appointment = insert_booking(
+            IntegrationAppointment,
+            patient=patient,
+            therapist=therapist,
+            dosing_session=dosing_session,
+            chair=chair,
+            room=text(room),
+            start=start,
+            end=end,
+            booked_by=by,
+        )
         warnings = _integration_timing_warnings(appointment, protocol)
         audit.record(
             "sessions.integrationappointment.book",
