@@ -18,8 +18,10 @@ from rest_framework.views import exception_handler as drf_exception_handler
 from clinic import audit, services
 from clinic.audit import audit_context
 from clinic.errors import DomainError, InvalidInput
+from clinic.http import AuthedApiRequest
 from clinic.models import Chair, Patient, Site
 from clinic.scoping import (
+    can_add_chairs,
     can_register_patients,
     can_view_clinical,
     chairs_visible_to,
@@ -41,11 +43,14 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     return drf_exception_handler(exc, context)
 
 
-class ScopedViewSet(viewsets.GenericViewSet):  # type: ignore[type-arg]
+class ScopedViewSet(viewsets.GenericViewSet[Any]):
     """Base of every viewset: the queryset comes from `scoped_queryset(user)`, which must use clinic.scoping.
 
     It also re-binds the audit context once DRF has authenticated the request (token users are only known here).
+    The API requires a signed-in user (IsAuthenticated), so `self.request.user` is a User.
     """
+
+    request: AuthedApiRequest
 
     def scoped_queryset(self) -> QuerySet[Any]:
         raise NotImplementedError
@@ -81,7 +86,7 @@ class PatientNestedViewSet(ScopedViewSet):
         return self._patient
 
 
-class PatientSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+class PatientSerializer(serializers.ModelSerializer[Patient]):
     site = serializers.PrimaryKeyRelatedField(queryset=Site.objects.all(), required=False)
     date_of_birth = serializers.DateField(format="%Y-%m-%d", input_formats=["%Y-%m-%d"])
     height_cm = serializers.DecimalField(
@@ -186,7 +191,7 @@ class PatientViewSet(
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
         site = data.pop("site")
-        patient = services.register_patient(by=request.user, site=site, data=data)  # type: ignore[arg-type]
+        patient = services.register_patient(by=self.request.user, site=site, data=data)
         return Response(self.get_serializer(patient).data, status=status.HTTP_201_CREATED)
 
     def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -196,14 +201,14 @@ class PatientViewSet(
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
         data.pop("site", None)
-        patient = services.update_patient(by=request.user, patient=patient, data=data)  # type: ignore[arg-type]
+        patient = services.update_patient(by=self.request.user, patient=patient, data=data)
         return Response(self.get_serializer(patient).data)
 
     def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return self.partial_update(request, *args, **kwargs)
 
 
-class ChairSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+class ChairSerializer(serializers.ModelSerializer[Chair]):
     site = serializers.PrimaryKeyRelatedField(queryset=Site.objects.all())
 
     class Meta:
@@ -228,12 +233,12 @@ class ChairViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, ScopedViewSet
         return chairs_visible_to(self.request.user)
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        if not request.user.is_clinic_admin:  # type: ignore[union-attr]
+        if not can_add_chairs(self.request.user):
             raise PermissionDenied("Only a clinic administrator may add chairs.")
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         chair = services.create_chair(
-            by=request.user,  # type: ignore[arg-type]
+            by=self.request.user,
             site=serializer.validated_data["site"],
             name=serializer.validated_data["name"],
             notes=serializer.validated_data.get("notes", ""),

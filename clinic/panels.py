@@ -19,21 +19,22 @@ Audience = Literal["staff", "portal", "staff_home"]
 
 
 @dataclass(frozen=True)
-class Panel:
-    """`build(request, patient)`; on the staff home (audience "staff_home") `patient` is None."""
+class Panel[P: (Patient, None)]:
+    """`build(request, patient)`: a Panel[Patient] on a patient's page; on the staff home (audience "staff_home") a
+    Panel[None], whose `build` gets None."""
 
     key: str
     audience: Audience
     template: str
-    build: Callable[[HttpRequest, Patient], dict[str, Any] | None]
+    build: Callable[[HttpRequest, P], dict[str, Any] | None]
     order: int = 100
     clinical: bool = True
 
 
-_panels: dict[tuple[Audience, str], Panel] = {}
+_panels: dict[tuple[Audience, str], Panel[Any]] = {}
 
 
-def register(panel: Panel) -> None:
+def register(panel: Panel[Patient] | Panel[None]) -> None:
     _panels[(panel.audience, panel.key)] = panel
 
 
@@ -45,7 +46,7 @@ def render_context(
     for panel in sorted((p for (a, _), p in _panels.items() if a == audience), key=lambda p: (p.order, p.key)):
         if panel.clinical and not clinical:
             continue
-        context = panel.build(request, patient)  # type: ignore[arg-type]
+        context = panel.build(request, patient)
         if context is not None:
             shown.append({"key": panel.key, "template": panel.template, **context})
     return shown

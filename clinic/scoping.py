@@ -1,4 +1,4 @@
-"""Who may see which patient: the one place that decides it (STYLE.md, "Access is decided in one place").
+"""Who may see which patient: the one place that decides it ("Access is decided in one place").
 
 - clinic_admin, prescriber, nurse: the patients of their sites;
 - front_desk: the patients of their sites, demographics and schedules only, never clinical data;
@@ -6,27 +6,35 @@
 - patient: their own record only;
 - superuser: everyone.
 Everything else sees nothing. What a requester may not see is answered with 404, never 403.
+
+The core app's role predicates (`can_view_clinical`, `can_register_patients`, `can_add_chairs`) live here beside
+the scopes they refine; intake and sessions keep theirs in intake/permissions.py and sessions/permissions.py.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import QuerySet
 from django.http import Http404
 
-from clinic.models import Chair, Patient, Role, Site
+from clinic.models import Chair, Patient, Role, Site, User
 
-# A signed-in User or an AnonymousUser; every function checks `_active` before reading role attributes.
-AnyUser = Any
+if TYPE_CHECKING:
+    from typing_extensions import TypeIs
+
+# Whoever reached a view or a task: a signed-in User, or an AnonymousUser (whom every function here refuses).
+type Requester = User | AnonymousUser
 
 
-def _active(user: AnyUser) -> bool:
-    return bool(user and user.is_authenticated and user.is_active)
+def is_active_user(user: Requester | None) -> TypeIs[User]:
+    """A signed-in user whose account is active (every predicate and scope starts here)."""
+    return isinstance(user, User) and user.is_active
 
 
-def sites_of(user: AnyUser) -> QuerySet[Site]:
-    if not _active(user):
+def sites_of(user: Requester) -> QuerySet[Site]:
+    if not is_active_user(user):
         return Site.objects.none()
     if user.is_superuser:
         return Site.objects.all()
@@ -36,10 +44,10 @@ def sites_of(user: AnyUser) -> QuerySet[Site]:
     return sites
 
 
-def patients_visible_to(user: AnyUser) -> QuerySet[Patient]:
+def patients_visible_to(user: Requester) -> QuerySet[Patient]:
     """Every query for patient data starts here."""
     qs = Patient.objects.select_related("site")
-    if not _active(user):
+    if not is_active_user(user):
         return qs.none()
     if user.is_superuser:
         return qs
@@ -53,7 +61,7 @@ def patients_visible_to(user: AnyUser) -> QuerySet[Patient]:
     return qs.none()
 
 
-def get_patient_for(user: AnyUser, pk: Any, *, clinical: bool = False) -> Patient:
+def get_patient_for(user: Requester, pk: Any, *, clinical: bool = False) -> Patient:
     """The patient `pk` if `user` may see it (and, with `clinical`, their clinical data); Http404 otherwise, also
     for a malformed id."""
     try:
@@ -65,9 +73,9 @@ def get_patient_for(user: AnyUser, pk: Any, *, clinical: bool = False) -> Patien
     return patient
 
 
-def can_view_clinical(user: AnyUser, patient: Patient | None = None) -> bool:
+def can_view_clinical(user: Requester, patient: Patient | None = None) -> bool:
     """Whether the user may see clinical data (of `patient`, which must already be visible to them)."""
-    if not _active(user):
+    if not is_active_user(user):
         return False
     if user.is_superuser:
         return True
@@ -76,13 +84,20 @@ def can_view_clinical(user: AnyUser, patient: Patient | None = None) -> bool:
     return user.role in {Role.CLINIC_ADMIN, Role.PRESCRIBER, Role.NURSE, Role.THERAPIST}
 
 
-def can_register_patients(user: AnyUser) -> bool:
-    return _active(user) and (
+def can_register_patients(user: Requester) -> bool:
+    return is_active_user(user) and (
         user.is_superuser or user.role in {Role.CLINIC_ADMIN, Role.PRESCRIBER, Role.NURSE, Role.FRONT_DESK}
     )
 
 
-def chairs_visible_to(user: AnyUser) -> QuerySet[Chair]:
-    if not _active(user) or user.role == Role.PATIENT:
+def can_add_chairs(user: Requester, site: Site | None = None) -> bool:
+    """Clinic administrators add chairs: at `site` if given (one of theirs), else at any of their sites."""
+    if not (is_active_user(user) and user.is_clinic_admin):
+        return False
+    return site is None or sites_of(user).filter(pk=site.pk).exists()
+
+
+def chairs_visible_to(user: Requester) -> QuerySet[Chair]:
+    if not is_active_user(user) or user.role == Role.PATIENT:
         return Chair.objects.none()
     return Chair.objects.select_related("site").filter(site__in=sites_of(user))

@@ -11,10 +11,11 @@ from django.utils import timezone
 from pydantic import ValidationError as PydanticValidationError
 
 from clinic import audit
+from clinic.domain import locked
 from clinic.errors import InvalidInput, NotAllowed
 from clinic.models import CareTeamMember, Chair, Patient, ProtocolVersion, Role, Site, User
-from clinic.protocol import Protocol, validation_messages
-from clinic.scoping import can_register_patients, can_view_clinical, get_patient_for, sites_of
+from clinic.protocol import DEFAULT_PROTOCOL, Protocol, validation_messages
+from clinic.scoping import can_add_chairs, can_register_patients, can_view_clinical, get_patient_for, sites_of
 
 PATIENT_FIELDS = (
     "given_name",
@@ -47,10 +48,10 @@ def _snapshot(patient: Patient) -> dict[str, Any]:
 
 def issue_mrn(site: Site) -> str:
     """The next medical record number of `site`, e.g. MAIN-000042. Call inside a transaction."""
-    locked = Site.objects.select_for_update().get(pk=site.pk)
-    number = locked.next_mrn_number
+    row = locked(Site.objects.all()).get(pk=site.pk)
+    number = row.next_mrn_number
     Site.objects.filter(pk=site.pk).update(next_mrn_number=number + 1)
-    return f"{locked.code}-{number:06d}"
+    return f"{row.code}-{number:06d}"
 
 
 def _check_writer(by: User, data: Mapping[str, Any]) -> None:
@@ -97,23 +98,23 @@ def update_patient(*, by: User | None, patient: Patient, data: Mapping[str, Any]
     if unknown:
         raise InvalidInput(dict.fromkeys(sorted(unknown), "This field cannot be changed."))
     with transaction.atomic():
-        locked = Patient.objects.select_for_update().get(pk=patient.pk)
-        before = _snapshot(locked)
+        row = locked(Patient.objects.all()).get(pk=patient.pk)
+        before = _snapshot(row)
         for name, value in data.items():
-            setattr(locked, name, value)
-        diff = audit.changes(before, _snapshot(locked))
+            setattr(row, name, value)
+        diff = audit.changes(before, _snapshot(row))
         if not diff:
-            return locked
+            return row
         if CLINICAL_PATIENT_FIELDS & set(diff):
-            locked.measured_at = timezone.now()
-        _full_clean(locked)
-        locked.save()
-        audit.record("clinic.patient.update", patient=locked, obj=locked, actor=by, details={"changes": diff})
-    return locked
+            row.measured_at = timezone.now()
+        _full_clean(row)
+        row.save()
+        audit.record("clinic.patient.update", patient=row, obj=row, actor=by, details={"changes": diff})
+    return row
 
 
 def create_chair(*, by: User | None, site: Site, name: str, notes: str = "") -> Chair:
-    if by is not None and not (by.is_clinic_admin and sites_of(by).filter(pk=site.pk).exists()):
+    if by is not None and not can_add_chairs(by, site):
         raise NotAllowed("Only a clinic administrator of this site may add chairs.")
     with transaction.atomic():
         chair = Chair(site=site, name=name.strip(), notes=notes)
@@ -154,31 +155,42 @@ def remove_care_team_member(*, by: User | None, patient: Patient, member: User) 
 
 
 def active_protocol_version(site: Site) -> ProtocolVersion:
-    """The site's active protocol version; a site without one gets version 1 with the default protocol."""
+    """The site's active protocol version; a site without one gets version 1 with the default protocol (a write:
+    reads take current_protocol)."""
     version = ProtocolVersion.objects.filter(site=site, is_active=True).first()
     if version is not None:
         return version
     with transaction.atomic():
-        Site.objects.select_for_update().get(pk=site.pk)
+        locked(Site.objects.all()).get(pk=site.pk)
         version = ProtocolVersion.objects.filter(site=site, is_active=True).first()
         if version is None:
             version = ProtocolVersion.objects.create(
                 site=site,
                 number=(ProtocolVersion.objects.filter(site=site).count() + 1),
                 is_active=True,
-                change_summary="Default protocol (CLINICAL_RULES.md)",
+                change_summary="Default protocol (docs/clinical-protocol.md)",
             )
             audit.record("clinic.protocolversion.create", obj=version, details={"number": version.number})
     return version
 
 
 def use_protocol(site: Site) -> tuple[ProtocolVersion, Protocol]:
-    """The active version and its settings, locking it against edits: a decision is about to use it."""
+    """The active version and its settings, for a service about to record a decision: the version is stamped as
+    used (locked against edits; it is stored on the record), and a site without one gets version 1.
+
+    Reads (pages, previews, the dosing clearance) take current_protocol, which writes nothing."""
     version = active_protocol_version(site)
     if version.first_used_at is None:
         ProtocolVersion.objects.filter(pk=version.pk, first_used_at__isnull=True).update(first_used_at=timezone.now())
         version.refresh_from_db(fields=["first_used_at"])
     return version, version.protocol()
+
+
+def current_protocol(site: Site) -> Protocol:
+    """The site's active protocol settings, for reads: nothing is written (the version is not stamped as used, and a
+    site without a version yet reads the default protocol without getting a row)."""
+    version = ProtocolVersion.objects.filter(site=site, is_active=True).first()
+    return version.protocol() if version is not None else DEFAULT_PROTOCOL
 
 
 def publish_protocol_version(
@@ -192,7 +204,7 @@ def publish_protocol_version(
     if not change_summary.strip():
         raise InvalidInput({"change_summary": "Say what changed and why."})
     with transaction.atomic():
-        Site.objects.select_for_update().get(pk=site.pk)
+        locked(Site.objects.all()).get(pk=site.pk)
         last = ProtocolVersion.objects.filter(site=site).order_by("-number").first()
         if activate:
             ProtocolVersion.objects.filter(site=site, is_active=True).update(is_active=False)
@@ -219,7 +231,7 @@ def publish_protocol_version(
 
 def activate_protocol_version(*, by: User | None, version: ProtocolVersion) -> ProtocolVersion:
     with transaction.atomic():
-        Site.objects.select_for_update().get(pk=version.site_id)
+        locked(Site.objects.all()).get(pk=version.site_id)
         ProtocolVersion.objects.filter(site_id=version.site_id, is_active=True).update(is_active=False)
         ProtocolVersion.objects.filter(pk=version.pk).update(is_active=True)
         version.refresh_from_db()

@@ -1,7 +1,8 @@
 """Staff screens of the core app, and the role-based landing after sign-in.
 
 Every view that shows patient data derives from `PatientScopedView` or `StaffView` and reads patients only
-through clinic.scoping; tests/clinic/test_url_scoping.py enforces it.
+through clinic.scoping; tests/clinic/test_url_scoping.py enforces it. A page that posts a form to a service derives
+from `StaffFormView` or `PatientFormView` (clinic.form_posts).
 """
 
 from __future__ import annotations
@@ -12,17 +13,18 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.paginator import Paginator
 from django.db import connection
 from django.db.models import Q
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.forms import BaseForm
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views import View
 from django.views.generic import TemplateView
 
 from clinic import audit, panels, services
-from clinic.errors import InvalidInput, NotAllowed
+from clinic.form_posts import FormPostMixin, GuardedView
 from clinic.forms import PatientRegistrationForm
-from clinic.models import Patient
+from clinic.http import AuthedRequest
+from clinic.models import Patient, User
 from clinic.scoping import (
     can_register_patients,
     can_view_clinical,
@@ -49,13 +51,16 @@ def healthz(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"status": "ok"})
 
 
-class StaffView(LoginRequiredMixin, View):
-    """A staff screen: patients (portal users) get 404, as does anyone without a staff role."""
+class StaffView(LoginRequiredMixin, GuardedView):
+    """A staff screen: patients (portal users) get 404, as does anyone without a staff role; then `check_access`."""
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         user = request.user
-        if user.is_authenticated and not user.is_staff_member:
+        if not user.is_authenticated:
+            return self.handle_no_permission()
+        if not user.is_staff_member:
             raise Http404("Not a staff page.")
+        self.check_access(user)
         return super().dispatch(request, *args, **kwargs)
 
 
@@ -69,8 +74,22 @@ class PatientScopedView(StaffView):
             self._patient = get_patient_for(self.request.user, self.kwargs["patient_pk"], clinical=self.clinical)
         return self._patient
 
+    def check_access(self, user: User) -> None:
+        self.get_patient()
+        super().check_access(user)
+
+
+class StaffFormView[F: BaseForm](FormPostMixin[F], StaffView):
+    """A staff page that posts a form to one service (clinic.form_posts: write `act`, `show_form`, `success_url`)."""
+
+
+class PatientFormView[F: BaseForm](FormPostMixin[F], PatientScopedView):
+    """A staff page about one patient that posts a form to one service: the patient answers 404 before the role's
+    403 (`allowed`), and `get_patient()` is the scoped patient."""
+
 
 class StaffHomeView(StaffView, TemplateView):
+    request: AuthedRequest
     template_name = "staff/home.html"
     page_size = 25
 
@@ -102,6 +121,7 @@ class StaffHomeView(StaffView, TemplateView):
 
 
 class PatientDetailView(PatientScopedView, TemplateView):
+    request: AuthedRequest
     template_name = "staff/patient_detail.html"
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
@@ -118,32 +138,26 @@ class PatientDetailView(PatientScopedView, TemplateView):
         return context
 
 
-class PatientCreateView(StaffView):
+class PatientCreateView(StaffFormView[PatientRegistrationForm]):
     template_name = "staff/patient_form.html"
+    form_class = PatientRegistrationForm
+    denied_message = "Not available for your role."
 
-    def _sites(self) -> Any:
-        return sites_of(self.request.user)
+    def check_access(self, user: User) -> None:
+        if not can_register_patients(user):
+            raise Http404(self.denied_message)
 
-    def get(self, request: HttpRequest) -> HttpResponse:
-        if not can_register_patients(request.user):
-            raise Http404("Not available for your role.")
-        form = PatientRegistrationForm(sites=self._sites(), show_clinical=can_view_clinical(request.user))
-        return render(request, self.template_name, {"form": form})
+    def get_form(self, data: Any = None) -> PatientRegistrationForm:
+        user = self.request.user
+        return PatientRegistrationForm(data, sites=sites_of(user), show_clinical=can_view_clinical(user))
 
-    def post(self, request: HttpRequest) -> HttpResponse:
-        if not can_register_patients(request.user):
-            raise Http404("Not available for your role.")
-        form = PatientRegistrationForm(request.POST, sites=self._sites(), show_clinical=can_view_clinical(request.user))
-        if form.is_valid():
-            data = dict(form.cleaned_data)
-            site = data.pop("site")
-            try:
-                patient = services.register_patient(by=request.user, site=site, data=data)  # type: ignore[arg-type]
-            except InvalidInput as exc:
-                for field, messages in exc.errors.items():
-                    form.add_error(field if field in form.fields else None, messages)
-            except NotAllowed as exc:
-                form.add_error(None, exc.message)
-            else:
-                return HttpResponseRedirect(reverse("staff:patient_detail", args=[patient.pk]))
-        return render(request, self.template_name, {"form": form}, status=400)
+    def show_form(self, form: PatientRegistrationForm, *, status: int = 200) -> HttpResponse:
+        return render(self.request, self.template_name, {"form": form}, status=status)
+
+    def act(self, form: PatientRegistrationForm) -> Patient:
+        data = dict(form.cleaned_data)
+        site = data.pop("site")
+        return services.register_patient(by=self.request.user, site=site, data=data)
+
+    def success_url(self, result: Patient) -> str:
+        return reverse("staff:patient_detail", args=[result.pk])

@@ -21,6 +21,7 @@ from rest_framework.response import Response
 
 from clinic import audit
 from clinic.api import PatientNestedViewSet, ScopedViewSet
+from clinic.http import AuthedApiRequest
 from clinic.models import Patient, User
 from clinic.scoping import can_view_clinical, patients_visible_to
 from intake import services
@@ -35,7 +36,7 @@ def _username() -> serializers.SlugRelatedField[User]:
     return serializers.SlugRelatedField(slug_field="username", read_only=True)
 
 
-class StrictSerializer(serializers.Serializer):  # type: ignore[type-arg]
+class StrictSerializer(serializers.Serializer[Any]):
     """Refuses fields it does not know: a misspelt `histroy` must not pass as "no history"."""
 
     def to_internal_value(self, data: Any) -> Any:
@@ -52,7 +53,7 @@ class AssessmentInputSerializer(StrictSerializer):
     administered_at = serializers.DateTimeField(required=False)
 
 
-class AssessmentSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+class AssessmentSerializer(serializers.ModelSerializer[Assessment]):
     entered_by = _username()
     safety_task = serializers.SerializerMethodField()
 
@@ -111,13 +112,13 @@ class ScreeningInputSerializer(StrictSerializer):
         return attrs
 
 
-class OverrideSerializer(serializers.Serializer):  # type: ignore[type-arg]
+class OverrideSerializer(serializers.Serializer[Any]):
     prescriber = serializers.CharField(source="prescriber.get_full_name")
     reason = serializers.CharField()
     created_at = serializers.DateTimeField()
 
 
-class ScreeningSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+class ScreeningSerializer(serializers.ModelSerializer[Screening]):
     protocol_version_number = serializers.IntegerField(source="protocol_version.number", read_only=True)
     screened_by = _username()
     substance_use_disorder = serializers.JSONField(source="substance_use", read_only=True)
@@ -163,7 +164,7 @@ class ConsentInputSerializer(StrictSerializer):
     signed_name = serializers.CharField(max_length=200)
 
 
-class ConsentSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+class ConsentSerializer(serializers.ModelSerializer[Consent]):
     witnessed_by = _username()
 
     class Meta:
@@ -175,7 +176,7 @@ class MedicalClearanceInputSerializer(StrictSerializer):
     note = serializers.CharField(allow_blank=True, required=False, default="")
 
 
-class MedicalClearanceSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+class MedicalClearanceSerializer(serializers.ModelSerializer[MedicalClearance]):
     prescriber = _username()
 
     class Meta:
@@ -187,7 +188,7 @@ class ClearanceQuerySerializer(StrictSerializer):
     at = serializers.DateTimeField(required=False)
 
 
-class DosingClearanceSerializer(serializers.Serializer):  # type: ignore[type-arg]
+class DosingClearanceSerializer(serializers.Serializer[Any]):
     at = serializers.DateTimeField()
     cleared = serializers.BooleanField()
     reasons = serializers.ListField(child=serializers.CharField())
@@ -204,7 +205,7 @@ class IntakeNestedViewSet(PatientNestedViewSet):
     clinical = True
     audit_name = ""
     model: type[Any]
-    output_serializer: type[serializers.BaseSerializer]  # type: ignore[type-arg]
+    output_serializer: type[serializers.BaseSerializer[Any]]
 
     def get_patient(self) -> Patient:
         if self.request.user.is_authenticated and self.request.user.is_patient_user:
@@ -215,7 +216,7 @@ class IntakeNestedViewSet(PatientNestedViewSet):
         records: QuerySet[Any] = self.model.objects.filter(patient=self.get_patient())
         return records
 
-    def get_serializer_class(self) -> type[serializers.BaseSerializer]:  # type: ignore[type-arg]
+    def get_serializer_class(self) -> type[serializers.BaseSerializer[Any]]:
         return self.output_serializer
 
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -224,7 +225,7 @@ class IntakeNestedViewSet(PatientNestedViewSet):
         page = self.paginate_queryset(self.get_queryset())
         return self.get_paginated_response(self.output_serializer(page, many=True).data)
 
-    input_serializer: type[serializers.Serializer]  # type: ignore[type-arg]
+    input_serializer: type[serializers.Serializer[Any]]
 
     def record(self, patient: Patient, data: dict[str, Any]) -> Any:
         """Call the service that creates the record from the validated input."""
@@ -238,7 +239,7 @@ class IntakeNestedViewSet(PatientNestedViewSet):
         return Response(self.output_serializer(created).data, status=status.HTTP_201_CREATED)
 
 
-def _documented(input_serializer: type[serializers.Serializer], output: type[serializers.Serializer]) -> Any:  # type: ignore[type-arg]
+def _documented(input_serializer: type[serializers.Serializer[Any]], output: type[serializers.Serializer[Any]]) -> Any:
     return extend_schema_view(create=extend_schema(request=input_serializer, responses={201: output}))
 
 
@@ -252,7 +253,7 @@ class AssessmentViewSet(IntakeNestedViewSet):
     audit_name = "assessment"
 
     def record(self, patient: Patient, data: dict[str, Any]) -> Assessment:
-        return services.record_assessment(by=self.request.user, patient=patient, **data)  # type: ignore[arg-type]
+        return services.record_assessment(by=self.request.user, patient=patient, **data)
 
 
 @_documented(ScreeningInputSerializer, ScreeningSerializer)
@@ -268,7 +269,7 @@ class PatientScreeningViewSet(IntakeNestedViewSet):
         return super().scoped_queryset().select_related("protocol_version", "screened_by", "patient__site")
 
     def record(self, patient: Patient, data: dict[str, Any]) -> Screening:
-        return services.screen_patient(by=self.request.user, patient=patient, facts=data)  # type: ignore[arg-type]
+        return services.screen_patient(by=self.request.user, patient=patient, facts=data)
 
 
 @_documented(ConsentInputSerializer, ConsentSerializer)
@@ -281,7 +282,7 @@ class ConsentViewSet(IntakeNestedViewSet):
     audit_name = "consent"
 
     def record(self, patient: Patient, data: dict[str, Any]) -> Consent:
-        return services.record_consent(by=self.request.user, patient=patient, **data)  # type: ignore[arg-type]
+        return services.record_consent(by=self.request.user, patient=patient, **data)
 
 
 @_documented(MedicalClearanceInputSerializer, MedicalClearanceSerializer)
@@ -294,7 +295,7 @@ class MedicalClearanceViewSet(IntakeNestedViewSet):
     audit_name = "medicalclearance"
 
     def record(self, patient: Patient, data: dict[str, Any]) -> MedicalClearance:
-        return services.record_medical_clearance(by=self.request.user, patient=patient, **data)  # type: ignore[arg-type]
+        return services.record_medical_clearance(by=self.request.user, patient=patient, **data)
 
 
 class DosingClearanceViewSet(IntakeNestedViewSet):
@@ -325,7 +326,7 @@ class ScreeningViewSet(mixins.RetrieveModelMixin, ScopedViewSet):
 
     def scoped_queryset(self) -> QuerySet[Screening]:
         user = self.request.user
-        if not can_view_clinical(user) or user.is_patient_user:  # type: ignore[union-attr]
+        if not can_view_clinical(user) or user.is_patient_user:
             return Screening.objects.none()
         return Screening.objects.filter(patient__in=patients_visible_to(user)).select_related(
             "protocol_version", "screened_by", "patient__site"
@@ -338,10 +339,10 @@ class ScreeningViewSet(mixins.RetrieveModelMixin, ScopedViewSet):
 
     @extend_schema(request=OverrideInputSerializer, responses=ScreeningSerializer)
     @action(detail=True, methods=["post"])
-    def override(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+    def override(self, request: AuthedApiRequest, *args: Any, **kwargs: Any) -> Response:
         screening = self.get_object()
         data = OverrideInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        screening = services.override_screening(screening, request.user, data.validated_data["reason"])  # type: ignore[arg-type]
+        screening = services.override_screening(screening, request.user, data.validated_data["reason"])
         screening.refresh_from_db()
         return Response(ScreeningSerializer(screening).data)

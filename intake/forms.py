@@ -7,7 +7,6 @@ from typing import Any
 
 from django import forms
 
-from clinic.errors import InvalidInput
 from intake.consent import CURRENT_CONSENT_VERSION
 from intake.models import HealthQuestionnaire
 from intake.rules import MEDICATION_CATEGORIES
@@ -22,6 +21,11 @@ from intake.vocabulary import (
 )
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+SUBSTANCE_USE_ERROR_FIELDS = {
+    "substance_use_disorder.status": "substance_use_status",
+    "substance_use_disorder.remission_since": "remission_since",
+    "substance_use_disorder": "substance_use_status",
+}
 
 
 def _category_choices(labels: dict[str, str]) -> list[tuple[str, str]]:
@@ -51,6 +55,10 @@ class SubstanceUseFields(forms.Form):
         if data.get("substance_use_status") != "remission" and data.get("remission_since"):
             self.add_error("remission_since", "A remission date needs the disorder marked as in remission.")
         return data
+
+    def field_for_error(self, key: str) -> str:
+        """The field of a service's error key: the services call the status and date `substance_use_disorder`."""
+        return SUBSTANCE_USE_ERROR_FIELDS.get(key, key)
 
     def substance_use(self) -> dict[str, Any]:
         return {
@@ -146,11 +154,32 @@ class MedicationForm(forms.Form):
 MedicationFormSet = forms.formset_factory(MedicationForm, extra=3, max_num=30)
 
 
-def medication_rows(formset: Any) -> list[dict[str, Any]]:
-    """The filled-in rows; remembers which form each came from, so a service error lands on its row."""
-    filled = [(form, row) for form in formset.forms if (row := form.row()) is not None]
-    formset.row_forms = [form for form, _ in filled]
-    return [row for _, row in filled]
+class MedicationRows:
+    """The filled-in rows of a medication formset, as the services take them (`medications`); a refusal of
+    `medications[2].name` lands on the third filled-in row, one of `medications` above the rows
+    (clinic.form_posts.ErrorRows)."""
+
+    key = "medications"
+
+    def __init__(self, formset: forms.BaseFormSet[Any]) -> None:
+        self.formset = formset
+        self.forms = [form for form in formset.forms if form.row() is not None]
+
+    def rows(self) -> list[dict[str, Any]]:
+        return [form.row() for form in self.forms]
+
+    def take_error(self, key: str, messages: list[str]) -> bool:
+        if key == self.key:
+            self.formset.non_form_errors().extend(messages)  # shown above the rows
+            return True
+        index_text, _, name = key.removeprefix(f"{self.key}[").partition("].")
+        if not key.startswith(f"{self.key}[") or not index_text.isdigit() or int(index_text) >= len(self.forms):
+            return False
+        row = self.forms[int(index_text)]
+        if name not in row.fields:
+            return False
+        row.add_error(name, messages)
+        return True
 
 
 class OverrideForm(forms.Form):
@@ -226,24 +255,3 @@ class PatientMedicationForm(forms.Form):
 
 
 PatientMedicationFormSet = forms.formset_factory(PatientMedicationForm, extra=3, max_num=30)
-
-
-def apply_errors(exc: InvalidInput, form: forms.Form, formset: Any = None) -> None:
-    """Put a service's field errors on the form (or medication row) that holds the field; the rest on top."""
-    for key, messages in exc.errors.items():
-        field = {
-            "substance_use_disorder.status": "substance_use_status",
-            "substance_use_disorder.remission_since": "remission_since",
-            "substance_use_disorder": "substance_use_status",
-        }.get(key, key)
-        if formset is not None and field.startswith("medications["):
-            index_text, _, name = field[len("medications[") :].partition("].")
-            rows = getattr(formset, "row_forms", formset.forms)
-            row = rows[int(index_text)] if index_text.isdigit() and int(index_text) < len(rows) else None
-            if row is not None and name in row.fields:
-                row.add_error(name, messages)
-                continue
-        if formset is not None and field == "medications":
-            formset._non_form_errors = formset.error_class(messages)  # shown above the rows
-            continue
-        form.add_error(field if field in form.fields else None, messages)

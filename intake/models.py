@@ -1,20 +1,20 @@
 """Intake records: rating-scale assessments, screenings and their overrides, consent, medical clearance, safety tasks.
 
 Clinical records are append-only in spirit: nothing here is edited through an endpoint; a correction is a new
-record. Every change goes through intake/services.py, which validates, locks and audits. Status changes go through
-`set_status`, which refuses a transition the workflow does not allow and writes it to the audit trail.
+record. Every change goes through intake.services, which validates, locks and audits. Status changes go through
+`set_status` (clinic.status.StatusWorkflow), which refuses a transition the workflow does not allow and writes it to
+the audit trail.
 """
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any
 
 from django.db import models
 from django.utils import timezone
 
-from clinic import audit
-from clinic.errors import Conflict
 from clinic.models import Patient, ProtocolVersion, User
+from clinic.status import StatusWorkflow
 from intake.instruments import Instrument
 from intake.rules import Decision, FindingKind
 
@@ -73,7 +73,7 @@ SCREENING_TRANSITIONS: dict[str, frozenset[str]] = {
 }
 
 
-class Screening(models.Model):
+class Screening(StatusWorkflow):
     """An intake screening (clinical protocol §1): the facts collected, and the engine's decision on them."""
 
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="screenings")
@@ -111,7 +111,8 @@ class Screening(models.Model):
     expires_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
-    transitions: ClassVar[dict[str, frozenset[str]]] = SCREENING_TRANSITIONS
+    transitions = SCREENING_TRANSITIONS
+    status_action = "intake.screening.status"
 
     class Meta:
         ordering = ["-screened_at", "-id"]
@@ -119,10 +120,6 @@ class Screening(models.Model):
 
     def __str__(self) -> str:
         return f"Screening of {self.patient} on {self.screened_at:%Y-%m-%d}: {self.decision or self.status}"
-
-    def set_status(self, new: str, *, by: User | None, reason: str = "") -> None:
-        """Move to `new` if the workflow allows it, and record the transition. Call inside a transaction."""
-        _transition(self, "intake.screening.status", new, by=by, reason=reason)
 
     def findings_of(self, kind: FindingKind | str) -> list[dict[str, Any]]:
         return [f for f in self.findings if f["kind"] == kind]
@@ -221,7 +218,7 @@ SAFETY_TASK_TRANSITIONS: dict[str, frozenset[str]] = {
 }
 
 
-class SafetyTask(models.Model):
+class SafetyTask(StatusWorkflow):
     """Follow-up owed to a patient whose answers signalled suicide risk (clinical protocol §5)."""
 
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="safety_tasks")
@@ -233,28 +230,11 @@ class SafetyTask(models.Model):
     resolved_at = models.DateTimeField(null=True, blank=True)
     note = models.TextField(blank=True)
 
-    transitions: ClassVar[dict[str, frozenset[str]]] = SAFETY_TASK_TRANSITIONS
+    transitions = SAFETY_TASK_TRANSITIONS
+    status_action = "intake.safetytask.status"
 
     class Meta:
         ordering = ["status", "-created_at"]
 
     def __str__(self) -> str:
         return f"Safety task for {self.patient}: {self.reason} ({self.status})"
-
-    def set_status(self, new: str, *, by: User | None, reason: str = "") -> None:
-        _transition(self, "intake.safetytask.status", new, by=by, reason=reason)
-
-
-def _transition(record: Screening | SafetyTask, action: str, new: str, *, by: User | None, reason: str) -> None:
-    old = record.status
-    if new not in record.transitions.get(old, frozenset()):
-        raise Conflict(
-            f"A {record._meta.verbose_name} cannot go from {old} to {new}.",
-            code="invalid_transition",
-        )
-    record.status = new
-    record.save(update_fields=["status"])
-    details = {"from": old, "to": new}
-    if reason:
-        details["reason"] = reason
-    audit.record(action, patient=record.patient_id, obj=record, actor=by, details=details)

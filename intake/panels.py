@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from clinic import panels
 from clinic.models import Patient
-from clinic.services import active_protocol_version
+from clinic.services import current_protocol
 from intake import services
 from intake.consent import CURRENT_CONSENT_VERSION
 from intake.models import Assessment, Consent, HealthQuestionnaire
@@ -33,7 +33,7 @@ def staff_panel(request: HttpRequest, patient: Patient) -> dict[str, Any]:
 
 
 def portal_panel(request: HttpRequest, patient: Patient) -> dict[str, Any]:
-    refill_days = active_protocol_version(patient.site).protocol().outcomes.portal_questionnaire_refill_days
+    refill_days = current_protocol(patient.site).outcomes.portal_questionnaire_refill_days
     since = timezone.now() - dt.timedelta(days=refill_days)
     recent = set(
         Assessment.objects.filter(patient=patient, administered_at__gte=since).values_list("instrument", flat=True)

@@ -12,11 +12,7 @@ from typing import Any
 from django import forms
 from django.http import Http404
 
-from clinic.errors import InvalidInput
-from clinic.models import Patient, User
-from intake import services
 from intake.instruments import CSSRS_QUESTIONS, Instrument
-from intake.models import Assessment
 
 FREQUENCY = (
     (0, "Not at all"),
@@ -138,21 +134,9 @@ class QuestionnaireForm(forms.Form):
             return {name: bool(data[name]) for name in CSSRS_QUESTIONS}
         return [data[item_field(i)] for i in range(len(self.questionnaire.items))]
 
-    def save(self, *, by: User, patient: Patient) -> Assessment | None:
-        """Record the answers through intake.services; None (with the errors on the form) if they are refused."""
-        if not self.is_valid():
-            return None
-        try:
-            return services.record_assessment(
-                by=by, patient=patient, instrument=self.questionnaire.instrument, answers=self.answers()
-            )
-        except InvalidInput as exc:
-            for item, problems in exc.errors.items():
-                self.add_error(self.field_for(item), problems)
-            return None
-
-    def field_for(self, item: str) -> str | None:
-        """The form field of an answer path from intake.instruments ("answers[3]" -> "item_4", "answers.q4" -> "q4")."""
+    def field_for_error(self, item: str) -> str | None:
+        """The form field of an answer path from intake.instruments ("answers[3]" -> "item_4", "answers.q4" -> "q4");
+        clinic.form_posts.add_domain_error asks it."""
         if item.startswith("answers[") and item.endswith("]"):
             name = item_field(int(item[len("answers[") : -1]))
         else:

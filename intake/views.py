@@ -1,6 +1,10 @@
 """Staff screens of intake: the patient's intake page, the screening form, questionnaires entered in clinic,
-witnessed consent, and the prescriber's override and medical clearance. Views parse forms and call the services;
-a domain error becomes a form error (400, nothing typed is lost), a 403, or a message."""
+witnessed consent, and the prescriber's override and medical clearance.
+
+Every form post is a clinic.views.PatientFormView: the view asks the predicate of intake/permissions.py that the
+service enforces (403 otherwise), parses the form and makes one service call; a field error comes back beside the
+field (400, nothing typed is lost), a refusal as a message.
+"""
 
 from __future__ import annotations
 
@@ -8,8 +12,8 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.forms import Form
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.forms import BaseForm
+from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -17,30 +21,26 @@ from django.utils import timezone
 from django.utils.safestring import mark_safe
 
 from clinic import audit
-from clinic.errors import Conflict, DomainError, InvalidInput, NotAllowed
+from clinic.errors import DomainError, InvalidInput, NotAllowed
+from clinic.form_posts import FormPostMixin, add_domain_error
+from clinic.models import User
 from clinic.scoping import can_view_clinical, patients_visible_to
-from clinic.views import PatientScopedView, StaffView
-from intake import services
+from clinic.views import PatientFormView, PatientScopedView, StaffView
+from intake import permissions, services
 from intake.consent import CURRENT_CONSENT_VERSION, consent_text
 from intake.forms import (
     ConsentForm,
     MedicalClearanceForm,
     MedicationFormSet,
+    MedicationRows,
     OverrideForm,
     ResolveSafetyTaskForm,
     ScreeningForm,
-    apply_errors,
-    medication_rows,
     self_report_initial,
 )
-from intake.models import HealthQuestionnaire, SafetyTask, Screening
+from intake.models import Assessment, Consent, HealthQuestionnaire, MedicalClearance, SafetyTask, Screening
 from intake.questionnaires import QUESTIONNAIRES, QuestionnaireForm, questionnaire_or_404
 from intake.summary import intake_state, worklist
-
-
-def _deny_unless(allowed: bool, message: str) -> None:
-    if not allowed:
-        raise PermissionDenied(message)
 
 
 class IntakeWorklistView(StaffView):
@@ -48,49 +48,36 @@ class IntakeWorklistView(StaffView):
 
     template_name = "staff/intake/worklist.html"
 
-    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not can_view_clinical(request.user):
+    def check_access(self, user: User) -> None:
+        if not can_view_clinical(user):
             raise Http404("Not available for your role.")
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        user = self.request.user
         audit.record("intake.worklist.view", details={"via": "staff"})
-        context = worklist(patients_visible_to(request.user), timezone.now())
-        return render(request, self.template_name, {**context, "can_override": services.can_override(request.user)})  # type: ignore[arg-type]
+        context = worklist(patients_visible_to(user), timezone.now())
+        return render(request, self.template_name, {**context, "can_override": permissions.can_override(user)})
 
 
-class RoleGatedView(PatientScopedView):
-    """A form only some roles may use: 404 for patients the user may not see, then 403 for the wrong role."""
-
-    clinical = True
-    denied_message = ""
-
-    def allowed(self, user: Any) -> bool:
-        raise NotImplementedError
-
-    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        user = request.user
-        if user.is_authenticated and user.is_staff_member:
-            self.get_patient()
-            _deny_unless(self.allowed(user), self.denied_message)
-        return super().dispatch(request, *args, **kwargs)
-
-
-class IntakeView(PatientScopedView):
-    """The patient's intake page; POST views below re-render it with their bound form when it has errors."""
+class IntakePage(PatientScopedView):
+    """The patient's intake page; the forms posted from it re-render it with their bound form when it has errors."""
 
     clinical = True
     template_name = "staff/intake/patient_intake.html"
 
-    def page(self, *, status: int = 200, **forms: Form) -> HttpResponse:
+    def page(self, *, status: int = 200, **forms: BaseForm) -> HttpResponse:
         patient = self.get_patient()
         user = self.request.user
         state = intake_state(patient, timezone.now())
         context: dict[str, Any] = {
             "patient": patient,
             **state,
-            "can_screen": services.can_screen(user),  # type: ignore[arg-type]
-            "can_override": services.can_override(user),  # type: ignore[arg-type]
-            "can_enter": services.can_enter_assessments(user),  # type: ignore[arg-type]
-            "can_witness": services.can_witness_consent(user),  # type: ignore[arg-type]
-            "can_resolve": services.can_resolve_safety_tasks(user),  # type: ignore[arg-type]
+            "can_screen": permissions.can_screen(user),
+            "can_override": permissions.can_override(user),
+            "can_record_clearance": permissions.can_record_medical_clearance(user),
+            "can_enter": permissions.can_enter_assessments(user),
+            "can_witness": permissions.can_witness_consent(user),
+            "can_resolve": permissions.can_resolve_safety_tasks(user),
             "questionnaires": list(QUESTIONNAIRES.values()),
             "override_form": forms.get("override_form") or OverrideForm(),
             "clearance_form": forms.get("clearance_form") or MedicalClearanceForm(),
@@ -101,118 +88,118 @@ class IntakeView(PatientScopedView):
         return render(self.request, self.template_name, context, status=status)
 
     @staticmethod
-    def _resolve_form(task: SafetyTask, bound: Form | None) -> Form:
-        if bound is not None and getattr(bound, "task_id", None) == task.pk:
-            return bound
-        return ResolveSafetyTaskForm(prefix=f"task{task.pk}")
+    def _resolve_form(task: SafetyTask, bound: BaseForm | None) -> BaseForm:
+        prefix = f"task{task.pk}"
+        return bound if bound is not None and bound.prefix == prefix else ResolveSafetyTaskForm(prefix=prefix)
+
+
+class IntakeView(IntakePage):
+    """The patient's intake page (each load is audited as a read of the record)."""
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         patient = self.get_patient()
         audit.record("intake.patient.view", patient=patient, obj=patient, details={"via": "staff"})
         return self.page()
 
-    def done(self, message: str) -> HttpResponse:
-        messages.success(self.request, message)
-        return HttpResponseRedirect(reverse("staff:intake", args=[self.get_patient().pk]))
 
-    def refused(self, exc: DomainError) -> HttpResponse:
-        if isinstance(exc, NotAllowed):
-            raise PermissionDenied(exc.message)
-        messages.error(self.request, exc.message)
-        return HttpResponseRedirect(reverse("staff:intake", args=[self.get_patient().pk]))
-
-
-class IntakeActionView(IntakeView):
+class IntakeActionView[F: BaseForm](FormPostMixin[F], IntakePage):
     """A form posted from the intake page: on success back to the page with a message; a field error re-renders
-    the page with the bound form (400); a refusal becomes a 403 or an error message."""
+    the page with the bound form (400); a role the service refuses gets 403; another refusal a message."""
 
     http_method_names = ["post"]
     form_key = ""
-    success_message = ""
 
-    def act(self, form: Form) -> None:
-        raise NotImplementedError
+    def show_form(self, form: F, *, status: int = 200) -> HttpResponse:
+        return self.page(status=status, **{self.form_key: form})
 
-    def handle(self, form: Form) -> HttpResponse:
-        if form.is_valid():
-            try:
-                self.act(form)
-            except InvalidInput as exc:
-                apply_errors(exc, form)
-            except DomainError as exc:
-                return self.refused(exc)
-            else:
-                return self.done(self.success_message)
-        return self.page(status=400, **{self.form_key: form})
+    def success_url(self, result: Any) -> str:
+        return reverse("staff:intake", args=[self.get_patient().pk])
+
+    def refused(self, form: F, exc: DomainError) -> HttpResponseBase:
+        if isinstance(exc, InvalidInput):
+            return super().refused(form, exc)
+        if isinstance(exc, NotAllowed):
+            raise PermissionDenied(exc.message)
+        return self.back_with_error(exc.message)
 
 
-class OverrideView(IntakeActionView):
+class OverrideView(IntakeActionView[OverrideForm]):
+    form_class = OverrideForm
     form_key = "override_form"
     success_message = "Screening overridden; the reason is kept with it."
+    denied_message = "Only a prescriber may override a screening."
 
-    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        self.screening = get_object_or_404(Screening, pk=kwargs["screening_pk"], patient=self.get_patient())
-        _deny_unless(services.can_override(request.user), "Only a prescriber may override a screening.")  # type: ignore[arg-type]
-        return self.handle(OverrideForm(request.POST))
+    def check_access(self, user: User) -> None:
+        self.screening = get_object_or_404(Screening, pk=self.kwargs["screening_pk"], patient=self.get_patient())
+        super().check_access(user)
 
-    def act(self, form: Form) -> None:
-        services.override_screening(self.screening, self.request.user, form.cleaned_data["reason"])  # type: ignore[arg-type]
+    def allowed(self, user: User) -> bool:
+        return permissions.can_override(user)
+
+    def act(self, form: OverrideForm) -> Screening:
+        return services.override_screening(self.screening, self.request.user, form.cleaned_data["reason"])
 
 
-class MedicalClearanceView(IntakeActionView):
+class MedicalClearanceView(IntakeActionView[MedicalClearanceForm]):
+    form_class = MedicalClearanceForm
     form_key = "clearance_form"
     success_message = "Medical clearance recorded."
+    denied_message = "Only a prescriber may record a medical clearance."
 
-    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        _deny_unless(services.can_override(request.user), "Only a prescriber may record a medical clearance.")  # type: ignore[arg-type]
-        return self.handle(MedicalClearanceForm(request.POST))
+    def allowed(self, user: User) -> bool:
+        return permissions.can_record_medical_clearance(user)
 
-    def act(self, form: Form) -> None:
-        services.record_medical_clearance(
-            by=self.request.user,  # type: ignore[arg-type]
-            patient=self.get_patient(),
-            note=form.cleaned_data["note"],
-        )
+    def act(self, form: MedicalClearanceForm) -> MedicalClearance:
+        note = form.cleaned_data["note"]
+        return services.record_medical_clearance(by=self.request.user, patient=self.get_patient(), note=note)
 
 
-class ResolveSafetyTaskView(IntakeActionView):
+class ResolveSafetyTaskView(IntakeActionView[ResolveSafetyTaskForm]):
     form_key = "resolve_form"
     success_message = "Safety task resolved."
+    denied_message = "Your role may not resolve safety tasks."
 
-    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        self.task = get_object_or_404(SafetyTask, pk=kwargs["task_pk"], patient=self.get_patient())
-        _deny_unless(services.can_resolve_safety_tasks(request.user), "Your role may not resolve safety tasks.")  # type: ignore[arg-type]
-        form = ResolveSafetyTaskForm(request.POST, prefix=f"task{self.task.pk}")
-        form.task_id = self.task.pk  # type: ignore[attr-defined]
-        return self.handle(form)
+    def check_access(self, user: User) -> None:
+        self.task = get_object_or_404(SafetyTask, pk=self.kwargs["task_pk"], patient=self.get_patient())
+        super().check_access(user)
 
-    def act(self, form: Form) -> None:
-        services.resolve_safety_task(self.task, by=self.request.user, note=form.cleaned_data["note"])  # type: ignore[arg-type]
+    def allowed(self, user: User) -> bool:
+        return permissions.can_resolve_safety_tasks(user)
+
+    def get_form(self, data: Any = None) -> ResolveSafetyTaskForm:
+        return ResolveSafetyTaskForm(data, prefix=f"task{self.task.pk}")
+
+    def act(self, form: ResolveSafetyTaskForm) -> SafetyTask:
+        return services.resolve_safety_task(self.task, by=self.request.user, note=form.cleaned_data["note"])
 
 
-class ScreeningCreateView(RoleGatedView):
+class ScreeningCreateView(PatientFormView[ScreeningForm]):
     """The screening form: a few minutes for a nurse. Height and weight, and the patient's own account of their
     history and medicines (portal), prefill it; the nurse verifies everything before saving."""
 
+    clinical = True
     template_name = "staff/intake/screening_form.html"
     denied_message = "Only a nurse or a prescriber may screen a patient."
 
-    def allowed(self, user: Any) -> bool:
-        return services.can_screen(user)
+    def allowed(self, user: User) -> bool:
+        return permissions.can_screen(user)
 
-    def render_form(self, form: ScreeningForm, formset: Any, *, status: int = 200) -> HttpResponse:
+    def get_form(self, data: Any = None) -> ScreeningForm:
+        self.formset = MedicationFormSet(data, prefix="med")
+        return ScreeningForm(data)
+
+    def form_is_valid(self, form: ScreeningForm) -> bool:
+        return form.is_valid() and self.formset.is_valid()
+
+    def show_form(self, form: ScreeningForm, *, status: int = 200) -> HttpResponse:
         patient = self.get_patient()
-        return render(
-            self.request,
-            self.template_name,
-            {
-                "patient": patient,
-                "form": form,
-                "formset": formset,
-                "self_report": HealthQuestionnaire.objects.filter(patient=patient).first(),
-            },
-            status=status,
-        )
+        context = {
+            "patient": patient,
+            "form": form,
+            "formset": self.formset,
+            "self_report": HealthQuestionnaire.objects.filter(patient=patient).first(),
+        }
+        return render(self.request, self.template_name, context, status=status)
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         patient = self.get_patient()
@@ -223,73 +210,81 @@ class ScreeningCreateView(RoleGatedView):
         if report is not None:
             initial.update(self_report_initial(report))
             rows = [{"name": m["name"], "category": m["category"]} for m in report.medications]
-        return self.render_form(ScreeningForm(initial=initial), MedicationFormSet(initial=rows, prefix="med"))
+        self.formset = MedicationFormSet(initial=rows, prefix="med")
+        return self.show_form(ScreeningForm(initial=initial))
 
-    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        patient = self.get_patient()
-        form = ScreeningForm(request.POST)
-        formset = MedicationFormSet(request.POST, prefix="med")
-        if form.is_valid() and formset.is_valid():
-            try:
-                screening = services.screen_patient(
-                    by=request.user,  # type: ignore[arg-type]
-                    patient=patient,
-                    facts=form.facts(medication_rows(formset)),
-                )
-            except InvalidInput as exc:
-                apply_errors(exc, form, formset)
-            else:
-                messages.success(request, f"Screening saved: {screening.decision.replace('_', ' ')}.")
-                return HttpResponseRedirect(reverse("staff:intake", args=[patient.pk]))
-        return self.render_form(form, formset, status=400)
+    def act(self, form: ScreeningForm) -> Screening:
+        self.rows = MedicationRows(self.formset)
+        facts = form.facts(self.rows.rows())
+        return services.screen_patient(by=self.request.user, patient=self.get_patient(), facts=facts)
+
+    def refused(self, form: ScreeningForm, exc: DomainError) -> HttpResponseBase:
+        add_domain_error(form, exc, rows=self.rows)
+        return self.form_invalid(form)
+
+    def success_text(self, result: Screening) -> str:
+        return f"Screening saved: {result.decision.replace('_', ' ')}."
+
+    def success_url(self, result: Screening) -> str:
+        return reverse("staff:intake", args=[result.patient_id])
 
 
-class AssessmentEntryView(RoleGatedView):
+class AssessmentEntryView(PatientFormView[QuestionnaireForm]):
     """A questionnaire the patient answers in clinic, entered by a clinician."""
 
+    clinical = True
     template_name = "staff/intake/questionnaire_form.html"
     denied_message = "Your role may not enter questionnaires."
 
-    def allowed(self, user: Any) -> bool:
-        return services.can_enter_assessments(user)
+    def check_access(self, user: User) -> None:
+        self.questionnaire = questionnaire_or_404(self.kwargs["instrument"])
+        super().check_access(user)
 
-    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        self.questionnaire = questionnaire_or_404(kwargs["instrument"])
-        return super().dispatch(request, *args, **kwargs)
+    def allowed(self, user: User) -> bool:
+        return permissions.can_enter_assessments(user)
 
-    def render_form(self, form: QuestionnaireForm, *, status: int = 200) -> HttpResponse:
+    def get_form(self, data: Any = None) -> QuestionnaireForm:
+        return QuestionnaireForm(data, questionnaire=self.questionnaire)
+
+    def show_form(self, form: QuestionnaireForm, *, status: int = 200) -> HttpResponse:
         context = {"patient": self.get_patient(), "form": form, "questionnaire": self.questionnaire}
         return render(self.request, self.template_name, context, status=status)
 
-    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        return self.render_form(QuestionnaireForm(questionnaire=self.questionnaire))
+    def act(self, form: QuestionnaireForm) -> Assessment:
+        instrument, answers = self.questionnaire.instrument, form.answers()
+        return services.record_assessment(
+            by=self.request.user, patient=self.get_patient(), instrument=instrument, answers=answers
+        )
 
-    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        patient = self.get_patient()
-        form = QuestionnaireForm(request.POST, questionnaire=self.questionnaire)
-        assessment = form.save(by=request.user, patient=patient)  # type: ignore[arg-type]
-        if assessment is None:
-            return self.render_form(form, status=400)
-        if hasattr(assessment, "safety_task"):
+    def succeeded(self, result: Assessment) -> HttpResponseBase:
+        if hasattr(result, "safety_task"):
             messages.warning(
-                request,
-                f"Safety alert: {assessment.safety_task.reason}. The care team has been notified and a safety task "
+                self.request,
+                f"Safety alert: {result.safety_task.reason}. The care team has been notified and a safety task "
                 "is open below.",
             )
-        messages.success(request, f"{assessment.instrument_label} saved: {assessment.score_display}.")
-        return HttpResponseRedirect(reverse("staff:intake", args=[patient.pk]))
+        return super().succeeded(result)
+
+    def success_text(self, result: Assessment) -> str:
+        return f"{result.instrument_label} saved: {result.score_display}."
+
+    def success_url(self, result: Assessment) -> str:
+        return reverse("staff:intake", args=[result.patient_id])
 
 
-class ConsentWitnessView(RoleGatedView):
+class ConsentWitnessView(PatientFormView[ConsentForm]):
     """The consent document read with the patient in clinic; the patient types their name, the clinician witnesses."""
 
+    clinical = True
+    form_class = ConsentForm
     template_name = "staff/intake/consent_form.html"
+    success_message = "Consent signed and witnessed."
     denied_message = "Your role may not witness consent."
 
-    def allowed(self, user: Any) -> bool:
-        return services.can_witness_consent(user)
+    def allowed(self, user: User) -> bool:
+        return permissions.can_witness_consent(user)
 
-    def render_form(self, form: ConsentForm, *, status: int = 200) -> HttpResponse:
+    def show_form(self, form: ConsentForm, *, status: int = 200) -> HttpResponse:
         context = {
             "patient": self.get_patient(),
             "form": form,
@@ -298,20 +293,8 @@ class ConsentWitnessView(RoleGatedView):
         }
         return render(self.request, self.template_name, context, status=status)
 
-    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        return self.render_form(ConsentForm())
+    def act(self, form: ConsentForm) -> Consent:
+        return services.record_consent(by=self.request.user, patient=self.get_patient(), **form.cleaned_data)
 
-    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        patient = self.get_patient()
-        form = ConsentForm(request.POST)
-        if form.is_valid():
-            try:
-                services.record_consent(by=request.user, patient=patient, **form.cleaned_data)  # type: ignore[arg-type]
-            except InvalidInput as exc:
-                apply_errors(exc, form)
-            except Conflict as exc:
-                form.add_error(None, exc.message)
-            else:
-                messages.success(request, "Consent signed and witnessed.")
-                return HttpResponseRedirect(reverse("staff:intake", args=[patient.pk]))
-        return self.render_form(form, status=400)
+    def success_url(self, result: Consent) -> str:
+        return reverse("staff:intake", args=[result.patient_id])

@@ -12,11 +12,13 @@ from django.http import HttpRequest, HttpResponse
 from django.views.generic import TemplateView
 
 from clinic import audit
+from clinic.http import AuthedRequest
 from portal.views import PortalView
 from sessions import calendar, queries
 
 
 class MySessionsView(PortalView, TemplateView):
+    request: AuthedRequest
     template_name = "portal/sessions/list.html"
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:

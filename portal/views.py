@@ -7,50 +7,58 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.forms import BaseForm
+from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.safestring import mark_safe
-from django.views import View
 from django.views.generic import TemplateView
 
 from clinic import audit, panels
-from clinic.errors import InvalidInput
-from clinic.models import Patient
+from clinic.errors import DomainError
+from clinic.form_posts import FormPostMixin, GuardedView, add_domain_error
+from clinic.http import AuthedRequest
+from clinic.models import Patient, User
 from clinic.scoping import get_patient_for
 from intake import services as intake_services
 from intake.consent import CURRENT_CONSENT_VERSION, consent_text
 from intake.forms import (
     ConsentForm,
     HealthQuestionnaireForm,
+    MedicationRows,
     PatientMedicationFormSet,
-    apply_errors,
-    medication_rows,
     self_report_initial,
 )
 from intake.models import Assessment, Consent, HealthQuestionnaire
 from intake.questionnaires import QUESTIONNAIRES, QuestionnaireForm, questionnaire_or_404
 
 
-class PortalView(LoginRequiredMixin, View):
+class PortalView(LoginRequiredMixin, GuardedView):
     """A portal page: only patient users; the patient comes from the session."""
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         user = request.user
-        if user.is_authenticated and not user.is_patient_user:
+        if not user.is_authenticated:
+            return self.handle_no_permission()
+        if not user.is_patient_user:
             raise Http404("The portal is for patients.")
+        self.check_access(user)
         return super().dispatch(request, *args, **kwargs)
 
     def get_patient(self) -> Patient:
         if not hasattr(self, "_patient"):
-            self._patient = get_patient_for(self.request.user, self.request.user.patient_id)  # type: ignore[union-attr]
+            self._patient = get_patient_for(self.request.user, self.request.user.patient_id)
         return self._patient
 
 
+class PortalFormView[F: BaseForm](FormPostMixin[F], PortalView):
+    """A portal page that posts a form to one service, as staff pages do (clinic.form_posts)."""
+
+
 class PortalHomeView(PortalView, TemplateView):
+    request: AuthedRequest
     template_name = "portal/home.html"
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
@@ -68,31 +76,33 @@ class PortalHomeView(PortalView, TemplateView):
 # --- Intake: questionnaires, health and medicines, consent (issue 3) ---------------------------------------------
 
 
-class QuestionnaireView(PortalView):
+class QuestionnaireView(PortalFormView[QuestionnaireForm]):
     """The patient fills a questionnaire (PHQ-9, GAD-7, C-SSRS screener) for their own record."""
 
     template_name = "portal/questionnaire.html"
 
-    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        self.questionnaire = questionnaire_or_404(kwargs["instrument"])
-        return super().dispatch(request, *args, **kwargs)
+    def check_access(self, user: User) -> None:
+        self.questionnaire = questionnaire_or_404(self.kwargs["instrument"])
 
-    def render_form(self, form: QuestionnaireForm, *, status: int = 200) -> HttpResponse:
+    def get_form(self, data: Any = None) -> QuestionnaireForm:
+        return QuestionnaireForm(data, questionnaire=self.questionnaire)
+
+    def show_form(self, form: QuestionnaireForm, *, status: int = 200) -> HttpResponse:
         context = {"form": form, "questionnaire": self.questionnaire, "patient": self.get_patient()}
         return render(self.request, self.template_name, context, status=status)
 
-    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        return self.render_form(QuestionnaireForm(questionnaire=self.questionnaire))
+    def act(self, form: QuestionnaireForm) -> Assessment:
+        instrument, answers = self.questionnaire.instrument, form.answers()
+        return intake_services.record_assessment(
+            by=self.request.user, patient=self.get_patient(), instrument=instrument, answers=answers
+        )
 
-    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        form = QuestionnaireForm(request.POST, questionnaire=self.questionnaire)
-        assessment = form.save(by=request.user, patient=self.get_patient())  # type: ignore[arg-type]
-        if assessment is None:
-            return self.render_form(form, status=400)
-        return HttpResponseRedirect(reverse("portal:questionnaire_done", args=[assessment.pk]))
+    def success_url(self, result: Assessment) -> str:
+        return reverse("portal:questionnaire_done", args=[result.pk])
 
 
 class QuestionnaireDoneView(PortalView, TemplateView):
+    request: AuthedRequest
     """After a questionnaire: thanks, and crisis resources at once when an answer signalled risk."""
 
     template_name = "portal/questionnaire_done.html"
@@ -112,13 +122,21 @@ class QuestionnaireDoneView(PortalView, TemplateView):
         return context
 
 
-class HealthView(PortalView):
+class HealthView(PortalFormView[HealthQuestionnaireForm]):
     """The patient's own account of their history and medicines, in plain words."""
 
     template_name = "portal/health.html"
+    success_message = "Thank you. Your care team will go through these answers with you."
 
-    def render_form(self, form: HealthQuestionnaireForm, formset: Any, *, status: int = 200) -> HttpResponse:
-        context = {"form": form, "formset": formset, "patient": self.get_patient()}
+    def get_form(self, data: Any = None) -> HealthQuestionnaireForm:
+        self.formset = PatientMedicationFormSet(data, prefix="med")
+        return HealthQuestionnaireForm(data)
+
+    def form_is_valid(self, form: HealthQuestionnaireForm) -> bool:
+        return form.is_valid() and self.formset.is_valid()
+
+    def show_form(self, form: HealthQuestionnaireForm, *, status: int = 200) -> HttpResponse:
+        context = {"form": form, "formset": self.formset, "patient": self.get_patient()}
         return render(self.request, self.template_name, context, status=status)
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
@@ -130,37 +148,36 @@ class HealthView(PortalView):
         if last is not None:
             initial = {**self_report_initial(last), "notes": last.notes}
             rows = list(last.medications)
-        return self.render_form(
-            HealthQuestionnaireForm(initial=initial), PatientMedicationFormSet(initial=rows, prefix="med")
-        )
+        self.formset = PatientMedicationFormSet(initial=rows, prefix="med")
+        return self.show_form(HealthQuestionnaireForm(initial=initial))
 
-    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        form = HealthQuestionnaireForm(request.POST)
-        formset = PatientMedicationFormSet(request.POST, prefix="med")
-        if form.is_valid() and formset.is_valid():
-            data = {
-                "history": form.cleaned_data["history"],
-                "medications": medication_rows(formset),
-                "substance_use_disorder": form.substance_use(),
-                "pregnant_or_breastfeeding": form.cleaned_data["pregnant_or_breastfeeding"],
-                "notes": form.cleaned_data["notes"],
-            }
-            try:
-                intake_services.record_health_questionnaire(by=request.user, patient=self.get_patient(), data=data)  # type: ignore[arg-type]
-            except InvalidInput as exc:
-                apply_errors(exc, form, formset)
-            else:
-                messages.success(request, "Thank you. Your care team will go through these answers with you.")
-                return HttpResponseRedirect(reverse("portal:home"))
-        return self.render_form(form, formset, status=400)
+    def act(self, form: HealthQuestionnaireForm) -> HealthQuestionnaire:
+        self.rows = MedicationRows(self.formset)
+        data = {
+            "history": form.cleaned_data["history"],
+            "medications": self.rows.rows(),
+            "substance_use_disorder": form.substance_use(),
+            "pregnant_or_breastfeeding": form.cleaned_data["pregnant_or_breastfeeding"],
+            "notes": form.cleaned_data["notes"],
+        }
+        return intake_services.record_health_questionnaire(by=self.request.user, patient=self.get_patient(), data=data)
+
+    def refused(self, form: HealthQuestionnaireForm, exc: DomainError) -> HttpResponseBase:
+        add_domain_error(form, exc, rows=self.rows)
+        return self.form_invalid(form)
+
+    def success_url(self, result: HealthQuestionnaire) -> str:
+        return reverse("portal:home")
 
 
-class ConsentView(PortalView):
+class ConsentView(PortalFormView[ConsentForm]):
     """The consent document, signed by typing one's full name. The text's SHA-256 is kept with the signature."""
 
     template_name = "portal/consent.html"
+    form_class = ConsentForm
+    success_message = "Thank you. Your consent is signed; your care team can see it."
 
-    def render_form(self, form: ConsentForm, *, status: int = 200) -> HttpResponse:
+    def show_form(self, form: ConsentForm, *, status: int = 200) -> HttpResponse:
         patient = self.get_patient()
         context = {
             "form": form,
@@ -173,16 +190,10 @@ class ConsentView(PortalView):
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         audit.record("portal.consent.view", patient=self.get_patient(), details={"version": CURRENT_CONSENT_VERSION})
-        return self.render_form(ConsentForm())
+        return self.show_form(ConsentForm())
 
-    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        form = ConsentForm(request.POST)
-        if form.is_valid():
-            try:
-                intake_services.record_consent(by=request.user, patient=self.get_patient(), **form.cleaned_data)  # type: ignore[arg-type]
-            except InvalidInput as exc:
-                apply_errors(exc, form)
-            else:
-                messages.success(request, "Thank you. Your consent is signed; your care team can see it.")
-                return HttpResponseRedirect(reverse("portal:home"))
-        return self.render_form(form, status=400)
+    def act(self, form: ConsentForm) -> Consent:
+        return intake_services.record_consent(by=self.request.user, patient=self.get_patient(), **form.cleaned_data)
+
+    def success_url(self, result: Consent) -> str:
+        return reverse("portal:home")

@@ -24,11 +24,12 @@ from rest_framework.response import Response
 
 from clinic import audit
 from clinic.api import ScopedViewSet
-from clinic.errors import InvalidInput, NotAllowed
+from clinic.domain import require
+from clinic.errors import InvalidInput
 from clinic.models import Chair, Patient, User
 from clinic.scoping import can_view_clinical, chairs_visible_to, get_patient_for, patients_visible_to, sites_of
-from clinic.services import use_protocol
-from sessions import queries, services
+from clinic.services import current_protocol
+from sessions import permissions, queries, services
 from sessions.dosing import DoseRequest, DoseResult
 from sessions.models import (
     CheckIn,
@@ -51,7 +52,7 @@ def _decimal(**kwargs: Any) -> serializers.DecimalField:
     return serializers.DecimalField(**DECIMAL, **kwargs)
 
 
-def shows_clinical(user: Any, patient: Patient) -> bool:
+def shows_clinical(user: User, patient: Patient) -> bool:
     """Staff who may see clinical data get the clinical view; front desk and patients get the schedule."""
     return can_view_clinical(user, patient) and not user.is_patient_user
 
@@ -153,7 +154,7 @@ def _rems_submission_body(submission: RemsSubmission | None) -> dict[str, Any] |
 
 def rems_body(session: DosingSession) -> dict[str, Any]:
     """The session's REMS Patient Monitoring Form: every item with its value or missing, the due date, the status."""
-    _version, protocol = use_protocol(session.patient.site)
+    protocol = current_protocol(session.patient.site)
     form = services.rems_form_of(session, protocol)
     return {
         "session": session.pk,
@@ -197,7 +198,7 @@ def clinical_body(session: DosingSession) -> dict[str, Any]:
 # --- Input ------------------------------------------------------------------------------------------------------
 
 
-class DoseCalculationInput(serializers.Serializer):  # type: ignore[type-arg]
+class DoseCalculationInput(serializers.Serializer[Any]):
     route = serializers.CharField()
     weight_kg = _decimal()
     height_cm = _decimal()
@@ -211,7 +212,7 @@ class DoseCalculationInput(serializers.Serializer):  # type: ignore[type-arg]
     first_dose = serializers.BooleanField(required=False, default=False)
 
 
-class BookingInput(serializers.Serializer):  # type: ignore[type-arg]
+class BookingInput(serializers.Serializer[Any]):
     patient = serializers.IntegerField()
     chair = serializers.IntegerField()
     start = serializers.DateTimeField()
@@ -221,18 +222,18 @@ class BookingInput(serializers.Serializer):  # type: ignore[type-arg]
     duration_min = serializers.IntegerField(min_value=1, **OPTIONAL)
 
 
-class ReasonInput(serializers.Serializer):  # type: ignore[type-arg]
+class ReasonInput(serializers.Serializer[Any]):
     reason = serializers.CharField(required=False, allow_blank=True, default="")
 
 
-class CheckInInput(serializers.Serializer):  # type: ignore[type-arg]
+class CheckInInput(serializers.Serializer[Any]):
     fasting_solids_hours = _decimal(**OPTIONAL)
     fasting_clear_liquids_hours = _decimal(**OPTIONAL)
     escort_confirmed = serializers.BooleanField()
     escort_name = serializers.CharField(required=False, allow_blank=True, default="")
 
 
-class VitalsInput(serializers.Serializer):  # type: ignore[type-arg]
+class VitalsInput(serializers.Serializer[Any]):
     phase = serializers.CharField(required=False, allow_blank=True)
     systolic = serializers.IntegerField()
     diastolic = serializers.IntegerField()
@@ -242,7 +243,7 @@ class VitalsInput(serializers.Serializer):  # type: ignore[type-arg]
     recorded_at = serializers.DateTimeField(**OPTIONAL)
 
 
-class StartInput(serializers.Serializer):  # type: ignore[type-arg]
+class StartInput(serializers.Serializer[Any]):
     mg_per_kg = _decimal(**OPTIONAL)
     dose_mg = _decimal(**OPTIONAL)
     duration_min = serializers.IntegerField(**OPTIONAL)
@@ -256,7 +257,7 @@ class StartInput(serializers.Serializer):  # type: ignore[type-arg]
     escort_confirmed = serializers.BooleanField(required=False, allow_null=True, default=None)
 
 
-class AdverseEventInput(serializers.Serializer):  # type: ignore[type-arg]
+class AdverseEventInput(serializers.Serializer[Any]):
     kind = serializers.CharField()
     severity = serializers.CharField()
     action_taken = serializers.CharField(allow_blank=True)
@@ -264,7 +265,7 @@ class AdverseEventInput(serializers.Serializer):  # type: ignore[type-arg]
     occurred_at = serializers.DateTimeField(**OPTIONAL)
 
 
-class DischargeInput(serializers.Serializer):  # type: ignore[type-arg]
+class DischargeInput(serializers.Serializer[Any]):
     aldrete = serializers.ListField(child=serializers.IntegerField(), allow_empty=True)
     escort_confirmed = serializers.BooleanField()
     escort_name = serializers.CharField(required=False, allow_blank=True, default="")
@@ -273,16 +274,16 @@ class DischargeInput(serializers.Serializer):  # type: ignore[type-arg]
     notes = serializers.CharField(required=False, allow_blank=True, default="")
 
 
-class DissociationInput(serializers.Serializer):  # type: ignore[type-arg]
+class DissociationInput(serializers.Serializer[Any]):
     items = serializers.ListField(child=serializers.IntegerField(), allow_empty=True)
 
 
-class RemsSubmissionInput(serializers.Serializer):  # type: ignore[type-arg]
+class RemsSubmissionInput(serializers.Serializer[Any]):
     reference = serializers.CharField(required=False, allow_blank=True, default="")
     note = serializers.CharField(required=False, allow_blank=True, default="")
 
 
-class CourseInput(serializers.Serializer):  # type: ignore[type-arg]
+class CourseInput(serializers.Serializer[Any]):
     patient = serializers.IntegerField()
     template = serializers.CharField()
     start = serializers.DateField(input_formats=["%Y-%m-%d"])
@@ -293,7 +294,7 @@ class CourseInput(serializers.Serializer):  # type: ignore[type-arg]
     duration_min = serializers.IntegerField(min_value=1, **OPTIONAL)
 
 
-class AppointmentInput(serializers.Serializer):  # type: ignore[type-arg]
+class AppointmentInput(serializers.Serializer[Any]):
     patient = serializers.IntegerField()
     therapist = serializers.IntegerField()
     start = serializers.DateTimeField()
@@ -303,29 +304,28 @@ class AppointmentInput(serializers.Serializer):  # type: ignore[type-arg]
     room = serializers.CharField(required=False, allow_blank=True, default="")
 
 
-def _require_role(allowed: bool, message: str) -> None:
-    if not allowed:
-        raise NotAllowed(message)
-
-
-def _valid(serializer_class: type[serializers.Serializer], data: Any) -> dict[str, Any]:  # type: ignore[type-arg]
+def _valid(serializer_class: type[serializers.Serializer[Any]], data: Any) -> dict[str, Any]:
     serializer = serializer_class(data=data)
     serializer.is_valid(raise_exception=True)
     return dict(serializer.validated_data)
 
 
-def _chair_for(user: Any, pk: int | None, field: str = "chair") -> Chair | None:
-    if pk is None:
-        return None
+def _chair_for(user: User, pk: int, field: str = "chair") -> Chair:
     chair = chairs_visible_to(user).filter(pk=pk).first()
     if chair is None:
         raise InvalidInput({field: "No such chair at your sites."})
     return chair
 
 
-def _staff_member(pk: int | None, field: str) -> User | None:
-    if pk is None:
-        return None
+def _optional_chair(user: User, pk: int | None) -> Chair | None:
+    return None if pk is None else _chair_for(user, pk)
+
+
+def _optional_staff_member(pk: int | None, field: str) -> User | None:
+    return None if pk is None else _staff_member(pk, field)
+
+
+def _staff_member(pk: int, field: str) -> User:
     member = User.objects.filter(pk=pk).exclude(role="patient").first()
     if member is None:
         raise InvalidInput({field: "No such staff member."})
@@ -389,14 +389,14 @@ class DoseCalculationViewSet(ScopedViewSet):
 
     @extend_schema(responses=OpenApiTypes.OBJECT)
     def create(self, request: Request) -> Response:
-        user = request.user
-        if not can_view_clinical(user) or user.is_patient_user:  # type: ignore[union-attr]
+        user = self.request.user
+        if not can_view_clinical(user) or user.is_patient_user:
             raise PermissionDenied("Dose calculations are for clinical staff.")
         site = sites_of(user).order_by("id").first()
         if site is None:
             raise PermissionDenied("You work at no site.")
         data = _valid(DoseCalculationInput, request.data)
-        _version, protocol = use_protocol(site)
+        protocol = current_protocol(site)
         result = services.calculate(DoseRequest(**data), protocol)
         return Response(dose_result_body(result))
 
@@ -428,7 +428,7 @@ class DosingSessionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Sco
     @extend_schema(responses=OpenApiTypes.OBJECT)
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         session = self._session(clinical=False)
-        clinical = shows_clinical(request.user, session.patient)
+        clinical = shows_clinical(self.request.user, session.patient)
         audit.record(
             "sessions.dosingsession.view",
             patient=session.patient,
@@ -440,25 +440,25 @@ class DosingSessionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Sco
     @extend_schema(responses=OpenApiTypes.OBJECT)
     def create(self, request: Request) -> Response:
         data = _valid(BookingInput, request.data)
-        user = request.user
+        user = self.request.user
         patient = get_patient_for(user, data["patient"])
-        _require_role(services.can_book(user), "Your role may not book dosing sessions.")  # before the chair lookup
+        require(permissions.can_book(user), "Your role may not book dosing sessions.")  # before the chair lookup
         course = None
         if data.get("course") is not None:
             course = TreatmentCourse.objects.filter(pk=data["course"], patient=patient).first()
             if course is None:
                 raise InvalidInput({"course": "No such course of this patient."})
-        session = services.book_dosing_session(
-            by=user,  # type: ignore[arg-type]
+        booking = services.book_dosing_session(
+            by=user,
             patient=patient,
-            chair=_chair_for(user, data["chair"]),  # type: ignore[arg-type]
+            chair=_chair_for(user, data["chair"]),
             start=data["start"],
             route=data.get("route") or None,
-            supervising_clinician=_staff_member(data.get("supervising_clinician"), "supervising_clinician"),
+            supervising_clinician=_optional_staff_member(data.get("supervising_clinician"), "supervising_clinician"),
             course=course,
             duration_min=data.get("duration_min"),
         )
-        body = {**schedule_body(session), "warnings": list(getattr(session, "clearance_warnings", ()))}
+        body = {**schedule_body(booking.session), "warnings": list(booking.clearance_warnings)}
         return Response(body, status=status.HTTP_201_CREATED)
 
     @action(detail=True, methods=["post"])
@@ -534,7 +534,7 @@ class DosingSessionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Sco
         """The esketamine REMS Patient Monitoring Form as the session's records fill it (staff with clinical
         access; 404 for other routes)."""
         session = self._session(clinical=True)
-        if not shows_clinical(request.user, session.patient):
+        if not shows_clinical(self.request.user, session.patient):
             raise NotFound("No such session.")
         reason = services.not_esketamine(session)
         if reason is not None:
@@ -597,35 +597,38 @@ class CourseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedView
 
     @extend_schema(responses=OpenApiTypes.OBJECT)
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return Response(course_body(course := self.get_object(), clinical=shows_clinical(request.user, course.patient)))
+        return Response(
+            course_body(course := self.get_object(), clinical=shows_clinical(self.request.user, course.patient))
+        )
 
     @extend_schema(responses=OpenApiTypes.OBJECT)
     def create(self, request: Request) -> Response:
         data = _valid(CourseInput, request.data)
-        user = request.user
+        user = self.request.user
         patient = get_patient_for(user, data["patient"])
-        _require_role(services.can_book(user), "Your role may not book dosing sessions.")
+        require(permissions.can_book(user), "Your role may not book dosing sessions.")
         course = services.book_course(
-            by=user,  # type: ignore[arg-type]
+            by=user,
             patient=patient,
             template=data["template"],
             start_date=data["start"],
             weekdays=data["weekdays"],
             local_time=data["time"],
-            chair=_chair_for(user, data["chair"]),  # type: ignore[arg-type]
-            supervising_clinician=_staff_member(data.get("supervising_clinician"), "supervising_clinician"),
+            chair=_chair_for(user, data["chair"]),
+            supervising_clinician=_optional_staff_member(data.get("supervising_clinician"), "supervising_clinician"),
             duration_min=data.get("duration_min"),
         )
         return Response(
-            course_body(course, clinical=shows_clinical(request.user, course.patient)), status=status.HTTP_201_CREATED
+            course_body(course, clinical=shows_clinical(self.request.user, course.patient)),
+            status=status.HTTP_201_CREATED,
         )
 
     @action(detail=True, methods=["post"])
     @extend_schema(request=ReasonInput, responses=OpenApiTypes.OBJECT)
     def stop(self, request: Request, pk: str) -> Response:
         data = _valid(ReasonInput, request.data)
-        course = services.stop_course(by=request.user, course=self.get_object(), reason=data["reason"])  # type: ignore[arg-type]
-        return Response(course_body(course, clinical=shows_clinical(request.user, course.patient)))
+        course = services.stop_course(by=self.request.user, course=self.get_object(), reason=data["reason"])
+        return Response(course_body(course, clinical=shows_clinical(self.request.user, course.patient)))
 
 
 def appointment_body(appointment: IntegrationAppointment) -> dict[str, Any]:
@@ -652,14 +655,14 @@ class IntegrationAppointmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelM
 
     @extend_schema(responses=OpenApiTypes.OBJECT)
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return Response(appointment_body(queries.get_appointment_for(request.user, kwargs["pk"])))
+        return Response(appointment_body(queries.get_appointment_for(self.request.user, kwargs["pk"])))
 
     @extend_schema(responses=OpenApiTypes.OBJECT)
     def create(self, request: Request) -> Response:
         data = _valid(AppointmentInput, request.data)
-        user = request.user
+        user = self.request.user
         patient = get_patient_for(user, data["patient"])
-        _require_role(services.can_book_integration(user), "Your role may not book integration sessions.")
+        require(permissions.can_book_integration(user), "Your role may not book integration sessions.")
         dosing_session = None
         if data.get("dosing_session") is not None:
             dosing_session = (
@@ -668,17 +671,17 @@ class IntegrationAppointmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelM
             if dosing_session is None:
                 raise InvalidInput({"dosing_session": "No such dosing session of this patient."})
         therapist = _staff_member(data["therapist"], "therapist")
-        appointment = services.book_integration_appointment(
-            by=user,  # type: ignore[arg-type]
+        booking = services.book_integration_appointment(
+            by=user,
             patient=patient,
-            therapist=therapist,  # type: ignore[arg-type]
+            therapist=therapist,
             start=data["start"],
             duration_min=data["duration_min"],
             dosing_session=dosing_session,
-            chair=_chair_for(user, data.get("chair")),
+            chair=_optional_chair(user, data.get("chair")),
             room=data["room"],
         )
-        body = {**appointment_body(appointment), "warnings": getattr(appointment, "warnings", [])}
+        body = {**appointment_body(booking.appointment), "warnings": list(booking.warnings)}
         return Response(body, status=status.HTTP_201_CREATED)
 
     @action(detail=True, methods=["post"])
@@ -686,8 +689,8 @@ class IntegrationAppointmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelM
     def cancel(self, request: Request, pk: str) -> Response:
         data = _valid(ReasonInput, request.data)
         appointment = services.cancel_integration_appointment(
-            by=request.user,  # type: ignore[arg-type]
-            appointment=queries.get_appointment_for(request.user, pk),
+            by=self.request.user,
+            appointment=queries.get_appointment_for(self.request.user, pk),
             reason=data["reason"],
         )
         return Response(appointment_body(appointment))

@@ -17,9 +17,9 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from clinic import audit
+from clinic.domain import site_zone
 from clinic.models import Site
 from sessions.models import AppointmentStatus, DosingSession, IntegrationAppointment, SessionStatus
-from sessions.services import site_zone
 
 Audience = Literal["staff", "patient"]
 PRODID = "-//Clinic//Appointments//EN"  # neutral: the file may be seen by anyone with the calendar

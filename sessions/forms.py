@@ -6,8 +6,9 @@ import datetime as dt
 from typing import Any
 
 from django import forms
+from django.db.models import QuerySet
 
-from clinic.models import Chair, Role, User
+from clinic.models import Chair, Role, Site, User
 from clinic.protocol import Route
 from sessions.models import ROUTE_CHOICES, AdverseEventKind, Severity
 
@@ -44,6 +45,17 @@ def _decimal(label: str, *, required: bool = False, help_text: str = "", **kwarg
 
 def _number_input(**attrs: Any) -> forms.NumberInput:
     return forms.NumberInput(attrs={"inputmode": "numeric", **attrs})
+
+
+def _offer(form: forms.Form, name: str, options: QuerySet[Any] | list[tuple[str, str]]) -> None:
+    """Offer `options` in a choice field: the chairs and staff of the patient's site, the protocol's templates."""
+    field = form.fields[name]
+    if isinstance(field, forms.ModelChoiceField) and isinstance(options, QuerySet):
+        field.queryset = options
+    elif isinstance(field, forms.ChoiceField) and isinstance(options, list):
+        field.choices = options
+    else:
+        raise TypeError(f"{name} cannot offer {type(options).__name__}")
 
 
 class ReasonForm(forms.Form):
@@ -180,10 +192,10 @@ class BookingForm(forms.Form):
         label="Supervising prescriber", queryset=User.objects.none(), required=False
     )
 
-    def __init__(self, *args: Any, chairs: Any, prescribers: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, chairs: QuerySet[Chair], prescribers: QuerySet[User], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["chair"].queryset = chairs  # type: ignore[attr-defined]
-        self.fields["supervising_clinician"].queryset = prescribers  # type: ignore[attr-defined]
+        _offer(self, "chair", chairs)
+        _offer(self, "supervising_clinician", prescribers)
 
 
 class CourseForm(forms.Form):
@@ -196,11 +208,18 @@ class CourseForm(forms.Form):
         label="Supervising prescriber", queryset=User.objects.none(), required=False
     )
 
-    def __init__(self, *args: Any, templates: list[tuple[str, str]], chairs: Any, prescribers: Any, **kwargs: Any):
+    def __init__(
+        self,
+        *args: Any,
+        templates: list[tuple[str, str]],
+        chairs: QuerySet[Chair],
+        prescribers: QuerySet[User],
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["template"].choices = templates  # type: ignore[attr-defined]
-        self.fields["chair"].queryset = chairs  # type: ignore[attr-defined]
-        self.fields["supervising_clinician"].queryset = prescribers  # type: ignore[attr-defined]
+        _offer(self, "template", templates)
+        _offer(self, "chair", chairs)
+        _offer(self, "supervising_clinician", prescribers)
 
 
 class IntegrationForm(forms.Form):
@@ -211,11 +230,11 @@ class IntegrationForm(forms.Form):
     chair = forms.ModelChoiceField(label="Chair", queryset=Chair.objects.none(), required=False)
     room = forms.CharField(label="Or room", max_length=80, required=False)
 
-    def __init__(self, *args: Any, site: Any, chairs: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, site: Site, chairs: QuerySet[Chair], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         therapists = User.objects.filter(role=Role.THERAPIST, is_active=True, sites=site).order_by("last_name")
-        self.fields["therapist"].queryset = therapists  # type: ignore[attr-defined]
-        self.fields["chair"].queryset = chairs  # type: ignore[attr-defined]
+        _offer(self, "therapist", therapists)
+        _offer(self, "chair", chairs)
 
 
 def local_datetime(day: dt.date, time: dt.time, tz: dt.tzinfo) -> dt.datetime:

@@ -1,7 +1,8 @@
 """Treatment courses, dosing sessions and what happens in them (clinical protocol §2, §3 and §4).
 
-Records change only through sessions.services, which validates every status change, stores the protocol version
-each decision used and writes the audit trail. The database itself refuses double bookings on PostgreSQL: the
+Records change only through sessions.services, which stores the protocol version each decision used and writes the
+audit trail; status changes go through `set_status` (clinic.status.StatusWorkflow), which refuses a step the
+transition tables below do not allow. The database itself refuses double bookings on PostgreSQL: the
 exclusion constraints below make two overlapping active sessions of one chair or one patient, or two overlapping
 integration appointments of one therapist, impossible whatever code writes them. SQLite has no exclusion
 constraints; there the services give the same answers by checking overlaps under the write lock that every
@@ -19,6 +20,7 @@ from django.db.models import F, Q
 
 from clinic.models import Chair, Patient, ProtocolVersion, User
 from clinic.protocol import Route
+from clinic.status import StatusWorkflow
 from sessions.dosing import ROUTE_LABELS
 
 
@@ -74,7 +76,16 @@ class CourseStatus(models.TextChoices):
     STOPPED = "stopped", "Stopped"
 
 
-class TreatmentCourse(models.Model):
+COURSE_TRANSITIONS: dict[str, frozenset[str]] = {
+    # A planned course whose sessions all ended undosed (cancelled, deferred) completes without becoming active.
+    CourseStatus.PLANNED: frozenset({CourseStatus.ACTIVE, CourseStatus.COMPLETED, CourseStatus.STOPPED}),
+    CourseStatus.ACTIVE: frozenset({CourseStatus.COMPLETED, CourseStatus.STOPPED}),
+    CourseStatus.COMPLETED: frozenset(),
+    CourseStatus.STOPPED: frozenset(),
+}
+
+
+class TreatmentCourse(StatusWorkflow):
     """A course of dosing sessions planned from a protocol template (clinical protocol §3)."""
 
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="treatment_courses")
@@ -93,6 +104,10 @@ class TreatmentCourse(models.Model):
     created_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     stopped_reason = models.CharField(max_length=300, blank=True)
+
+    transitions = COURSE_TRANSITIONS
+    status_action = "sessions.treatmentcourse.status"
+    status_noun = "course"
 
     class Meta:
         ordering = ["-start_date", "-id"]
@@ -135,7 +150,7 @@ SESSION_TRANSITIONS: dict[str, frozenset[str]] = {
 }
 
 
-class DosingSession(models.Model):
+class DosingSession(StatusWorkflow):
     """One dosing appointment: the chair is held from `start` to `block_end` (dosing + observation + turnover)."""
 
     course = models.ForeignKey(
@@ -155,6 +170,11 @@ class DosingSession(models.Model):
     booked_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    transitions = SESSION_TRANSITIONS
+    status_action = "sessions.dosingsession.status"
+    status_history = "status_changes"
+    status_noun = "session"
 
     class Meta:
         ordering = ["start", "id"]
@@ -410,8 +430,17 @@ class AppointmentStatus(models.TextChoices):
 
 ACTIVE_APPOINTMENT_STATUSES: tuple[str, ...] = (AppointmentStatus.SCHEDULED, AppointmentStatus.COMPLETED)
 
+APPOINTMENT_TRANSITIONS: dict[str, frozenset[str]] = {
+    AppointmentStatus.SCHEDULED: frozenset(
+        {AppointmentStatus.COMPLETED, AppointmentStatus.CANCELLED, AppointmentStatus.NO_SHOW}
+    ),
+    AppointmentStatus.COMPLETED: frozenset(),
+    AppointmentStatus.CANCELLED: frozenset(),
+    AppointmentStatus.NO_SHOW: frozenset(),
+}
 
-class IntegrationAppointment(models.Model):
+
+class IntegrationAppointment(StatusWorkflow):
     """An integration-therapy session (60-90 min) with a therapist, on the same calendar as the dosing sessions."""
 
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="integration_appointments")
@@ -428,6 +457,10 @@ class IntegrationAppointment(models.Model):
     status = models.CharField(max_length=10, choices=AppointmentStatus.choices, default=AppointmentStatus.SCHEDULED)
     booked_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
+
+    transitions = APPOINTMENT_TRANSITIONS
+    status_action = "sessions.integrationappointment.status"
+    status_noun = "integration session"
 
     class Meta:
         ordering = ["start", "id"]

@@ -8,9 +8,10 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from clinic import panels
+from clinic.domain import local_day
 from clinic.models import Patient
 from clinic.scoping import sites_of
-from sessions import queries, services
+from sessions import permissions, queries
 from sessions.models import ACTIVE_APPOINTMENT_STATUSES, TreatmentCourse
 
 
@@ -21,8 +22,8 @@ def staff_panel(request: HttpRequest, patient: Patient) -> dict[str, Any]:
         "upcoming": queries.upcoming_for_patient(patient),
         "courses": TreatmentCourse.objects.filter(patient=patient).order_by("-start_date")[:5],
         "site_tz": patient.site.time_zone,
-        "can_book": services.can_book(user),
-        "can_book_integration": services.can_book_integration(user),
+        "can_book": permissions.can_book(user),
+        "can_book_integration": permissions.can_book_integration(user),
     }
 
 
@@ -36,7 +37,7 @@ def today_panel(request: HttpRequest, _patient: None) -> dict[str, Any] | None:
     user = request.user
     days = []
     for site in sites_of(user).order_by("name"):
-        day = services.local_day(site, timezone.now())
+        day = local_day(site, timezone.now())
         sessions = (
             queries.on_day(queries.sessions_visible_to(user), site, day, site_field="chair__site")
             .select_related("patient", "chair")
@@ -51,16 +52,13 @@ def today_panel(request: HttpRequest, _patient: None) -> dict[str, Any] | None:
         days.append({"site": site, "day": day, "sessions": list(sessions), "appointments": list(appointments)})
     if not days:
         return None
-    return {"days": days, "can_book": services.can_book(user)}
+    return {"days": days, "can_book": permissions.can_book(user)}
 
 
 def register() -> None:
     """Schedules, not clinical data: shown to front desk too (clinical=False)."""
-    for audience, template, build in (
-        ("staff", "staff/sessions/panel.html", staff_panel),
-        ("portal", "portal/sessions/panel.html", portal_panel),
-        ("staff_home", "staff/sessions/home_today.html", today_panel),
-    ):
-        panels.register(
-            panels.Panel(key="sessions", audience=audience, template=template, build=build, order=20, clinical=False)  # type: ignore[arg-type]
-        )
+    panels.register(panels.Panel("sessions", "staff", "staff/sessions/panel.html", staff_panel, 20, clinical=False))
+    panels.register(panels.Panel("sessions", "portal", "portal/sessions/panel.html", portal_panel, 20, clinical=False))
+    panels.register(
+        panels.Panel("sessions", "staff_home", "staff/sessions/home_today.html", today_panel, 20, clinical=False)
+    )

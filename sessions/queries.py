@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django.db.models import QuerySet
 from django.http import Http404
@@ -17,9 +17,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from clinic.charts import BoardBlock, Guide, Marker, Series, day_board_svg, time_chart_svg
+from clinic.domain import local_day, site_zone
 from clinic.models import Chair, Patient, Site
 from clinic.protocol import Protocol, Route
-from clinic.scoping import can_view_clinical, chairs_visible_to, patients_visible_to
+from clinic.scoping import Requester, can_view_clinical, chairs_visible_to, is_active_user, patients_visible_to
 from sessions.models import (
     ACTIVE_APPOINTMENT_STATUSES,
     ACTIVE_SESSION_STATUSES,
@@ -36,18 +37,13 @@ from sessions.monitoring import RemsForm, RemsStatus, cadss_due_at, next_vitals_
 from sessions.scheduling import chair_block_minutes, free_starts
 from sessions.services import (
     DISSOCIATION_STATUSES,
-    local_day,
     patient_starts_around,
     pending_review,
     rems_form_of,
     rems_status_of,
     rolling_week_limit,
-    site_zone,
     spacing_violations,
 )
-
-if TYPE_CHECKING:
-    from clinic.scoping import AnyUser
 
 BOARD_FIRST_HOUR = 7  # the board shows at least 07:00-21:00 at the site, widened to hold every booking of the day
 BOARD_LAST_HOUR = 21
@@ -56,19 +52,19 @@ SUGGEST_LAST_HOUR = 18
 SUGGEST_STEP_MIN = 15
 
 
-def sessions_visible_to(user: AnyUser) -> QuerySet[DosingSession]:
+def sessions_visible_to(user: Requester) -> QuerySet[DosingSession]:
     return DosingSession.objects.filter(patient__in=patients_visible_to(user).values("pk")).select_related(
         "patient__site", "chair__site", "supervising_clinician", "course"
     )
 
 
-def appointments_visible_to(user: AnyUser) -> QuerySet[IntegrationAppointment]:
+def appointments_visible_to(user: Requester) -> QuerySet[IntegrationAppointment]:
     return IntegrationAppointment.objects.filter(patient__in=patients_visible_to(user).values("pk")).select_related(
         "patient__site", "therapist", "chair", "dosing_session"
     )
 
 
-def get_session_for(user: AnyUser, pk: Any, *, clinical: bool = False) -> DosingSession:
+def get_session_for(user: Requester, pk: Any, *, clinical: bool = False) -> DosingSession:
     """The session `pk` if `user` may see its patient (and, with `clinical`, the patient's clinical data)."""
     try:
         session = sessions_visible_to(user).get(pk=int(pk))
@@ -79,7 +75,7 @@ def get_session_for(user: AnyUser, pk: Any, *, clinical: bool = False) -> Dosing
     return session
 
 
-def get_appointment_for(user: AnyUser, pk: Any) -> IntegrationAppointment:
+def get_appointment_for(user: Requester, pk: Any) -> IntegrationAppointment:
     try:
         return appointments_visible_to(user).get(pk=int(pk))
     except (IntegrationAppointment.DoesNotExist, TypeError, ValueError):
@@ -104,7 +100,7 @@ def on_day(qs: QuerySet[Any], site: Site, day: dt.date, *, site_field: str) -> Q
 
 # --- The day board ----------------------------------------------------------------------------------------------
 
-STATUS_BADGES = {
+STATUS_BADGES: dict[str, str] = {
     SessionStatus.SCHEDULED: "badge--muted",
     SessionStatus.CHECKED_IN: "",
     SessionStatus.DOSING: "badge--warn",
@@ -144,7 +140,7 @@ def _board_hours(spans: list[tuple[dt.datetime, dt.datetime]], day: dt.date, tz:
     return first, min(last, 24)
 
 
-def day_board(user: AnyUser, site: Site, day: dt.date) -> Board:
+def day_board(user: Requester, site: Site, day: dt.date) -> Board:
     """The chairs of `site` with the day's sessions (all statuses) and integration appointments held in chairs."""
     chairs = list(chairs_visible_to(user).filter(site=site, is_active=True).order_by("name"))
     sessions = list(on_day(sessions_visible_to(user), site, day, site_field="chair__site").order_by("start"))
@@ -197,7 +193,7 @@ def day_board(user: AnyUser, site: Site, day: dt.date) -> Board:
 
 
 def free_slots(
-    user: AnyUser,
+    user: Requester,
     patient: Patient,
     day: dt.date,
     route: Route,
@@ -413,9 +409,9 @@ class RemsDue:
         return str(self.session.chair.site.time_zone)
 
 
-def rems_sessions_visible_to(user: AnyUser) -> QuerySet[DosingSession]:
+def rems_sessions_visible_to(user: Requester) -> QuerySet[DosingSession]:
     """Esketamine sessions with what their REMS form is made of, for staff who may see clinical data."""
-    if not can_view_clinical(user) or getattr(user, "is_patient_user", True):
+    if not (is_active_user(user) and can_view_clinical(user)) or user.is_patient_user:
         return DosingSession.objects.none()
     return (
         sessions_visible_to(user)
@@ -425,7 +421,7 @@ def rems_sessions_visible_to(user: AnyUser) -> QuerySet[DosingSession]:
     )
 
 
-def rems_due(user: AnyUser, protocol_for: Callable[[Site], Protocol]) -> list[RemsDue]:
+def rems_due(user: Requester, protocol_for: Callable[[Site], Protocol]) -> list[RemsDue]:
     """The discharged esketamine sessions the user may see whose REMS form is due or overdue, the earliest due
     first; `protocol_for(site)` gives each site's protocol."""
     sessions = rems_sessions_visible_to(user).filter(status=SessionStatus.DISCHARGED, rems_submission__isnull=True)

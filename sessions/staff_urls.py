@@ -2,16 +2,18 @@
 
 from django.urls import path
 
-from sessions import views
+from sessions import booking_views, views
 
 app_name = "sessions"
 
 urlpatterns = [
     path("", views.BoardView.as_view(), name="board"),
-    path("book/", views.BookSessionView.as_view(), name="book"),
+    path("book/", booking_views.BookSessionView.as_view(), name="book"),
     path("rems/", views.RemsDueView.as_view(), name="rems_due"),
-    path("book-course/", views.BookCourseView.as_view(), name="book_course"),
-    path("patients/<int:patient_pk>/integration/", views.BookIntegrationView.as_view(), name="book_integration"),
+    path("book-course/", booking_views.BookCourseView.as_view(), name="book_course"),
+    path(
+        "patients/<int:patient_pk>/integration/", booking_views.BookIntegrationView.as_view(), name="book_integration"
+    ),
     path("sessions/<int:pk>/", views.SessionView.as_view(), name="session"),
     path("sessions/<int:pk>/monitor/", views.MonitorView.as_view(), name="monitor"),
     path("sessions/<int:pk>/calendar.ics", views.SessionCalendarView.as_view(), name="session_calendar"),
@@ -28,6 +30,10 @@ urlpatterns = [
     path("sessions/<int:pk>/defer/", views.DeferView.as_view(), name="defer"),
     path("sessions/<int:pk>/cancel/", views.CancelView.as_view(), name="cancel"),
     path("sessions/<int:pk>/no-show/", views.NoShowView.as_view(), name="no_show"),
-    path("integration/<int:pk>/calendar.ics", views.AppointmentCalendarView.as_view(), name="appointment_calendar"),
-    path("integration/<int:pk>/cancel/", views.AppointmentCancelView.as_view(), name="appointment_cancel"),
+    path(
+        "integration/<int:pk>/calendar.ics",
+        booking_views.AppointmentCalendarView.as_view(),
+        name="appointment_calendar",
+    ),
+    path("integration/<int:pk>/cancel/", booking_views.AppointmentCancelView.as_view(), name="appointment_cancel"),
 ]

@@ -12,4 +12,4 @@ register = template.Library()
 @register.filter
 def status_badge(status: str) -> str:
     """The badge modifier class of a session status: `{{ session.status|status_badge }}`."""
-    return STATUS_BADGES.get(status, "")  # type: ignore[call-overload, no-any-return]
+    return STATUS_BADGES.get(status, "")

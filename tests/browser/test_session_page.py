@@ -14,6 +14,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
+from clinic.domain import local_day
 from clinic.models import Role
 from sessions import services
 from sessions.models import DosingSession, SessionStatus
@@ -38,10 +39,10 @@ def test_a_nurse_runs_a_session_from_check_in_to_discharge(page: Page, clock: Cl
     patient = cleared(site, nurse=nurse, given_name="Brooke", family_name="Testperson")
     session = services.book_dosing_session(
         by=None, patient=patient, chair=chair, start=clock.now + dt.timedelta(minutes=20), route="iv"
-    )
+    ).session
 
     sign_in(page, nurse.username, TEST_PASSWORD)
-    page.goto(f"/staff/schedule/?site={site.pk}&date={services.local_day(site, session.start):%Y-%m-%d}")
+    page.goto(f"/staff/schedule/?site={site.pk}&date={local_day(site, session.start):%Y-%m-%d}")
     expect(page.get_by_role("heading", name="Schedule")).to_be_visible()
     page.get_by_role("link", name="Testperson, Brooke").click()
     expect(page.get_by_role("heading", name="Dosing session: Testperson, Brooke")).to_be_visible()

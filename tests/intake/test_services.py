@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
+from clinic.domain import age_on
 from clinic.errors import Conflict, InvalidInput, NotAllowed
 from clinic.models import AuditEvent, Notification, NotificationKind, Role
 from clinic.protocol import DEFAULT_PROTOCOL
@@ -203,7 +204,7 @@ def test_eligible_screening_is_decided_with_the_active_protocol_and_audited(worl
     assert screening.status == ScreeningStatus.DECIDED
     assert screening.protocol_version == active_protocol_version(world.site1)
     assert screening.protocol_version.is_locked
-    assert screening.age_at_screening == services.age_on(world.patient_a.date_of_birth, timezone.localdate())
+    assert screening.age_at_screening == age_on(world.patient_a.date_of_birth, timezone.localdate())
     assert screening.cssrs_risk == "none"
     assert screening.expires_at == screening.screened_at + dt.timedelta(days=180)
     actions = list(

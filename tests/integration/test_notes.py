@@ -101,7 +101,7 @@ def test_the_appointment_gives_the_dosing_session_and_the_start(integ: Integ) ->
         duration_min=75,
         dosing_session=integ.session,
         room="Room 3",
-    )
+    ).appointment
     integ.clock.set(ny(2026, 5, 5, 16))
     data = integ.note_data(appointment=appointment.pk)
     del data["dosing_session"], data["started_at"]

@@ -103,7 +103,7 @@ def book(clinic: Clinic, start: dt.datetime | None = None, **kwargs: Any) -> Dos
     kwargs.setdefault("patient", clinic.patient)
     kwargs.setdefault("chair", clinic.chair)
     kwargs.setdefault("route", "iv")
-    return services.book_dosing_session(by=clinic.front_desk, start=start or ny(2026, 5, 4, 9), **kwargs)
+    return services.book_dosing_session(by=clinic.front_desk, start=start or ny(2026, 5, 4, 9), **kwargs).session
 
 
 def advance_to(clinic: Clinic, session: DosingSession, status: str, clock: Clock | None = None) -> DosingSession:

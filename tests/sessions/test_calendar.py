@@ -73,7 +73,7 @@ def test_integration_appointment_calendar_file(clinic: Clinic, audience: str) ->
         start=ny(2026, 5, 5, 14),
         duration_min=75,
         room="Garden room",
-    )
+    ).appointment
     if audience == "staff":
         response = signed_in(clinic.front_desk).get(f"/staff/schedule/integration/{appointment.pk}/calendar.ics")
     else:

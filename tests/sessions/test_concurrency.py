@@ -96,7 +96,7 @@ def test_one_patient_booked_into_many_chairs_at_once_gets_one(require_postgres: 
 def test_the_database_refuses_an_overlapping_session_without_the_service(require_postgres: None) -> None:
     site = SiteFactory(code="RAW")
     chair = ChairFactory(site=site)
-    first = services.book_dosing_session(by=None, patient=cleared(site), chair=chair, start=_slot(), route="iv")
+    first = services.book_dosing_session(by=None, patient=cleared(site), chair=chair, start=_slot(), route="iv").session
     second = cleared(site)
     with pytest.raises(IntegrityError, match="dosing_session_chair_no_overlap"), transaction.atomic():
         DosingSession.objects.create(
@@ -142,7 +142,7 @@ def test_the_database_refuses_an_integration_session_in_a_busy_chair(require_pos
     first = services.book_integration_appointment(
         by=None, patient=cleared(site), therapist=staff(Role.THERAPIST, site), start=_slot(), duration_min=60,
         chair=chair,
-    )  # fmt: skip
+    ).appointment  # fmt: skip
     with pytest.raises(IntegrityError, match="integration_appointment_chair_no_overlap"), transaction.atomic():
         IntegrationAppointment.objects.create(
             patient=cleared(site),

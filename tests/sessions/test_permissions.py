@@ -41,10 +41,10 @@ def scheduled(clock: Clock, world: World) -> Scheduled:
     clear_for_dosing(world.patient_b, nurse=world.nurse2, prescriber=staff("prescriber", world.site2))
     session_a = services.book_dosing_session(
         by=None, patient=world.patient_a, chair=chair1, start=ny(2026, 5, 4, 9), route="iv"
-    )
+    ).session
     session_b = services.book_dosing_session(
         by=None, patient=world.patient_b, chair=chair2, start=ny(2026, 5, 4, 9), route="iv"
-    )
+    ).session
     return Scheduled(world, chair1, chair2, session_a, session_b)
 
 
@@ -168,7 +168,7 @@ def test_recording_dissociation(scheduled: Scheduled, who: str, status: int) -> 
 def _esketamine_a(s: Scheduled) -> DosingSession:
     return services.book_dosing_session(
         by=None, patient=s.world.patient_a, chair=s.chair1, start=ny(2026, 5, 6, 9), route="esketamine"
-    )
+    ).session
 
 
 READ_REMS_A = {**dict.fromkeys(READ_A, 404), "nurse1": 200, "prescriber1": 200, "admin1": 200, "therapist1": 200}
@@ -211,7 +211,7 @@ def test_courses_and_appointments_are_scoped(scheduled: Scheduled, who: str) -> 
         start=ny(2026, 5, 5, 10),
         duration_min=60,
         room="A",
-    )
+    ).appointment
     visible = READ_A[who] != 404 if who in READ_A else False
     client = api_as(scheduled.user(who))
     assert ({c["id"] for c in client.get("/api/v1/courses/").json()["results"]} == {course.pk}) is visible

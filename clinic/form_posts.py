@@ -1,0 +1,177 @@
+"""One way to post a form, on staff pages and in the portal: parse the form, make one service call, show the outcome.
+
+A view that posts a form derives from `FormPostMixin` and a page base (clinic.views.StaffFormView or
+PatientFormView, portal.views.PortalFormView) and writes only what is its own:
+
+    class MedicalClearanceView(PatientFormView[MedicalClearanceForm]):
+        clinical = True                                 # the patient's clinical data: 404 for front desk
+        form_class = MedicalClearanceForm
+        template_name = "staff/intake/clearance.html"
+        success_message = "Medical clearance recorded."
+        denied_message = "Only a prescriber may record a medical clearance."
+
+        def allowed(self, user: User) -> bool:          # the predicate the service enforces: 403 otherwise
+            return permissions.can_record_medical_clearance(user)
+
+        def act(self, form: MedicalClearanceForm) -> MedicalClearance:  # the one service call
+            patient, note = self.get_patient(), form.cleaned_data["note"]
+            return services.record_medical_clearance(by=self.request.user, patient=patient, note=note)
+
+        def success_url(self, result: MedicalClearance) -> str:
+            return reverse("staff:intake", args=[result.patient_id])
+
+        def show_form(self, form: MedicalClearanceForm, *, status: int = 200) -> HttpResponse:  # the bound form
+            return render(self.request, self.template_name, {"form": form}, status=status)
+
+A service's refusal (clinic.errors) goes through `add_domain_error`, the one function that turns a domain error into
+form errors: each field's message beside its field, anything else above the form; the page comes back (400) with
+everything that was typed. A button or small form on a busy page derives from `PostedFromPageMixin` instead: its
+refusals answer with a message and go back to the page. Other answers override `form_invalid` / `refused`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, Protocol
+
+from django.contrib import messages
+from django.core.exceptions import ImproperlyConfigured, PermissionDenied
+from django.forms import BaseForm
+from django.http import HttpResponse, HttpResponseRedirect
+from django.http.response import HttpResponseBase
+from django.views import View
+
+from clinic.errors import DomainError, InvalidInput
+from clinic.http import AuthedRequest
+from clinic.models import User
+
+
+class ErrorRows(Protocol):
+    """The rows of a formset that hold one list field of a service (e.g. a screening's `medications`)."""
+
+    def take_error(self, key: str, messages: list[str]) -> bool:
+        """Show the error of `key` (`medications[2].name`, or `medications` itself) on the rows; False if it is not
+        theirs."""
+        ...
+
+
+def add_domain_error(form: BaseForm, exc: DomainError, *, rows: ErrorRows | None = None) -> None:
+    """Put a service's refusal on the form that was posted.
+
+    InvalidInput: each message beside its field, found by the service's field name, or by the form's
+    `field_for_error(key)` when its fields are named otherwise, or on `rows`; a field the form does not show gets
+    its message above the form. Any other domain error (NotAllowed, Conflict): its message above the form.
+    """
+    if not isinstance(exc, InvalidInput):
+        form.add_error(None, exc.message)
+        return
+    rename: Callable[[str], str | None] | None = getattr(form, "field_for_error", None)
+    for key, problems in exc.errors.items():
+        if rows is not None and rows.take_error(key, problems):
+            continue
+        name = rename(key) if rename is not None else key
+        form.add_error(name if name in form.fields else None, problems)
+
+
+def error_sentences(form: BaseForm) -> list[str]:
+    """A form's errors as lines for a message (a form posted from a page that does not show it again)."""
+    return [
+        f"{field}: {' '.join(map(str, errors))}" if field != "__all__" else " ".join(map(str, errors))
+        for field, errors in form.errors.items()
+    ]
+
+
+class GuardedView(View):
+    """A view that refuses what a user may not open, in `check_access`, once its base knows who the user is."""
+
+    request: AuthedRequest
+
+    def check_access(self, user: User) -> None:
+        """Raise Http404 for what `user` may not see and PermissionDenied for what their role may not do."""
+
+
+class FormPostMixin[F: BaseForm](GuardedView):
+    """POST: `get_form(data)`, `act(form)` (the one service call), then `succeeded(result)`: the success message and
+    a redirect to `success_url(result)`. An invalid form or a refusal comes back through `show_form(form, 400)`.
+    `allowed(user)` is the role predicate the service enforces (403 with `denied_message`, on GET too). GET shows
+    the empty form. `F` is the form's class, so `act` and `show_form` see its own methods."""
+
+    form_class: type[F] | None = None
+    success_message = ""
+    denied_message = "Your role may not do this."
+
+    def allowed(self, user: User) -> bool:
+        return True
+
+    def check_access(self, user: User) -> None:
+        super().check_access(user)
+        if not self.allowed(user):
+            raise PermissionDenied(self.denied_message)
+
+    def get_form(self, data: Any = None) -> F:
+        """The form, bound to `data` when posted."""
+        if self.form_class is None:
+            raise ImproperlyConfigured(f"{type(self).__name__} needs a form_class or a get_form().")
+        return self.form_class(data)
+
+    def form_is_valid(self, form: F) -> bool:
+        return form.is_valid()
+
+    def act(self, form: F) -> Any:
+        """The one service call, with `by=self.request.user` and the form's cleaned data; returns its result."""
+        raise NotImplementedError
+
+    def show_form(self, form: F, *, status: int = 200) -> HttpResponse:
+        """The page with `form` (bound, with its errors, after a refused post)."""
+        raise NotImplementedError
+
+    def success_url(self, result: Any) -> str:
+        raise NotImplementedError
+
+    def success_text(self, result: Any) -> str:
+        return self.success_message
+
+    def get(self, request: AuthedRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        """The page with the empty form."""
+        return self.show_form(self.get_form())
+
+    def post(self, request: AuthedRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        form = self.get_form(request.POST)
+        if not self.form_is_valid(form):
+            return self.form_invalid(form)
+        try:
+            result = self.act(form)
+        except DomainError as exc:
+            return self.refused(form, exc)
+        return self.succeeded(result)
+
+    def form_invalid(self, form: F) -> HttpResponseBase:
+        return self.show_form(form, status=400)
+
+    def refused(self, form: F, exc: DomainError) -> HttpResponseBase:
+        add_domain_error(form, exc)
+        return self.form_invalid(form)
+
+    def succeeded(self, result: Any) -> HttpResponseBase:
+        if text := self.success_text(result):
+            messages.success(self.request, text)
+        return HttpResponseRedirect(self.success_url(result))
+
+    def back_with_error(self, text: str) -> HttpResponseBase:
+        """Go back to the page (`success_url(None)`) with `text` as an error message."""
+        messages.error(self.request, text)
+        return HttpResponseRedirect(self.success_url(None))
+
+
+class PostedFromPageMixin[F: BaseForm](FormPostMixin[F]):
+    """A form posted from a page that does not show it again (a button or a small form among many, such as the
+    session page's): an invalid form or a refusal becomes an error message, and every answer goes back to the page,
+    `success_url(None)` when there is no result. It answers POST only."""
+
+    http_method_names = ["post"]
+
+    def form_invalid(self, form: F) -> HttpResponseBase:
+        return self.back_with_error("; ".join(error_sentences(form)))
+
+    def refused(self, form: F, exc: DomainError) -> HttpResponseBase:
+        return self.back_with_error(exc.message)

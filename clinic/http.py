@@ -1,0 +1,32 @@
+"""The request types of the clinic's views, so that code reading `request.user` knows it holds a `User`.
+
+Django types `request.user` as `User | AnonymousUser`; behind a sign-in check it is always a `User`. Views behind one
+(clinic.views.StaffView, portal.views.PortalView) declare `request: AuthedRequest`, and the API's viewsets
+(clinic.api.ScopedViewSet, behind DRF's IsAuthenticated) `request: AuthedApiRequest`. Every request carries the id
+that RequestIdMiddleware gives it.
+"""
+
+from __future__ import annotations
+
+from django.http import HttpRequest
+from rest_framework.request import Request
+
+from clinic.models import User
+
+
+class ClinicRequest(HttpRequest):
+    """Any request that passed the clinic's middleware: it has an id (echoed as X-Request-ID, kept in the audit)."""
+
+    request_id: str
+
+
+class AuthedRequest(ClinicRequest):
+    """A request from a signed-in user (LoginRequiredMixin, or an API permission that requires one)."""
+
+    user: User
+
+
+class AuthedApiRequest(Request):
+    """A DRF request from a signed-in user (the API's default permission is IsAuthenticated)."""
+
+    user: User
