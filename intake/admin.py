@@ -7,7 +7,7 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
-from clinic.admin import ReadOnlyModelAdmin
+from clinic.admin_base import ReadOnlyModelAdmin
 from intake.models import (
     Assessment,
     Consent,

@@ -5,10 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
 
-from clinic import audit
-from clinic.admin import ReadOnlyModelAdmin
+from clinic.admin_base import ReadOnlyModelAdmin
 from sessions.models import (
     AdverseEvent,
     CheckIn,
@@ -103,27 +102,8 @@ class ReviewAcknowledgementInline(ReadOnlyInline):
     fields = ("acknowledged_at", "acknowledged_by", "reviewed_reasons", "reason")
 
 
-class AuditedReadsMixin:
-    """Opening a clinical record in the admin is a read of the patient's record, audited like the staff pages."""
-
-    def patient_of(self, obj: Any) -> Any:
-        return obj.session.patient_id
-
-    def change_view(self, request: HttpRequest, object_id: str, *args: Any, **kwargs: Any) -> HttpResponse:
-        obj = self.model.objects.filter(pk=object_id).first()  # type: ignore[attr-defined]
-        if request.method == "GET" and obj is not None:
-            audit.record(
-                f"{obj._meta.app_label}.{obj._meta.model_name}.view",
-                patient=self.patient_of(obj),
-                obj=obj,
-                details={"via": "admin"},
-            )
-        response: HttpResponse = super().change_view(request, object_id, *args, **kwargs)  # type: ignore[misc]
-        return response
-
-
 @admin.register(DosingSession)
-class DosingSessionAdmin(AuditedReadsMixin, ReadOnlyModelAdmin):
+class DosingSessionAdmin(ReadOnlyModelAdmin):
     list_display = ("start", "patient", "chair", "route", "status", "supervising_clinician", "course")
     list_filter = ("status", "route", "chair", "chair__site", "start")
     search_fields = PATIENT_SEARCH
@@ -141,24 +121,18 @@ class DosingSessionAdmin(AuditedReadsMixin, ReadOnlyModelAdmin):
         StatusChangeInline,
     ]
 
-    def patient_of(self, obj: Any) -> Any:
-        return obj.patient_id
-
 
 @admin.register(TreatmentCourse)
-class TreatmentCourseAdmin(AuditedReadsMixin, ReadOnlyModelAdmin):
+class TreatmentCourseAdmin(ReadOnlyModelAdmin):
     list_display = ("patient", "template", "route", "status", "start_date", "end_date")
     list_filter = ("status", "route", "template", "start_date")
     search_fields = PATIENT_SEARCH
     date_hierarchy = "start_date"
     list_select_related = ("patient",)
 
-    def patient_of(self, obj: Any) -> Any:
-        return obj.patient_id
-
 
 @admin.register(DoseRecord)
-class DoseRecordAdmin(AuditedReadsMixin, ReadOnlyModelAdmin):
+class DoseRecordAdmin(ReadOnlyModelAdmin):
     list_display = ("started_at", "session", "route", "dose_mg", "lot_number", "administered_by", "requires_override")
     list_filter = ("route", "requires_override", "session__chair", "started_at")
     search_fields = (*SESSION_PATIENT_SEARCH, "lot_number")
@@ -166,7 +140,7 @@ class DoseRecordAdmin(AuditedReadsMixin, ReadOnlyModelAdmin):
 
 
 @admin.register(VitalSign)
-class VitalSignAdmin(AuditedReadsMixin, ReadOnlyModelAdmin):
+class VitalSignAdmin(ReadOnlyModelAdmin):
     list_display = ("recorded_at", "session", "phase", "systolic", "diastolic", "heart_rate", "spo2", "gate")
     list_filter = ("phase", "gate", "session__chair", "recorded_at")
     search_fields = SESSION_PATIENT_SEARCH
@@ -174,7 +148,7 @@ class VitalSignAdmin(AuditedReadsMixin, ReadOnlyModelAdmin):
 
 
 @admin.register(AdverseEvent)
-class AdverseEventAdmin(AuditedReadsMixin, ReadOnlyModelAdmin):
+class AdverseEventAdmin(ReadOnlyModelAdmin):
     list_display = ("occurred_at", "session", "kind", "severity", "recorded_by")
     list_filter = ("kind", "severity", "session__chair", "occurred_at")
     search_fields = SESSION_PATIENT_SEARCH
@@ -182,7 +156,7 @@ class AdverseEventAdmin(AuditedReadsMixin, ReadOnlyModelAdmin):
 
 
 @admin.register(CheckIn)
-class CheckInAdmin(AuditedReadsMixin, ReadOnlyModelAdmin):
+class CheckInAdmin(ReadOnlyModelAdmin):
     list_display = ("checked_in_at", "session", "fasting", "escort_confirmed")
     list_filter = ("fasting", "escort_confirmed", "session__chair", "checked_in_at")
     search_fields = SESSION_PATIENT_SEARCH
@@ -190,7 +164,7 @@ class CheckInAdmin(AuditedReadsMixin, ReadOnlyModelAdmin):
 
 
 @admin.register(Discharge)
-class DischargeAdmin(AuditedReadsMixin, ReadOnlyModelAdmin):
+class DischargeAdmin(ReadOnlyModelAdmin):
     list_display = ("discharged_at", "session", "aldrete_total", "observation_min", "escort_confirmed")
     list_filter = ("escort_confirmed", "session__chair", "discharged_at")
     search_fields = SESSION_PATIENT_SEARCH
@@ -198,7 +172,7 @@ class DischargeAdmin(AuditedReadsMixin, ReadOnlyModelAdmin):
 
 
 @admin.register(DissociationScore)
-class DissociationScoreAdmin(AuditedReadsMixin, ReadOnlyModelAdmin):
+class DissociationScoreAdmin(ReadOnlyModelAdmin):
     list_display = ("recorded_at", "session", "total", "minutes_after_dosing_start", "recorded_by")
     list_filter = ("session__route", "session__chair", "recorded_at")
     search_fields = SESSION_PATIENT_SEARCH
@@ -206,7 +180,7 @@ class DissociationScoreAdmin(AuditedReadsMixin, ReadOnlyModelAdmin):
 
 
 @admin.register(RemsSubmission)
-class RemsSubmissionAdmin(AuditedReadsMixin, ReadOnlyModelAdmin):
+class RemsSubmissionAdmin(ReadOnlyModelAdmin):
     list_display = ("submitted_at", "session", "reference", "due_on", "submitted_by")
     list_filter = ("session__chair", "submitted_at")
     search_fields = (*SESSION_PATIENT_SEARCH, "reference")
@@ -214,7 +188,7 @@ class RemsSubmissionAdmin(AuditedReadsMixin, ReadOnlyModelAdmin):
 
 
 @admin.register(SessionStatusChange)
-class SessionStatusChangeAdmin(AuditedReadsMixin, ReadOnlyModelAdmin):
+class SessionStatusChangeAdmin(ReadOnlyModelAdmin):
     list_display = ("changed_at", "session", "from_status", "to_status", "changed_by")
     list_filter = ("to_status", "session__chair", "changed_at")
     search_fields = SESSION_PATIENT_SEARCH
@@ -222,7 +196,7 @@ class SessionStatusChangeAdmin(AuditedReadsMixin, ReadOnlyModelAdmin):
 
 
 @admin.register(ReviewAcknowledgement)
-class ReviewAcknowledgementAdmin(AuditedReadsMixin, ReadOnlyModelAdmin):
+class ReviewAcknowledgementAdmin(ReadOnlyModelAdmin):
     list_display = ("acknowledged_at", "session", "acknowledged_by", "covers_fasting")
     list_filter = ("covers_fasting", "session__chair", "acknowledged_at")
     search_fields = SESSION_PATIENT_SEARCH
@@ -230,12 +204,9 @@ class ReviewAcknowledgementAdmin(AuditedReadsMixin, ReadOnlyModelAdmin):
 
 
 @admin.register(IntegrationAppointment)
-class IntegrationAppointmentAdmin(AuditedReadsMixin, ReadOnlyModelAdmin):
+class IntegrationAppointmentAdmin(ReadOnlyModelAdmin):
     list_display = ("start", "patient", "therapist", "chair", "room", "status")
     list_filter = ("status", "chair", "therapist", "start")
     search_fields = (*PATIENT_SEARCH, "therapist__last_name")
     date_hierarchy = "start"
     list_select_related = ("patient", "therapist", "chair")
-
-    def patient_of(self, obj: Any) -> Any:
-        return obj.patient_id
