@@ -16,9 +16,10 @@ from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 
 from clinic import admin_audit, admin_protocol, audit, services  # noqa: F401 (the other modules register admins)
-from clinic.admin_base import ClinicModelAdmin, ReadOnlyModelAdmin, ScopedChoicesInline, adopt, is_admin, staff_of
+from clinic.admin_base import ClinicModelAdmin, ReadOnlyModelAdmin, adopt, staff_of
+from clinic.admin_care_team import CareTeamInline, save_care_team
 from clinic.errors import InvalidInput
-from clinic.models import CareTeamMember, Chair, Notification, Patient, Site, User
+from clinic.models import Chair, Notification, Patient, Site, User
 from clinic.scoping import patients_visible_to, sites_of
 
 
@@ -59,17 +60,6 @@ class ChairAdmin(ClinicModelAdmin):
     list_editable = ("is_active",)
 
 
-class CareTeamInline(ScopedChoicesInline, admin.TabularInline):  # type: ignore[type-arg]
-    model = CareTeamMember
-    extra = 0
-    fields = ("user", "role", "is_primary", "added_at")
-    readonly_fields = ("added_at",)
-    autocomplete_fields = ("user",)
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return is_admin(request)
-
-
 @admin.register(Patient)
 class PatientAdmin(ClinicModelAdmin):
     """Demographics and care team; saved through the patient services (validation, MRN, audit)."""
@@ -83,7 +73,6 @@ class PatientAdmin(ClinicModelAdmin):
     readonly_fields = ("mrn", "measured_at", "created_at", "updated_at")
     date_hierarchy = "created_at"
     list_select_related = ("site",)
-    inlines = [CareTeamInline]
     fieldsets = (
         (
             None,
@@ -129,36 +118,11 @@ class PatientAdmin(ClinicModelAdmin):
             raise forms.ValidationError(exc.message) from None
         adopt(obj, saved)
 
+    def get_inlines(self, request: HttpRequest, obj: Any = None) -> list[Any]:
+        return [CareTeamInline] if obj is not None else []  # the team is built once the patient exists
+
     def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
-        patient = form.instance
-        formset.save(commit=False)
-        for deleted in formset.deleted_objects:
-            services.remove_care_team_member(by=request.user, patient=patient, member=deleted.user)  # type: ignore[arg-type]
-        for entry in formset.new_objects:
-            services.add_care_team_member(
-                by=request.user,  # type: ignore[arg-type]
-                patient=patient,
-                member=entry.user,
-                is_primary=entry.is_primary,
-            )
-        for entry, changed in formset.changed_objects:
-            entry.save()
-            audit.record(
-                "clinic.careteam.update",
-                patient=patient,
-                obj=entry,
-                details={"via": "admin", "fields": changed},
-            )
-
-
-@admin.register(CareTeamMember)
-class CareTeamMemberAdmin(ReadOnlyModelAdmin):
-    """Care teams at a glance; they are changed on the patient's page (inline), which audits each change."""
-
-    list_display = ("patient", "user", "role", "is_primary", "added_at")
-    list_filter = ("role", "is_primary", "patient__site")
-    search_fields = ("patient__mrn", "patient__family_name", "user__username", "user__last_name")
-    list_select_related = ("patient", "user")
+        save_care_team(request, form.instance, formset)
 
 
 @admin.register(User)

@@ -12,13 +12,14 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.db.models import Model, QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 
 from clinic import audit
+from clinic.errors import DomainError, InvalidInput
 from clinic.models import Chair, Patient, Site, User
 from clinic.scoping import chairs_visible_to, patients_visible_to, sites_of
 
@@ -62,6 +63,13 @@ def choices_for(model: Any, user: Any) -> QuerySet[Any] | None:
     if model is User:
         return staff_of(user)
     return None
+
+
+def refusal_text(exc: DomainError) -> str:
+    """A service's refusal as sentences for a page: the messages without the field names of InvalidInput."""
+    if isinstance(exc, InvalidInput):
+        return " ".join(message for messages_ in exc.errors.values() for message in messages_)
+    return exc.message
 
 
 def _action(model: type[Model] | Model, verb: str) -> str:
@@ -128,6 +136,28 @@ class ClinicModelAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
             details={"via": "admin", "fields": list(form.changed_data)},
         )
 
+    # --- Refusals from the services ----------------------------------------------------------------------------
+    # Forms ask the services' rules before saving; a rule that still refuses at save time (someone else changed
+    # the record meanwhile) rolls the whole change back and comes back as a message, never as a server error.
+
+    def _refusal_as_message(self, request: HttpRequest, exc: DomainError) -> HttpResponse:
+        self.message_user(request, refusal_text(exc), messages.ERROR)
+        return HttpResponseRedirect(request.get_full_path())
+
+    def changeform_view(
+        self, request: HttpRequest, object_id: str | None = None, form_url: str = "", extra_context: Any = None
+    ) -> HttpResponse:
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except DomainError as exc:
+            return self._refusal_as_message(request, exc)
+
+    def delete_view(self, request: HttpRequest, object_id: str, extra_context: Any = None) -> HttpResponse:
+        try:
+            return super().delete_view(request, object_id, extra_context)
+        except DomainError as exc:
+            return self._refusal_as_message(request, exc)
+
     # --- Audited reads ------------------------------------------------------------------------------------------
 
     def _patients_of(self, pks: list[Any]) -> list[int]:
@@ -178,7 +208,10 @@ class ClinicModelAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         return super().render_change_form(request, context, add, change, form_url, obj)
 
     def changelist_view(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> HttpResponse:
-        response = super().changelist_view(request, extra_context)
+        try:
+            response = super().changelist_view(request, extra_context)
+        except DomainError as exc:  # an action the services refused
+            return self._refusal_as_message(request, exc)
         if request.method == "GET" and isinstance(response, TemplateResponse) and response.context_data:
             changelist = response.context_data.get("cl")
             if changelist is not None:
@@ -199,14 +232,6 @@ class ReadOnlyModelAdmin(ClinicModelAdmin):
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
         return [f.name for f in self.model._meta.fields]
-
-
-class ScopedChoicesInline:
-    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
-        choices = choices_for(db_field.related_model, request.user)
-        if choices is not None:
-            kwargs.setdefault("queryset", choices)
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)  # type: ignore[misc]
 
 
 def adopt(obj: Model, saved: Model) -> None:
