@@ -8,12 +8,12 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from clinic import services
 from clinic.admin_base import ClinicModelAdmin, adopt, is_admin, staff_of
-from clinic.care_team import can_manage_care_team, member_refusal, staff_of_site
+from clinic.care_team import can_manage_care_team, member_refusal, staff_or_members
 from clinic.models import STAFF_ROLES, CareTeamMember, Patient, User
 
 NOT_YOURS = "You may not change the care team of this patient."
@@ -49,13 +49,6 @@ class CareTeamMemberForm(forms.ModelForm):  # type: ignore[type-arg]
         return data
 
 
-def _member_choices(patient: Patient) -> QuerySet[User]:
-    """Staff of the patient's site, and whoever is on the team already (a member who has since left the site)."""
-    return User.objects.filter(
-        Q(pk__in=staff_of_site(patient).values("pk")) | Q(care_teams__patient=patient)
-    ).distinct()
-
-
 class CareTeamInline(admin.TabularInline):  # type: ignore[type-arg]
     model = CareTeamMember
     form = CareTeamMemberForm
@@ -70,7 +63,7 @@ class CareTeamInline(admin.TabularInline):  # type: ignore[type-arg]
         form: Any = formset.form  # a class made for this request by the formset factory
         form.by = request.user
         if obj is not None:
-            form.base_fields["user"].queryset = _member_choices(obj)
+            form.base_fields["user"].queryset = staff_or_members(obj)
         return formset
 
     def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from clinic.models import STAFF_ROLES, CareTeamMember, Patient, Role, User
 
@@ -32,6 +32,12 @@ def staff_of_site(patient: Patient) -> QuerySet[User]:
         .distinct()
         .order_by("last_name", "first_name", "username")
     )
+
+
+def staff_or_members(patient: Patient) -> QuerySet[User]:
+    """Staff of the patient's site, and whoever is on the team already (a member who has since left the site)."""
+    on_site = Q(pk__in=staff_of_site(patient).values("pk"))
+    return User.objects.filter(on_site | Q(care_teams__patient=patient)).distinct()
 
 
 def member_refusal(patient: Patient, member: User) -> str | None:

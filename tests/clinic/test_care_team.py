@@ -222,3 +222,78 @@ def test_a_refusal_at_save_time_comes_back_as_a_message_not_a_server_error(
     shown = [str(m) for m in client.get(response.url).context["messages"]]
     assert shown == ["Someone changed this care team a moment ago."]
     assert not CareTeamMember.objects.filter(user=world.therapist_unassigned).exists()
+
+
+# --- The staff patient page -------------------------------------------------------------------------------------
+
+
+def _page(world: World, who: str):
+    return _client(world.users()[who]).get(f"/staff/patients/{world.patient_a.pk}/")
+
+
+def test_the_patient_page_offers_the_team_form_to_those_the_predicate_allows(world: World) -> None:
+    for who in ("nurse1", "prescriber1", "admin1"):
+        form = _page(world, who).context["care_team_form"]
+        groups = [options for _label, options in form.fields["member"].choices if isinstance(options, list)]
+        offered = {pk for options in groups for pk, _label in options}
+        assert world.therapist_unassigned.pk in offered, who
+        assert world.therapist1.pk not in offered  # already on the team
+        assert world.nurse2.pk not in offered  # another site
+    for who in ("therapist1", "front_desk1"):
+        page = _page(world, who)
+        assert page.context["care_team_form"] is None
+        assert "Add to the care team" not in page.content.decode()
+
+
+def test_a_nurse_adds_a_therapist_on_the_patient_page(world: World) -> None:
+    client = _client(world.nurse1)
+    url = f"/staff/patients/{world.patient_a.pk}/care-team/"
+    response = client.post(url, {"member": world.therapist_unassigned.pk, "is_primary": "on"})
+    assert response.status_code == 302
+    assert response.url == f"/staff/patients/{world.patient_a.pk}/#care-team"
+    entry = CareTeamMember.objects.get(patient=world.patient_a, user=world.therapist_unassigned)
+    assert entry.is_primary
+    assert AuditEvent.objects.get(action="clinic.careteam.add").actor == world.nurse1
+    page = client.get(response.url)
+    assert f"{world.therapist_unassigned.get_full_name()} joined the care team." in page.content.decode()
+
+
+def test_a_refused_addition_comes_back_with_the_reason_and_what_was_ticked(world: World) -> None:
+    url = f"/staff/patients/{world.patient_a.pk}/care-team/"
+    response = _client(world.nurse1).post(url, {"member": world.nurse2.pk, "is_primary": "on"})
+    assert response.status_code == 400
+    form = response.context["care_team_form"]
+    assert form.errors["member"] == ["Choose a staff member of this site who is not on the care team yet."]
+    assert form["is_primary"].value() is True
+    assert not CareTeamMember.objects.filter(user=world.nurse2).exists()
+
+
+@pytest.mark.parametrize("who", ["therapist1", "front_desk1"])
+def test_roles_the_predicate_refuses_cannot_post_to_the_team(world: World, who: str) -> None:
+    client = _client(world.users()[who])
+    add = client.post(f"/staff/patients/{world.patient_a.pk}/care-team/", {"member": world.therapist_unassigned.pk})
+    remove = client.post(f"/staff/patients/{world.patient_a.pk}/care-team/{world.therapist1.pk}/remove/")
+    assert (add.status_code, remove.status_code) == (403, 403)
+    assert CareTeamMember.objects.filter(patient=world.patient_a).count() == 1
+
+
+def test_another_sites_patient_answers_404(world: World) -> None:
+    client = _client(world.nurse1)
+    assert client.post(f"/staff/patients/{world.patient_b.pk}/care-team/", {"member": 1}).status_code == 404
+    assert client.post(f"/staff/patients/{world.patient_b.pk}/care-team/1/remove/").status_code == 404
+
+
+def test_a_prescriber_removes_a_member_on_the_patient_page(world: World) -> None:
+    client = _client(world.prescriber1)
+    page = client.get(f"/staff/patients/{world.patient_a.pk}/").content.decode()
+    assert f"Remove {world.therapist1.get_full_name()} from the care team" in page
+    response = client.post(f"/staff/patients/{world.patient_a.pk}/care-team/{world.therapist1.pk}/remove/")
+    assert response.status_code == 302
+    assert not CareTeamMember.objects.filter(patient=world.patient_a).exists()
+    assert AuditEvent.objects.get(action="clinic.careteam.remove").actor == world.prescriber1
+    done = [str(m) for m in client.get(response.url).context["messages"]]
+    assert done == [f"{world.therapist1.get_full_name()} is no longer on the care team."]
+    again = client.post(f"/staff/patients/{world.patient_a.pk}/care-team/{world.therapist1.pk}/remove/")
+    assert again.status_code == 302
+    shown = [str(m) for m in client.get(again.url).context["messages"]]
+    assert shown == [f"{world.therapist1.get_full_name()} is not on the care team."]
