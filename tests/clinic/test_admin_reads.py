@@ -63,3 +63,16 @@ def test_a_refused_clinical_record_of_another_site_is_recorded_as_a_refusal(worl
     assert not AuditEvent.objects.filter(action="intake.screening.view").exists()
     [refusal] = _views_of("clinic.access.denied")
     assert (refusal.patient_id, refusal.object_id) == (world.patient_b.pk, str(screening.pk))
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("model", REGISTERED, ids=lambda model: model._meta.label)
+def test_a_nul_character_in_the_search_is_no_server_error(world: World, model: type[Model]) -> None:
+    response = signed_in(world.admin1).get(_url(model, "changelist"), {"q": "Alpha\x00"})
+    assert response.status_code in {200, 403}
+
+
+@pytest.mark.django_db
+def test_a_nul_character_in_the_audit_filters_is_no_server_error(world: World) -> None:
+    params = {"patient": "A\x00", "action": "clinic\x00", "occurred_from": "2026\x00", "actor": "1\x00"}
+    assert signed_in(world.admin1).get("/admin/clinic/auditevent/", params).status_code == 200
