@@ -15,7 +15,7 @@ from django import forms
 from pydantic import ValidationError as PydanticValidationError
 
 from clinic.protocol import DEFAULT_PROTOCOL, Protocol
-from clinic.protocol_fields import NEW, NEW_KEY, NO_DEFAULT, Section, Setting, all_settings, sections
+from clinic.protocol_fields import NEW, NEW_KEY, NO_DEFAULT, Group, Section, Setting, all_settings, sections
 
 KEY_PATTERN = re.compile(r"^[a-z][a-z0-9_]{1,39}$")
 PYDANTIC_PREFIXES = ("Value error, ", "Assertion failed, ")
@@ -209,8 +209,14 @@ class ProtocolSettingsForm(forms.Form):
             self.fields[setting.path] = field_for(setting)
             self.initial[setting.path] = form_value(setting, value_at(start, setting.path))
 
+    def settings_json(self) -> dict[str, Any]:
+        """The protocol typed in, as JSON; only for a valid form."""
+        if self.protocol is None:
+            raise ValueError("the protocol form is not valid")
+        return self.protocol.to_json()
+
     def layout(self) -> Iterator[dict[str, Any]]:
-        """Sections, their groups and their rows (setting, bound field), for the template."""
+        """Sections, their groups and their rows (setting, bound field, default in words), for the template."""
         for section in self.sections:
             yield {
                 "section": section,
@@ -218,7 +224,7 @@ class ProtocolSettingsForm(forms.Form):
                     {
                         "group": group,
                         "errors": self.group_errors.get(group.path, []),
-                        "rows": [(s, self[s.path]) for s in group.settings],
+                        "rows": [(s, self[s.path], defaults_of(s)) for s in group.settings],
                     }
                     for group in section.groups
                 ],
@@ -326,3 +332,21 @@ def differences(before: dict[str, Any], after: dict[str, Any]) -> list[Change]:
 
 def defaults_of(setting: Setting) -> str:
     return "" if setting.default is NO_DEFAULT else shown(setting, setting.default)
+
+
+Shown = tuple[Setting, str, str]
+
+
+def read_only_layout(settings: dict[str, Any]) -> list[tuple[Section, list[tuple[Group, list[Shown]]]]]:
+    """A version's settings in words, section by section and group by group: (setting, value, default)."""
+    return [
+        (
+            section,
+            [
+                (group, [(s, shown(s, value_at(settings, s.path)), defaults_of(s)) for s in group.settings])
+                for group in section.groups
+                if not group.adds_entry
+            ],
+        )
+        for section in sections_for(settings)
+    ]
