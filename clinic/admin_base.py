@@ -13,7 +13,8 @@ from collections import Counter
 from typing import Any
 
 from django.contrib import admin, messages
-from django.core.exceptions import ImproperlyConfigured, ValidationError
+from django.contrib.admin.utils import NotRelationField, get_fields_from_path
+from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured, ValidationError
 from django.db.models import Model, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
@@ -72,6 +73,24 @@ def refusal_text(exc: DomainError) -> str:
     return exc.message
 
 
+class ScopedRelatedFilter(admin.RelatedOnlyFieldListFilter):
+    """The values of the records in scope only. Shown even with a single value: Django drops a filter without
+    output together with its parameter, so that a link filtering on another value would silently show all."""
+
+    def has_output(self) -> bool:
+        return True
+
+
+def scoped_filter(model: type[Model], entry: Any) -> Any:
+    if not isinstance(entry, str):
+        return entry
+    try:
+        field = get_fields_from_path(model, entry)[-1]
+    except (FieldDoesNotExist, NotRelationField):
+        return entry
+    return (entry, ScopedRelatedFilter) if field.is_relation else entry
+
+
 def _action(model: type[Model] | Model, verb: str) -> str:
     return f"{model._meta.app_label}.{model._meta.model_name}.{verb}"
 
@@ -100,6 +119,11 @@ class ClinicModelAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         if request.user.is_superuser:
             return qs
         return self.scope(qs, request.user)
+
+    def get_list_filter(self, request: HttpRequest) -> Any:
+        """Filters on a related record (site, chair, person) offer only the values of the records in scope, not
+        every site's chairs and staff."""
+        return [scoped_filter(self.model, entry) for entry in super().get_list_filter(request)]
 
     def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
         choices = choices_for(db_field.related_model, request.user)

@@ -125,7 +125,7 @@ class DosingSessionAdmin(ReadOnlyModelAdmin):
 @admin.register(TreatmentCourse)
 class TreatmentCourseAdmin(ReadOnlyModelAdmin):
     list_display = ("patient", "template", "route", "status", "start_date", "end_date")
-    list_filter = ("status", "route", "template", "start_date")
+    list_filter = ("status", "route", "template", "patient__site", "start_date")
     search_fields = PATIENT_SEARCH
     date_hierarchy = "start_date"
     list_select_related = ("patient",)
@@ -134,24 +134,27 @@ class TreatmentCourseAdmin(ReadOnlyModelAdmin):
 @admin.register(DoseRecord)
 class DoseRecordAdmin(ReadOnlyModelAdmin):
     list_display = ("started_at", "session", "route", "dose_mg", "lot_number", "administered_by", "requires_override")
-    list_filter = ("route", "requires_override", "session__chair", "started_at")
+    list_filter = ("route", "requires_override", "session__chair__site", "session__chair", "started_at")
     search_fields = (*SESSION_PATIENT_SEARCH, "lot_number")
+    list_select_related = ("session__patient", "session__chair")
     date_hierarchy = "started_at"
 
 
 @admin.register(VitalSign)
 class VitalSignAdmin(ReadOnlyModelAdmin):
     list_display = ("recorded_at", "session", "phase", "systolic", "diastolic", "heart_rate", "spo2", "gate")
-    list_filter = ("phase", "gate", "session__chair", "recorded_at")
+    list_filter = ("phase", "gate", "session__chair__site", "session__chair", "recorded_at")
     search_fields = SESSION_PATIENT_SEARCH
+    list_select_related = ("session__patient", "session__chair")
     date_hierarchy = "recorded_at"
 
 
 @admin.register(AdverseEvent)
 class AdverseEventAdmin(ReadOnlyModelAdmin):
     list_display = ("occurred_at", "session", "kind", "severity", "recorded_by")
-    list_filter = ("kind", "severity", "session__chair", "occurred_at")
+    list_filter = ("kind", "severity", "session__chair__site", "session__chair", "occurred_at")
     search_fields = SESSION_PATIENT_SEARCH
+    list_select_related = ("session__patient", "session__chair")
     date_hierarchy = "occurred_at"
 
 
@@ -160,6 +163,7 @@ class CheckInAdmin(ReadOnlyModelAdmin):
     list_display = ("checked_in_at", "session", "fasting", "escort_confirmed")
     list_filter = ("fasting", "escort_confirmed", "session__chair", "checked_in_at")
     search_fields = SESSION_PATIENT_SEARCH
+    list_select_related = ("session__patient", "session__chair")
     date_hierarchy = "checked_in_at"
 
 
@@ -168,6 +172,7 @@ class DischargeAdmin(ReadOnlyModelAdmin):
     list_display = ("discharged_at", "session", "aldrete_total", "observation_min", "escort_confirmed")
     list_filter = ("escort_confirmed", "session__chair", "discharged_at")
     search_fields = SESSION_PATIENT_SEARCH
+    list_select_related = ("session__patient", "session__chair")
     date_hierarchy = "discharged_at"
 
 
@@ -176,6 +181,7 @@ class DissociationScoreAdmin(ReadOnlyModelAdmin):
     list_display = ("recorded_at", "session", "total", "minutes_after_dosing_start", "recorded_by")
     list_filter = ("session__route", "session__chair", "recorded_at")
     search_fields = SESSION_PATIENT_SEARCH
+    list_select_related = ("session__patient", "session__chair")
     date_hierarchy = "recorded_at"
 
 
@@ -184,6 +190,7 @@ class RemsSubmissionAdmin(ReadOnlyModelAdmin):
     list_display = ("submitted_at", "session", "reference", "due_on", "submitted_by")
     list_filter = ("session__chair", "submitted_at")
     search_fields = (*SESSION_PATIENT_SEARCH, "reference")
+    list_select_related = ("session__patient", "session__chair")
     date_hierarchy = "submitted_at"
 
 
@@ -192,6 +199,7 @@ class SessionStatusChangeAdmin(ReadOnlyModelAdmin):
     list_display = ("changed_at", "session", "from_status", "to_status", "changed_by")
     list_filter = ("to_status", "session__chair", "changed_at")
     search_fields = SESSION_PATIENT_SEARCH
+    list_select_related = ("session__patient", "session__chair")
     date_hierarchy = "changed_at"
 
 
@@ -200,13 +208,14 @@ class ReviewAcknowledgementAdmin(ReadOnlyModelAdmin):
     list_display = ("acknowledged_at", "session", "acknowledged_by", "covers_fasting")
     list_filter = ("covers_fasting", "session__chair", "acknowledged_at")
     search_fields = SESSION_PATIENT_SEARCH
+    list_select_related = ("session__patient", "session__chair")
     date_hierarchy = "acknowledged_at"
 
 
 @admin.register(IntegrationAppointment)
 class IntegrationAppointmentAdmin(ReadOnlyModelAdmin):
     list_display = ("start", "patient", "therapist", "chair", "room", "status")
-    list_filter = ("status", "chair", "therapist", "start")
+    list_filter = ("status", "patient__site", "chair", "therapist", "start")
     search_fields = (*PATIENT_SEARCH, "therapist__last_name")
     date_hierarchy = "start"
     list_select_related = ("patient", "therapist", "chair")
