@@ -31,7 +31,7 @@ def is_admin(request: HttpRequest) -> bool:
     return bool(request.user.is_authenticated and request.user.is_clinic_admin)
 
 
-def patient_path_of(model: type[Model]) -> str | None:
+def patient_lookup_of(model: type[Model]) -> str | None:
     """How a record reaches its patient: itself (`pk`), `patient`, or one foreign key away (`session__patient`)."""
     if model is Patient:
         return "pk"
@@ -102,17 +102,18 @@ class ClinicModelAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     patient override `scope`."""
 
     editable = True
-    patient_path: str | None = AUTO
+    patient_lookup: str | None = AUTO  # the ORM path from a record to its patient; found by itself when AUTO
+    read_action: str = ""  # the audit action of a read (`app.object.view`); from the model's name when empty
 
     def __init__(self, model: type[Model], admin_site: Any) -> None:
         super().__init__(model, admin_site)
-        if self.patient_path == AUTO:
-            self.patient_path = patient_path_of(model)
+        if self.patient_lookup == AUTO:
+            self.patient_lookup = patient_lookup_of(model)
 
     def scope(self, qs: QuerySet[Any], user: Any) -> QuerySet[Any]:
-        if self.patient_path is None:
+        if self.patient_lookup is None:
             raise ImproperlyConfigured(f"{type(self).__name__} must say how its records are scoped (override scope).")
-        return qs.filter(**{f"{self.patient_path}__in": patients_visible_to(user).values("pk")})
+        return qs.filter(**{f"{self.patient_lookup}__in": patients_visible_to(user).values("pk")})
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
         qs = super().get_queryset(request)
@@ -186,11 +187,14 @@ class ClinicModelAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
     def _patients_of(self, pks: list[Any]) -> list[int]:
         """The patient of each record in `pks` (one query), for records that reach a patient."""
-        if self.patient_path is None or not pks:
+        if self.patient_lookup is None or not pks:
             return []
-        path = self.patient_path
+        path = self.patient_lookup
         values = self.model._default_manager.filter(pk__in=pks).values_list(path, flat=True)
         return [pk for pk in values if pk is not None]
+
+    def _read(self, verb: str) -> str:
+        return self.read_action.rpartition(".")[0] + f".{verb}" if self.read_action else _action(self.model, verb)
 
     def get_object(self, request: HttpRequest, object_id: str, from_field: str | None = None) -> Any:
         obj = super().get_object(request, object_id, from_field)
@@ -228,7 +232,7 @@ class ClinicModelAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         # Reached only after the scoped lookup found the record: a refused id never gets here.
         patients = self._patients_of([obj.pk]) if obj is not None and request.method == "GET" else []
         if patients:
-            audit.record(_action(self.model, "view"), patient=patients[0], obj=obj, details={"via": "admin"})
+            audit.record(self._read("view"), patient=patients[0], obj=obj, details={"via": "admin"})
         return super().render_change_form(request, context, add, change, form_url, obj)
 
     def changelist_view(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> HttpResponse:
@@ -246,7 +250,7 @@ class ClinicModelAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         """One entry per patient whose records the page shows, with how many of them."""
         rows = Counter(self._patients_of([obj.pk for obj in changelist.result_list]))
         for patient_id, count in sorted(rows.items()):
-            audit.record(_action(self.model, "list"), patient=patient_id, details={"via": "admin", "rows": count})
+            audit.record(self._read("list"), patient=patient_id, details={"via": "admin", "rows": count})
 
 
 class ReadOnlyModelAdmin(ClinicModelAdmin):

@@ -1,11 +1,11 @@
 """The protocol's settings as a clinic manager reads them: sections, groups and settings with words and units.
 
 Derived from the pydantic model in clinic.protocol, so that a setting added there appears in the admin's form
-without anyone editing the form: its label comes from the field's title or description when it has one, else from
-the words below, else from its name; its unit from its name's ending (`_days`, `_mg_per_kg`, ...); its rule in
-words from its type and constraints. Nested settings become groups; a dict keyed by an enum (per route) becomes one
-group per member; a dict keyed by text (course templates) one group per entry plus an empty one to add an entry;
-a tuple of small records (severity bands, phases) one line per record.
+without anyone editing the form: its label comes from the field's title when it has one, else from the words below,
+else from its name (a description, if any, is shown as help); its unit from its name's ending (`_days`,
+`_mg_per_kg`, ...); its rule in words from its type and constraints. Nested settings become groups; a dict keyed by
+an enum (per route) becomes one group per member; a dict keyed by text (course templates) one group per entry plus
+an empty one to add an entry; a tuple of small records (severity bands, phases) one line per record.
 
 Pure Python: no Django import. The Django form is clinic.protocol_forms.
 """
@@ -34,6 +34,7 @@ SECTIONS = {
     "monitoring": "Monitoring during a session (section 4)",
     "instruments": "Rating scales (section 5)",
     "outcomes": "Measurement-based care (section 5)",
+    "integration": "Integration therapy notes (section 6)",
 }
 ROUTES = {"iv": "IV infusion", "im": "IM injection", "sublingual": "Sublingual lozenge", "esketamine": "Esketamine"}
 CHOICES = {
@@ -136,11 +137,16 @@ LABELS = {
     "outcomes.remission_phq9_below": "Remission: PHQ-9 below",
     "outcomes.remission_madrs_at_or_below": "Remission: MADRS at or below",
     "outcomes.post_course_weekly_weeks": "After a course, weekly questionnaires for",
+    "outcomes.post_course_weekly_interval_days": "During those weeks, a questionnaire every",
     "outcomes.post_course_interval_days": "Then a questionnaire every",
     "outcomes.relapse_rise_points": "Relapse watch: a rise above the lowest score of",
     "outcomes.relapse_phq9_threshold": "Relapse watch: PHQ-9 crosses",
     "outcomes.relapse_plan_review_days": "Relapse-prevention plan reviewed every",
     "outcomes.portal_questionnaire_refill_days": "The portal asks again once the last questionnaire is",
+    "integration.phq9_nearest_window_days": "A note shows the PHQ-9 closest in time within",
+    "integration.note_max_duration_min": "A note's duration is refused above",
+    "integration.emdr_target_complete_sud_at_or_below": "An EMDR target is complete at a SUD of at most",
+    "integration.emdr_target_complete_voc": "An EMDR target is complete at a VOC of",
 }
 # Columns of one line of a tuple setting, where the tuple's items are not records with named fields.
 ROW_COLUMNS = {"phases": ("weeks", "sessions a week")}
@@ -161,10 +167,12 @@ UNITS = {"systolic_above": "mmHg", "diastolic_above": "mmHg", "heart_rate_above"
          "item_max": "points", "aldrete_discharge_min": "points", "phq9_suicidal_ideation_item_above": "points",
          "remission_phq9_below": "points", "remission_madrs_at_or_below": "points", "relapse_rise_points": "points",
          "relapse_phq9_threshold": "points", "vitals_every_min_while_dosing": "minutes",
-         "vitals_every_min_after_dosing": "minutes"}  # fmt: skip
+         "vitals_every_min_after_dosing": "minutes", "emdr_target_complete_sud_at_or_below": "points",
+         "emdr_target_complete_voc": "points"}  # fmt: skip
 WORDS = {"bp": "blood pressure", "bmi": "BMI", "ibw": "ideal body weight", "phq9": "PHQ-9", "gad7": "GAD-7",
          "qids": "QIDS", "sr16": "SR16", "madrs": "MADRS", "cadss6": "CADSS-6", "cssrs": "C-SSRS", "spo2": "SpO2",
-         "rems": "REMS", "iv": "IV", "im": "IM", "min": "minimum", "max": "maximum"}  # fmt: skip
+         "rems": "REMS", "iv": "IV", "im": "IM", "min": "minimum", "max": "maximum", "emdr": "EMDR", "sud": "SUD",
+         "voc": "VOC"}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -184,6 +192,7 @@ class Setting:
     columns: tuple[str, ...] = ()
     column_kinds: tuple[str, ...] = ()
     records: bool = False  # rows are records with named fields (else plain tuples)
+    help: str = ""  # the model field's description, when it has one
 
     @property
     def name(self) -> str:
@@ -247,8 +256,8 @@ def pattern_of(path: str, keyed: frozenset[str]) -> str:
 
 
 def _label(path: str, info: FieldInfo | None, keyed: frozenset[str]) -> str:
-    if info is not None and (info.title or info.description):
-        return str(info.title or info.description)
+    if info is not None and info.title:
+        return str(info.title)
     name = path.rsplit(".", 1)[-1]
     return LABELS.get(pattern_of(path, keyed)) or LABELS.get(path) or LABELS.get(name) or humanize(name)
 
@@ -310,7 +319,8 @@ def _setting(path: str, info: FieldInfo, default: Any, keyed: frozenset[str], *,
     metadata = [*metadata, *info.metadata]
     required = not (optional or optional_group)  # the form starts from the current values: empty means none
     name = path.rsplit(".", 1)[-1]
-    common = {"path": path, "label": _label(path, info, keyed), "unit": unit_of(name), "default": default}
+    common = {"path": path, "label": _label(path, info, keyed), "unit": unit_of(name), "default": default,
+              "help": info.description or ""}  # fmt: skip
     if get_origin(kind_type) is tuple:
         item_type = _unwrap(get_args(kind_type)[0])[0]
         if _is_model(item_type):

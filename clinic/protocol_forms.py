@@ -130,7 +130,8 @@ def _above(minimum: Decimal) -> Any:
 
 
 def field_for(setting: Setting) -> forms.Field:
-    common: dict[str, Any] = {"label": setting.label, "required": setting.required, "help_text": setting.rule}
+    help_text = " ".join(part for part in (setting.help, setting.rule) if part)
+    common: dict[str, Any] = {"label": setting.label, "required": setting.required, "help_text": help_text}
     common["error_messages"] = {"required": "Enter a value: this setting cannot be empty."}
     if setting.kind in {"integer", "decimal"}:
         common["error_messages"].update(

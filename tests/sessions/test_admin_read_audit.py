@@ -63,7 +63,7 @@ def test_every_admin_of_patient_records_audits_its_list_and_change_views(clinic:
     client = signed_in(staff(Role.CLINIC_ADMIN, clinic.site, username="admin.every"))
     covered = set()
     for model, model_admin in admin.site._registry.items():
-        path = getattr(model_admin, "patient_path", None)
+        path = getattr(model_admin, "patient_lookup", None)
         if path is None:
             continue
         scoped = model_admin.get_queryset(client.get("/admin/").wsgi_request)
@@ -80,3 +80,13 @@ def test_every_admin_of_patient_records_audits_its_list_and_change_views(clinic:
         covered.add(model._meta.label)
     expected = {"clinic.Patient", "intake.Screening", "treatment_sessions.VitalSign", "treatment_sessions.Discharge"}
     assert expected <= covered
+
+
+def test_an_admin_may_name_its_reads_after_the_services_actions() -> None:
+    from clinic.admin_base import ReadOnlyModelAdmin
+
+    named = type("NamedReads", (ReadOnlyModelAdmin,), {"read_action": "intake.screening.view"})(Screening, admin.site)
+    unnamed = ReadOnlyModelAdmin(VitalSign, admin.site)
+    assert (named._read("view"), named._read("list")) == ("intake.screening.view", "intake.screening.list")
+    assert unnamed._read("list") == "treatment_sessions.vitalsign.list"
+    assert unnamed.patient_lookup == "session__patient"
