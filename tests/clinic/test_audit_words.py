@@ -33,7 +33,9 @@ LITERAL_ACTION = re.compile(r"""(?:record|_audit_step)\(\s*"([a-z_]+\.[a-z_]+\.[
         ("clinic.auditevent.export", {}, "exported the audit log"),
         # Codes nobody described: the verb and the object still read as words.
         ("integration.note.create", {}, "recorded a note"),
-        ("integration.relapseplan.sign", {}, "sign: relapseplan"),
+        ("integration.maintenanceevaluation.open", {}, "opened a maintenance evaluation"),
+        ("integration.note.sign", {"via": "api"}, "signed a note through the API"),
+        ("integration.relapseplan.archive", {}, "archive: relapseplan"),
         ("oddly-formed", {}, "oddly-formed"),
     ],
 )
