@@ -18,6 +18,10 @@ from clinic.protocol import DEFAULT_PROTOCOL, Protocol
 from clinic.protocol_fields import NEW, NEW_KEY, NO_DEFAULT, Group, Section, Setting, all_settings, sections
 
 KEY_PATTERN = re.compile(r"^[a-z][a-z0-9_]{1,39}$")
+# No clinical setting comes near these; beyond them a typing slip would overflow dates and doses downstream.
+CEILING = 100_000
+DECIMAL_PLACES = 4
+TEXT_LIMIT = 2_000
 PYDANTIC_PREFIXES = ("Value error, ", "Assertion failed, ")
 
 
@@ -141,32 +145,35 @@ def field_for(setting: Setting) -> forms.Field:
         )
     if setting.minimum is not None and setting.minimum_exclusive:
         common["validators"] = [_above(setting.minimum)]
+    maximum = setting.maximum if setting.maximum is not None else Decimal(CEILING)
+    minimum = setting.minimum if setting.minimum is not None else Decimal(-CEILING)
     if setting.kind == "integer":
         return forms.IntegerField(
-            min_value=int(setting.minimum) if setting.minimum is not None and not setting.minimum_exclusive else None,
-            max_value=int(setting.maximum) if setting.maximum is not None else None,
+            min_value=int(minimum) if not setting.minimum_exclusive else None,
+            max_value=int(maximum),
             widget=forms.NumberInput(attrs={"class": "vIntegerField"}),
             **common,
         )
     if setting.kind == "decimal":
-        field = forms.DecimalField(
-            min_value=setting.minimum if not setting.minimum_exclusive else None,
-            max_value=setting.maximum,
+        common["error_messages"]["max_decimal_places"] = f"Use at most {DECIMAL_PLACES} decimal places."
+        return forms.DecimalField(
+            min_value=minimum if not setting.minimum_exclusive else None,
+            max_value=maximum,
+            decimal_places=DECIMAL_PLACES,
             widget=forms.TextInput(attrs={"inputmode": "decimal", "class": "vIntegerField"}),
             **common,
         )
-        return field
     if setting.kind == "choice":
         choices = list(setting.choices) if setting.required else [("", "—"), *setting.choices]
         return forms.ChoiceField(choices=choices, **common)
     if setting.kind == "flag":
         return forms.BooleanField(**{**common, "required": False})
     if setting.kind == "rows":
-        return RowsField(setting, **common)
+        return RowsField(setting, max_length=TEXT_LIMIT, **common)
     if setting.kind == "list":
-        return NumberListField(setting, **common)
+        return NumberListField(setting, max_length=TEXT_LIMIT, **common)
     if setting.kind == "json":
-        return forms.JSONField(**common)
+        return forms.JSONField(max_length=TEXT_LIMIT, **common)
     return forms.CharField(max_length=200, widget=forms.TextInput(attrs={"class": "vTextField"}), **common)
 
 

@@ -98,6 +98,10 @@ def test_changed_values_reach_the_protocol_exactly() -> None:
          "“lots” is not a number."),
         ({"instruments__phq9__bands": "minimal, 0\nmild, 5, 9"}, "instruments.phq9.bands",
          "Line 1: write name, low, high, separated by commas."),
+        ({"screening__validity_days": "99999999999"}, "screening.validity_days", "Enter 100000 or less."),
+        ({"dosing__adjusted_weight_factor": "0.123456"}, "dosing.adjusted_weight_factor",
+         "Use at most 4 decimal places."),
+        ({"dosing__routes__iv__default_mg_per_kg": "NaN"}, "dosing.routes.iv.default_mg_per_kg", "Enter a number."),
     ],
 )  # fmt: skip
 def test_a_refused_value_is_explained_beside_its_setting_and_kept(changes: dict, field: str, message: str) -> None:
