@@ -64,6 +64,10 @@ class CareTeamInline(admin.TabularInline):  # type: ignore[type-arg]
         form.by = request.user
         if obj is not None:
             form.base_fields["user"].queryset = staff_or_members(obj)
+        wrapper = form.base_fields["user"].widget  # pick a colleague here; accounts are made on the Users page
+        wrapper.can_add_related = wrapper.can_change_related = wrapper.can_view_related = False
+        form.base_fields["user"].label = "Staff member"
+        form.base_fields["is_primary"].label = "Primary contact"
         return formset
 
     def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
