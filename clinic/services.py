@@ -11,9 +11,10 @@ from django.utils import timezone
 from pydantic import ValidationError as PydanticValidationError
 
 from clinic import audit
+from clinic.care_team import can_manage_care_team, display_name, member_refusal
 from clinic.domain import locked
 from clinic.errors import InvalidInput, NotAllowed
-from clinic.models import CareTeamMember, Chair, Patient, ProtocolVersion, Role, Site, User
+from clinic.models import CareTeamMember, Chair, Patient, ProtocolVersion, Site, User
 from clinic.protocol import DEFAULT_PROTOCOL, Protocol, validation_messages
 from clinic.scoping import can_add_chairs, can_register_patients, can_view_clinical, get_patient_for, sites_of
 
@@ -127,28 +128,60 @@ def create_chair(*, by: User | None, site: Site, name: str, notes: str = "") -> 
 def add_care_team_member(
     *, by: User | None, patient: Patient, member: User, is_primary: bool = False
 ) -> CareTeamMember:
-    if member.role == Role.PATIENT or not member.is_active:
-        raise InvalidInput({"user": "Only active staff can join a care team."})
+    """Put a staff member of the patient's site on the care team; audited as clinic.careteam.add."""
+    _check_care_team_writer(by, patient)
     with transaction.atomic():
-        entry, created = CareTeamMember.objects.get_or_create(
-            patient=patient, user=member, defaults={"role": member.role, "is_primary": is_primary}
+        Patient.objects.select_for_update(of=("self",)).get(pk=patient.pk)
+        refusal = member_refusal(patient, member)
+        if refusal:
+            raise InvalidInput({"user": refusal})
+        entry = CareTeamMember.objects.create(patient=patient, user=member, role=member.role, is_primary=is_primary)
+        audit.record(
+            "clinic.careteam.add",
+            patient=patient,
+            obj=entry,
+            actor=by,
+            details={"user": member.get_username(), "role": member.role, "is_primary": is_primary},
         )
-        if created:
-            audit.record(
-                "clinic.careteam.add",
-                patient=patient,
-                obj=entry,
-                actor=by,
-                details={"user": member.get_username(), "role": member.role},
-            )
     return entry
 
 
 def remove_care_team_member(*, by: User | None, patient: Patient, member: User) -> None:
+    """Take someone off the care team; audited as clinic.careteam.remove."""
+    _check_care_team_writer(by, patient)
     with transaction.atomic():
+        Patient.objects.select_for_update(of=("self",)).get(pk=patient.pk)
         deleted, _ = CareTeamMember.objects.filter(patient=patient, user=member).delete()
-        if deleted:
-            audit.record("clinic.careteam.remove", patient=patient, actor=by, details={"user": member.get_username()})
+        if not deleted:
+            raise InvalidInput({"user": f"{display_name(member)} is not on the care team."})
+        audit.record(
+            "clinic.careteam.remove",
+            patient=patient,
+            actor=by,
+            details={"user": member.get_username(), "role": member.role},
+        )
+
+
+def set_primary_care_team_member(*, by: User | None, patient: Patient, member: User, is_primary: bool) -> None:
+    """Mark a member as the patient's primary contact on the team (or not); audited as clinic.careteam.update."""
+    _check_care_team_writer(by, patient)
+    with transaction.atomic():
+        Patient.objects.select_for_update(of=("self",)).get(pk=patient.pk)
+        updated = CareTeamMember.objects.filter(patient=patient, user=member).exclude(is_primary=is_primary)
+        if updated.update(is_primary=is_primary):
+            audit.record(
+                "clinic.careteam.update",
+                patient=patient,
+                actor=by,
+                details={"user": member.get_username(), "is_primary": is_primary},
+            )
+
+
+def _check_care_team_writer(by: User | None, patient: Patient) -> None:
+    if by is not None and not can_manage_care_team(by, patient):
+        raise NotAllowed(
+            "Only a prescriber, nurse or clinic administrator of the patient's site may change the care team."
+        )
 
 
 # --- Protocol versions ------------------------------------------------------------------------------------------

@@ -21,6 +21,8 @@ from django.urls import reverse
 from django.views.generic import TemplateView
 
 from clinic import audit, panels, services
+from clinic.care_team import can_manage_care_team
+from clinic.care_team_forms import care_team_form_for
 from clinic.form_posts import FormPostMixin, GuardedView
 from clinic.forms import PatientRegistrationForm
 from clinic.http import AuthedRequest
@@ -129,9 +131,11 @@ class PatientDetailView(PatientScopedView, TemplateView):
         patient = self.get_patient()
         show_clinical = can_view_clinical(self.request.user, patient)
         audit.record("clinic.patient.view", patient=patient, obj=patient, details={"via": "staff"})
+        context.setdefault("care_team_form", care_team_form_for(self.request, patient))
         context.update(
             patient=patient,
             show_clinical=show_clinical,
+            can_manage_care_team=can_manage_care_team(self.request.user, patient),
             care_team=patient.care_team.select_related("user").order_by("-is_primary", "user__last_name"),
             panels=panels.render_context("staff", self.request, patient, clinical=show_clinical),
         )

@@ -7,7 +7,7 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
-from clinic.admin import ReadOnlyModelAdmin
+from clinic.admin_base import ReadOnlyModelAdmin
 from intake.models import (
     Assessment,
     Consent,
@@ -60,7 +60,7 @@ class ScreeningAdmin(ReadOnlyModelAdmin):
 @admin.register(Override)
 class OverrideAdmin(ReadOnlyModelAdmin):
     list_display = ("created_at", "screening", "prescriber")
-    list_filter = ("created_at",)
+    list_filter = ("screening__patient__site", "prescriber", "created_at")
     search_fields = ("screening__patient__mrn", "screening__patient__family_name", "prescriber__username", "reason")
     date_hierarchy = "created_at"
     list_select_related = ("screening__patient", "prescriber")
@@ -69,7 +69,7 @@ class OverrideAdmin(ReadOnlyModelAdmin):
 @admin.register(Consent)
 class ConsentAdmin(ReadOnlyModelAdmin):
     list_display = ("signed_at", "patient", "document_version", "method", "signed_name", "witnessed_by")
-    list_filter = ("document_version", "method", "signed_at")
+    list_filter = ("document_version", "method", "patient__site", "signed_at")
     search_fields = (*PATIENT_SEARCH, "signed_name", "text_sha256")
     date_hierarchy = "signed_at"
     list_select_related = ("patient", "witnessed_by")
@@ -78,7 +78,7 @@ class ConsentAdmin(ReadOnlyModelAdmin):
 @admin.register(MedicalClearance)
 class MedicalClearanceAdmin(ReadOnlyModelAdmin):
     list_display = ("cleared_at", "patient", "prescriber")
-    list_filter = ("cleared_at",)
+    list_filter = ("patient__site", "prescriber", "cleared_at")
     search_fields = (*PATIENT_SEARCH, "prescriber__username")
     date_hierarchy = "cleared_at"
     list_select_related = ("patient", "prescriber")
@@ -87,7 +87,7 @@ class MedicalClearanceAdmin(ReadOnlyModelAdmin):
 @admin.register(SafetyTask)
 class SafetyTaskAdmin(ReadOnlyModelAdmin):
     list_display = ("created_at", "patient", "reason", "status", "resolved_by", "resolved_at")
-    list_filter = ("status", "created_at", "resolved_at")
+    list_filter = ("status", "patient__site", "created_at", "resolved_at")
     search_fields = (*PATIENT_SEARCH, "reason")
     date_hierarchy = "created_at"
     list_select_related = ("patient", "resolved_by")
@@ -96,7 +96,7 @@ class SafetyTaskAdmin(ReadOnlyModelAdmin):
 @admin.register(HealthQuestionnaire)
 class HealthQuestionnaireAdmin(ReadOnlyModelAdmin):
     list_display = ("submitted_at", "patient", "pregnant_or_breastfeeding")
-    list_filter = ("submitted_at", "pregnant_or_breastfeeding")
+    list_filter = ("pregnant_or_breastfeeding", "patient__site", "submitted_at")
     search_fields = PATIENT_SEARCH
     date_hierarchy = "submitted_at"
     list_select_related = ("patient",)

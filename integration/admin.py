@@ -11,10 +11,9 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
 
-from clinic import audit
-from clinic.admin import ReadOnlyModelAdmin
+from clinic.admin_base import ReadOnlyInline, ReadOnlyModelAdmin
 from integration.models import (
     IntegrationNote,
     MaintenanceEvaluation,
@@ -27,7 +26,8 @@ PATIENT_SEARCH = ("patient__mrn", "patient__family_name", "patient__given_name")
 
 
 class AuditedReadOnlyAdmin(ReadOnlyModelAdmin):
-    """Opening a record is a read of the patient's record, audited as the services audit it (`read_action`)."""
+    """Opening a record is a read of the patient's record, audited by the base class under `read_action` (the name
+    the services use)."""
 
     read_action = ""
     patient_path = "patient_id"
@@ -36,30 +36,6 @@ class AuditedReadOnlyAdmin(ReadOnlyModelAdmin):
         if self.fields:
             return [str(name) for name in self.fields]
         return super().get_readonly_fields(request, obj)
-
-    def change_view(self, request: HttpRequest, object_id: str, *args: Any, **kwargs: Any) -> HttpResponse:
-        response: HttpResponse = super().change_view(request, object_id, *args, **kwargs)
-        if request.method == "GET" and response.status_code == 200:
-            obj = self.get_object(request, object_id)
-            patient_id = obj
-            for part in self.patient_path.split("."):
-                patient_id = getattr(patient_id, part)
-            audit.record(self.read_action, patient=patient_id, obj=obj, details={"via": "admin"})
-        return response
-
-
-class ReadOnlyInline(admin.TabularInline):  # type: ignore[type-arg]
-    extra = 0
-    can_delete = False
-
-    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
-        return [str(name) for name in self.fields or ()]
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 class AddendumInline(ReadOnlyInline):

@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import admin
-from django.http import HttpRequest, HttpResponse
 
-from clinic import audit
-from clinic.admin import ReadOnlyModelAdmin
+from clinic.admin_base import ReadOnlyInline, ReadOnlyModelAdmin
 from sessions.models import (
     AdverseEvent,
     CheckIn,
@@ -26,24 +22,6 @@ from sessions.models import (
 
 PATIENT_SEARCH = ("patient__mrn", "patient__family_name", "patient__given_name")
 SESSION_PATIENT_SEARCH = tuple(f"session__{name}" for name in PATIENT_SEARCH)
-
-
-class ReadOnlyInline(admin.TabularInline):  # type: ignore[type-arg]
-    extra = 0
-    can_delete = False
-    show_change_link = False
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
-        return list(self.fields or [f.name for f in self.model._meta.fields])
 
 
 class VitalSignInline(ReadOnlyInline):
@@ -103,27 +81,8 @@ class ReviewAcknowledgementInline(ReadOnlyInline):
     fields = ("acknowledged_at", "acknowledged_by", "reviewed_reasons", "reason")
 
 
-class AuditedReadsMixin:
-    """Opening a clinical record in the admin is a read of the patient's record, audited like the staff pages."""
-
-    def patient_of(self, obj: Any) -> Any:
-        return obj.session.patient_id
-
-    def change_view(self, request: HttpRequest, object_id: str, *args: Any, **kwargs: Any) -> HttpResponse:
-        obj = self.model.objects.filter(pk=object_id).first()  # type: ignore[attr-defined]
-        if request.method == "GET" and obj is not None:
-            audit.record(
-                f"{obj._meta.app_label}.{obj._meta.model_name}.view",
-                patient=self.patient_of(obj),
-                obj=obj,
-                details={"via": "admin"},
-            )
-        response: HttpResponse = super().change_view(request, object_id, *args, **kwargs)  # type: ignore[misc]
-        return response
-
-
 @admin.register(DosingSession)
-class DosingSessionAdmin(AuditedReadsMixin, ReadOnlyModelAdmin):
+class DosingSessionAdmin(ReadOnlyModelAdmin):
     list_display = ("start", "patient", "chair", "route", "status", "supervising_clinician", "course")
     list_filter = ("status", "route", "chair", "chair__site", "start")
     search_fields = PATIENT_SEARCH
@@ -141,101 +100,101 @@ class DosingSessionAdmin(AuditedReadsMixin, ReadOnlyModelAdmin):
         StatusChangeInline,
     ]
 
-    def patient_of(self, obj: Any) -> Any:
-        return obj.patient_id
-
 
 @admin.register(TreatmentCourse)
-class TreatmentCourseAdmin(AuditedReadsMixin, ReadOnlyModelAdmin):
+class TreatmentCourseAdmin(ReadOnlyModelAdmin):
     list_display = ("patient", "template", "route", "status", "start_date", "end_date")
-    list_filter = ("status", "route", "template", "start_date")
+    list_filter = ("status", "route", "template", "patient__site", "start_date")
     search_fields = PATIENT_SEARCH
     date_hierarchy = "start_date"
     list_select_related = ("patient",)
 
-    def patient_of(self, obj: Any) -> Any:
-        return obj.patient_id
-
 
 @admin.register(DoseRecord)
-class DoseRecordAdmin(AuditedReadsMixin, ReadOnlyModelAdmin):
+class DoseRecordAdmin(ReadOnlyModelAdmin):
     list_display = ("started_at", "session", "route", "dose_mg", "lot_number", "administered_by", "requires_override")
-    list_filter = ("route", "requires_override", "session__chair", "started_at")
+    list_filter = ("route", "requires_override", "session__chair__site", "session__chair", "started_at")
     search_fields = (*SESSION_PATIENT_SEARCH, "lot_number")
+    list_select_related = ("session__patient", "session__chair")
     date_hierarchy = "started_at"
 
 
 @admin.register(VitalSign)
-class VitalSignAdmin(AuditedReadsMixin, ReadOnlyModelAdmin):
+class VitalSignAdmin(ReadOnlyModelAdmin):
     list_display = ("recorded_at", "session", "phase", "systolic", "diastolic", "heart_rate", "spo2", "gate")
-    list_filter = ("phase", "gate", "session__chair", "recorded_at")
+    list_filter = ("phase", "gate", "session__chair__site", "session__chair", "recorded_at")
     search_fields = SESSION_PATIENT_SEARCH
+    list_select_related = ("session__patient", "session__chair")
     date_hierarchy = "recorded_at"
 
 
 @admin.register(AdverseEvent)
-class AdverseEventAdmin(AuditedReadsMixin, ReadOnlyModelAdmin):
+class AdverseEventAdmin(ReadOnlyModelAdmin):
     list_display = ("occurred_at", "session", "kind", "severity", "recorded_by")
-    list_filter = ("kind", "severity", "session__chair", "occurred_at")
+    list_filter = ("kind", "severity", "session__chair__site", "session__chair", "occurred_at")
     search_fields = SESSION_PATIENT_SEARCH
+    list_select_related = ("session__patient", "session__chair")
     date_hierarchy = "occurred_at"
 
 
 @admin.register(CheckIn)
-class CheckInAdmin(AuditedReadsMixin, ReadOnlyModelAdmin):
+class CheckInAdmin(ReadOnlyModelAdmin):
     list_display = ("checked_in_at", "session", "fasting", "escort_confirmed")
     list_filter = ("fasting", "escort_confirmed", "session__chair", "checked_in_at")
     search_fields = SESSION_PATIENT_SEARCH
+    list_select_related = ("session__patient", "session__chair")
     date_hierarchy = "checked_in_at"
 
 
 @admin.register(Discharge)
-class DischargeAdmin(AuditedReadsMixin, ReadOnlyModelAdmin):
+class DischargeAdmin(ReadOnlyModelAdmin):
     list_display = ("discharged_at", "session", "aldrete_total", "observation_min", "escort_confirmed")
     list_filter = ("escort_confirmed", "session__chair", "discharged_at")
     search_fields = SESSION_PATIENT_SEARCH
+    list_select_related = ("session__patient", "session__chair")
     date_hierarchy = "discharged_at"
 
 
 @admin.register(DissociationScore)
-class DissociationScoreAdmin(AuditedReadsMixin, ReadOnlyModelAdmin):
+class DissociationScoreAdmin(ReadOnlyModelAdmin):
     list_display = ("recorded_at", "session", "total", "minutes_after_dosing_start", "recorded_by")
     list_filter = ("session__route", "session__chair", "recorded_at")
     search_fields = SESSION_PATIENT_SEARCH
+    list_select_related = ("session__patient", "session__chair")
     date_hierarchy = "recorded_at"
 
 
 @admin.register(RemsSubmission)
-class RemsSubmissionAdmin(AuditedReadsMixin, ReadOnlyModelAdmin):
+class RemsSubmissionAdmin(ReadOnlyModelAdmin):
     list_display = ("submitted_at", "session", "reference", "due_on", "submitted_by")
     list_filter = ("session__chair", "submitted_at")
     search_fields = (*SESSION_PATIENT_SEARCH, "reference")
+    list_select_related = ("session__patient", "session__chair")
     date_hierarchy = "submitted_at"
 
 
 @admin.register(SessionStatusChange)
-class SessionStatusChangeAdmin(AuditedReadsMixin, ReadOnlyModelAdmin):
+class SessionStatusChangeAdmin(ReadOnlyModelAdmin):
     list_display = ("changed_at", "session", "from_status", "to_status", "changed_by")
     list_filter = ("to_status", "session__chair", "changed_at")
     search_fields = SESSION_PATIENT_SEARCH
+    list_select_related = ("session__patient", "session__chair")
     date_hierarchy = "changed_at"
 
 
 @admin.register(ReviewAcknowledgement)
-class ReviewAcknowledgementAdmin(AuditedReadsMixin, ReadOnlyModelAdmin):
+class ReviewAcknowledgementAdmin(ReadOnlyModelAdmin):
     list_display = ("acknowledged_at", "session", "acknowledged_by", "covers_fasting")
     list_filter = ("covers_fasting", "session__chair", "acknowledged_at")
     search_fields = SESSION_PATIENT_SEARCH
+    list_select_related = ("session__patient", "session__chair")
     date_hierarchy = "acknowledged_at"
 
 
 @admin.register(IntegrationAppointment)
-class IntegrationAppointmentAdmin(AuditedReadsMixin, ReadOnlyModelAdmin):
+class IntegrationAppointmentAdmin(ReadOnlyModelAdmin):
     list_display = ("start", "patient", "therapist", "chair", "room", "status")
-    list_filter = ("status", "chair", "therapist", "start")
+    list_filter = ("status", "patient__site", "chair", "therapist", "start")
     search_fields = (*PATIENT_SEARCH, "therapist__last_name")
     date_hierarchy = "start"
     list_select_related = ("patient", "therapist", "chair")
-
-    def patient_of(self, obj: Any) -> Any:
-        return obj.patient_id

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import json
-
 import pytest
 from django.apps import apps
 from django.contrib import admin
 from django.test import Client
 
-from clinic.models import AuditEvent, Patient, ProtocolVersion, Role
-from clinic.protocol import DEFAULT_PROTOCOL
-from clinic.services import active_protocol_version, use_protocol
+from clinic.models import AuditEvent, Patient, Role
+from clinic.services import active_protocol_version
 from tests.conftest import World
 from tests.factories import UserFactory
 
@@ -82,53 +79,6 @@ def test_patient_changes_in_the_admin_go_through_the_service_and_are_audited(wor
 def test_audit_events_cannot_be_added_or_changed_in_the_admin(world: World) -> None:
     client = _client(world.admin1)
     assert client.get("/admin/clinic/auditevent/add/").status_code == 403
-
-
-@pytest.mark.django_db
-def test_protocol_edit_creates_a_new_active_version_and_keeps_the_old(world: World) -> None:
-    old, _ = use_protocol(world.site1)
-    assert old.is_locked
-    settings = DEFAULT_PROTOCOL.to_json()
-    settings["screening"]["validity_days"] = 120
-    client = _client(world.admin1)
-    form = client.get("/admin/clinic/protocolversion/add/", {"site": world.site1.pk})
-    assert "validity_days" in form.content.decode()  # starts from the active settings
-    response = client.post(
-        "/admin/clinic/protocolversion/add/",
-        {
-            "site": world.site1.pk,
-            "settings": json.dumps(settings),
-            "change_summary": "Renew screenings after 120 days",
-            "is_active": "on",
-        },
-    )
-    assert response.status_code == 302, response.content.decode()[:3000]
-    new = active_protocol_version(world.site1)
-    assert new.pk != old.pk
-    assert new.number == old.number + 1
-    assert new.protocol().screening.validity_days == 120
-    old.refresh_from_db()
-    assert old.is_active is False
-    assert old.protocol().screening.validity_days == 180
-    assert AuditEvent.objects.filter(action="clinic.protocolversion.create", object_id=str(new.pk)).exists()
-
-
-@pytest.mark.django_db
-def test_invalid_protocol_settings_are_refused_with_the_path(world: World) -> None:
-    settings = DEFAULT_PROTOCOL.to_json()
-    settings["monitoring"]["gate_defer"]["systolic_above"] = "high"
-    response = _client(world.admin1).post(
-        "/admin/clinic/protocolversion/add/",
-        {
-            "site": world.site1.pk,
-            "settings": json.dumps(settings),
-            "change_summary": "typo",
-            "is_active": "on",
-        },
-    )
-    assert response.status_code == 200
-    assert "monitoring.gate_defer.systolic_above" in response.content.decode()
-    assert ProtocolVersion.objects.filter(site=world.site1).count() == 0
 
 
 @pytest.mark.django_db

@@ -49,6 +49,9 @@ def test_every_integration_model_is_registered_and_read_only(integ: Integ) -> No
         "integration.note.view",
         "integration.relapseplan.view",
         "integration.maintenanceevaluation.view",
+        "integration.note.list",
+        "integration.relapseplan.list",
+        "integration.maintenanceevaluation.list",
     }
 
 
