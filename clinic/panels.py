@@ -15,12 +15,13 @@ if TYPE_CHECKING:
 
     from clinic.models import Patient
 
-Audience = Literal["staff", "portal", "staff_home"]
+# "operations": sections of the clinic administrators' operations page (failed reminders, report jobs).
+Audience = Literal["staff", "portal", "staff_home", "operations"]
 
 
 @dataclass(frozen=True)
 class Panel:
-    """`build(request, patient)`; on the staff home (audience "staff_home") `patient` is None."""
+    """`build(request, patient)`; on the staff home and the operations page `patient` is None."""
 
     key: str
     audience: Audience

@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.StaffHomeView.as_view(), name="home"),
     path("patients/new/", views.PatientCreateView.as_view(), name="patient_create"),
     path("patients/<int:patient_pk>/", views.PatientDetailView.as_view(), name="patient_detail"),
+    path("", include("clinic.reminders.staff_urls")),
     path("", include("intake.staff_urls")),
     path("schedule/", include("sessions.staff_urls")),
 ]
