@@ -235,7 +235,9 @@ def reminders_for_patient(patient: Patient) -> QuerySet[Reminder]:
 
 
 def visible_reminders(user: User) -> QuerySet[Reminder]:
-    """Reminders about the patients `user` may see (clinic.scoping)."""
+    """Reminders about the patients `user` may see (clinic.scoping); staff only: a patient sees none here."""
+    if not user.is_authenticated or user.is_patient_user:
+        return Reminder.objects.none()
     return Reminder.objects.filter(patient__in=patients_visible_to(user)).select_related("patient", "recipient_user")
 
 
