@@ -99,7 +99,7 @@ def send_email(message: EmailMultiAlternatives) -> str:
             mailer.close()
     status = getattr(message, "anymail_status", None)  # django-anymail: the provider's own id
     provider_id = getattr(status, "message_id", None)
-    return str(provider_id) if provider_id else str(message.extra_headers["Message-ID"])
+    return str(provider_id) if provider_id not in (None, "") else str(message.extra_headers["Message-ID"])
 
 
 def _email_failure(exc: Exception) -> FailureKind:

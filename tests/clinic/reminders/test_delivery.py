@@ -47,10 +47,12 @@ def test_a_pass_sends_what_is_due_and_a_second_pass_sends_nothing(
     not_yet = visit(world.patient_a, subject_id=3)
     assert delivery.run_pass()["sent"] == 2
     assert delivery.run_pass() == {"claimed": 0, "waiting": 0, "skipped": 0}
-    assert len(mailoutbox) == 1 and len(sms_outbox) == 1
+    assert (len(mailoutbox), len(sms_outbox)) == (1, 1)
     assert (_status(by_mail), _status(by_sms), _status(not_yet)) == ("sent", "sent", "pending")
     by_mail.refresh_from_db()
-    assert by_mail.attempts == 1 and by_mail.sent_at is not None and by_mail.handed_over_at is not None
+    assert by_mail.attempts == 1
+    assert by_mail.sent_at is not None
+    assert by_mail.handed_over_at is not None
     assert by_mail.provider_message_id == mailoutbox[0].extra_headers["Message-ID"]
     assert AuditEvent.objects.filter(action="clinic.reminder.send", actor_role="system").count() == 2
 
@@ -213,7 +215,7 @@ def test_quiet_hours_hold_a_reminder_until_they_end_except_the_two_hour_one(
     assert held.status == "pending"
     local_end = held.next_attempt_at.astimezone(ZoneInfo(world.site1.time_zone))
     assert local_end.time() == world.patient_a.quiet_hours_end
-    assert _status(exempt) == "sent" and len(mailoutbox) == 1
+    assert (_status(exempt), len(mailoutbox)) == ("sent", 1)
     assert delivery.run_pass(now=held.next_attempt_at)["sent"] == 1
 
 
@@ -246,7 +248,7 @@ def test_opting_out_skips_non_clinical_messages_only(world: World, mailoutbox: l
     assert nudge is not None
     nudge.refresh_from_db()
     assert (nudge.status, nudge.skip_reason) == ("skipped", SkipReason.OPTED_OUT)
-    assert _status(clinical) == "sent" and len(mailoutbox) == 1
+    assert (_status(clinical), len(mailoutbox)) == ("sent", 1)
 
 
 def test_a_subject_that_is_gone_is_skipped(world: World, mailoutbox: list[Any]) -> None:

@@ -42,7 +42,8 @@ def test_the_lead_time_comes_from_the_sites_protocol(world: World) -> None:
     starts_at = timezone.now() + timedelta(days=5)
     reminder = services.schedule_reminder(kind="test_visit_48h", subject_id=1, patient=world.patient_a,
                                           starts_at=starts_at)  # fmt: skip
-    assert reminder is not None and reminder.due_at == starts_at - timedelta(hours=72)
+    assert reminder is not None
+    assert reminder.due_at == starts_at - timedelta(hours=72)
 
 
 def test_scheduling_twice_creates_nothing_new(world: World) -> None:
@@ -148,7 +149,8 @@ def test_a_cancelled_booking_booked_again_rearms_its_reminder(world: World) -> N
     services.cancel_for_subject(subject_type=VISIT, subject_id=1)
     again = services.schedule_reminder(kind="test_visit_48h", subject_id=1, patient=world.patient_a,
                                        starts_at=reminder.subject_starts_at)  # fmt: skip
-    assert again is not None and again.pk == reminder.pk and again.status == ReminderStatus.PENDING
+    assert again is not None
+    assert (again.pk, again.status) == (reminder.pk, ReminderStatus.PENDING)
 
 
 def _failed(world: World) -> Reminder:
