@@ -40,7 +40,7 @@ class RecordingHandler:
         self.messages: list[Any] = []
         self.reply = "250 Message accepted for delivery"
 
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 (aiosmtpd's name)
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         if self.reply.startswith("250"):
             self.messages.append(message_from_bytes(envelope.content))
         return self.reply
@@ -115,7 +115,7 @@ class FakeTwilio(BaseHTTPRequestHandler):
     mode = "ok"
     received: list[dict[str, Any]] = []
 
-    def do_POST(self) -> None:  # noqa: N802 (http.server's name)
+    def do_POST(self) -> None:
         length = int(self.headers["Content-Length"])
         form = {k: v[0] for k, v in parse_qs(self.rfile.read(length).decode()).items()}
         type(self).received.append({"path": self.path, "auth": self.headers["Authorization"], **form})
