@@ -55,13 +55,16 @@ def _list(env: Mapping[str, str], name: str, default: list[str]) -> list[str]:
     return [item.strip() for item in raw.split(",") if item.strip()]
 
 
+SQLITE_OPTIONS = {"init_command": "PRAGMA journal_mode=WAL;", "transaction_mode": "IMMEDIATE", "timeout": 20}
+
+
 def _database(env: Mapping[str, str], base_dir: Path, conn_max_age: int) -> dict[str, Any]:
     raw = env.get("DATABASE_URL", "").strip()
     if not raw:
         return {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": str(base_dir / "var" / "db.sqlite3"),
-            "OPTIONS": {"init_command": "PRAGMA journal_mode=WAL;", "transaction_mode": "IMMEDIATE"},
+            "OPTIONS": dict(SQLITE_OPTIONS),
         }
     scheme = urlparse(raw).scheme
     if scheme not in {"postgres", "postgresql", "pgsql", "sqlite"}:
@@ -72,6 +75,10 @@ def _database(env: Mapping[str, str], base_dir: Path, conn_max_age: int) -> dict
         config: dict[str, Any] = environ.Env.db_url_config(raw)
     except Exception as exc:  # django-environ raises several kinds; the message must name the variable
         raise ImproperlyConfigured(f"DATABASE_URL could not be parsed: {exc}") from None
+    if config["ENGINE"].endswith("sqlite3"):
+        # Several processes (web, worker, `send_due_reminders`) share the file: each transaction takes the write lock
+        # when it begins, so two never both read and then both try to write (SQLite would refuse one at once).
+        config["OPTIONS"] = {**SQLITE_OPTIONS, **config.get("OPTIONS", {})}
     if config["ENGINE"].endswith("postgresql"):
         if not config.get("NAME"):
             raise ImproperlyConfigured("DATABASE_URL names no database: add /NAME at the end.")
