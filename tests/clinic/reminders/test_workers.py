@@ -73,7 +73,7 @@ def _database_url() -> str:
 
 
 @pytest.fixture
-def stage(tmp_path: Path) -> Iterator[Stage]:
+def stage(tmp_path: Path) -> Stage:
     env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST")}
     env.update(KAP_TESTING="1", SMS_URL=f"file://{tmp_path / 'sms'}", REMINDER_LEASE_SECONDS="4")
     database_file = None
@@ -87,7 +87,7 @@ def stage(tmp_path: Path) -> Iterator[Stage]:
         env["CELERY_FS_ROOT"] = str(tmp_path / "celery")
         for folder in ("queue", "processed", "results", "control"):
             (tmp_path / "celery" / folder).mkdir(parents=True)
-    yield Stage(env=env, deliveries=tmp_path / "sms" / "messages.jsonl", database_file=database_file, tmp=tmp_path)
+    return Stage(env=env, deliveries=tmp_path / "sms" / "messages.jsonl", database_file=database_file, tmp=tmp_path)
 
 
 def _due_text_reminders(count: int) -> list[Reminder]:
@@ -95,11 +95,8 @@ def _due_text_reminders(count: int) -> list[Reminder]:
     due = timezone.now() - timedelta(minutes=1)
     return [
         make_due(
-            visit(
-                PatientFactory(site=site, phone=f"555-02{n:02d}", preferred_reminder_channel="sms"), subject_id=n + 1
-            ),
-            at=due,
-        )  # fmt: skip
+            visit(PatientFactory(site=site, phone=f"555-02{n:02d}", preferred_reminder_channel="sms"), n + 1), at=due
+        )
         for n in range(count)
     ]
 
@@ -230,7 +227,7 @@ def test_several_passes_at_once_beside_a_worker_send_each_reminder_once(stage: S
                 env=stage.env,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.STDOUT,
-            )  # fmt: skip
+            )
             for _ in range(3)
         ]
         outputs = [c.communicate(timeout=120)[0].decode() for c in commands]
