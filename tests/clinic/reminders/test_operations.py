@@ -27,8 +27,10 @@ def test_compose_and_make_run_start_workers_on_every_queue() -> None:
     services = yaml.safe_load((ROOT / "docker-compose.yml").read_text())["services"]
     worker = services["worker"]["command"]
     assert worker.startswith("celery -A clinic worker")
-    assert " -Q" not in worker and "--queues" not in worker
+    assert " -Q" not in worker
+    assert "--queues" not in worker
     assert services["beat"]["command"].startswith("celery -A clinic beat")
     run = (ROOT / "scripts" / "run.sh").read_text()
     assert "celery -A clinic worker --beat" in run
-    assert " -Q" not in run and "--queues" not in run
+    assert " -Q" not in run
+    assert "--queues" not in run
