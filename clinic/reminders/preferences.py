@@ -18,6 +18,7 @@ from clinic import audit
 from clinic.errors import InvalidInput, NotAllowed
 from clinic.models import Patient, ReminderChannel, User
 from clinic.reminders.models import Reminder, ReminderStatus
+from clinic.reminders.services import key_taken_on
 from clinic.scoping import can_register_patients, get_patient_for
 
 PREFERENCE_FIELDS = ("preferred_reminder_channel", "quiet_hours_start", "quiet_hours_end", "non_clinical_opt_out")
@@ -85,16 +86,7 @@ def _apply_channel(patient: Patient, by: User) -> int:
             reminder.status = ReminderStatus.CANCELLED
             action = "clinic.reminder.cancel"
         else:
-            clash = Reminder.objects.filter(
-                subject_type=reminder.subject_type,
-                subject_id=reminder.subject_id,
-                kind=reminder.kind,
-                occurrence=reminder.occurrence,
-                patient=patient,
-                recipient_user__isnull=True,
-                channel=patient.preferred_reminder_channel,
-            ).exists()
-            if clash:
+            if key_taken_on(reminder, patient.preferred_reminder_channel):
                 continue
             reminder.channel = patient.preferred_reminder_channel
             action = "clinic.reminder.reschedule"

@@ -140,7 +140,7 @@ def schedule_reminder(
             return latest  # already scheduled for this time
         if latest is not None and latest.status in MOVABLE:
             moved_from = latest.due_at
-            latest.channel = channel if not _taken(latest, channel) else latest.channel
+            latest.channel = channel if not key_taken_on(latest, channel) else latest.channel
             _arm(latest, due_at=due_at, starts_at=starts_at, from_lead_time=from_lead_time, now=now)
             latest.save()
             _audit("clinic.reminder.reschedule", latest, by, due_at=due_at, moved_from=moved_from)
@@ -164,7 +164,7 @@ def schedule_reminder(
     return reminder
 
 
-def _taken(reminder: Reminder, channel: str) -> bool:
+def key_taken_on(reminder: Reminder, channel: str) -> bool:
     """Whether another row already holds this reminder's key on `channel`."""
     return (
         channel != reminder.channel

@@ -13,7 +13,7 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
-from contextlib import closing, contextmanager
+from contextlib import closing
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -27,6 +27,7 @@ from django.utils import timezone
 from clinic.reminders.models import Reminder
 from tests.clinic.reminders.conftest import make_due, visit
 from tests.factories import PatientFactory, SiteFactory
+from tests.processes import running
 
 ROOT = Path(__file__).resolve().parents[3]
 REDIS_URL = os.environ.get("REDIS_URL", "")
@@ -115,22 +116,9 @@ def _take_back(stage: Stage) -> None:
             source.backup(connection.connection)
 
 
-@contextmanager
-def _process(stage: Stage, *args: str, name: str) -> Iterator[subprocess.Popen[bytes]]:
-    log = (stage.tmp / f"{name}.log").open("wb")
-    proc = subprocess.Popen([sys.executable, "-m", "tests.clinic.reminders.proc", *args], cwd=ROOT, env=stage.env,
-                            stdout=log, stderr=subprocess.STDOUT, start_new_session=True)  # fmt: skip
-    try:
-        yield proc
-    finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGTERM)
-            try:
-                proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait(timeout=5)
-        log.close()
+def _process(stage: Stage, *args: str, name: str) -> Iterator[subprocess.Popen[bytes]]:  # type: ignore[misc]
+    cmd = [sys.executable, "-m", "tests.clinic.reminders.proc", *args]
+    return running(cmd, cwd=ROOT, env=stage.env, log=stage.tmp / f"{name}.log")
 
 
 def _worker(stage: Stage, name: str, *options: str) -> Iterator[subprocess.Popen[bytes]]:  # type: ignore[misc]
@@ -138,11 +126,20 @@ def _worker(stage: Stage, name: str, *options: str) -> Iterator[subprocess.Popen
                     "--without-mingle", "-n", f"{name}-{os.getpid()}@%h", *options, name=name)  # fmt: skip
 
 
-def _purge(client: Celery) -> None:
+def _ready(stage: Stage, count: int, slow_sms_seconds: float = 0) -> list[Reminder]:
+    """`count` due text-message reminders, shared with the processes, and an empty broker."""
+    reminders = _due_text_reminders(count)
+    _share(stage)
+    stage.env["SLOW_SMS_SECONDS"] = str(slow_sms_seconds)
     if REDIS_URL:  # leftovers of an earlier run must not claim under this test's feet
-        with client.connection_for_write() as conn:
-            for queue in ("celery", "reminders"):
-                conn.default_channel.queue_purge(queue)
+        client = stage.client()
+        try:
+            with client.connection_for_write() as conn:
+                for queue in ("celery", "reminders"):
+                    conn.default_channel.queue_purge(queue)
+        finally:
+            client.close()
+    return reminders
 
 
 def _trigger_pass(stage: Stage) -> None:
@@ -173,11 +170,7 @@ def _all_sent(stage: Stage, count: int) -> Callable[[], bool]:
 
 
 def test_a_worker_sends_each_due_reminder_once_and_a_second_pass_nothing(stage: Stage) -> None:
-    reminders = _due_text_reminders(5)
-    _share(stage)
-    client = stage.client()
-    _purge(client)
-    client.close()
+    reminders = _ready(stage, 5)
     with _worker(stage, "once", "--pool=solo"):
         _trigger_pass(stage)
         _wait(_all_sent(stage, 5), "five reminders sent", stage)
@@ -189,12 +182,7 @@ def test_a_worker_sends_each_due_reminder_once_and_a_second_pass_nothing(stage: 
 
 
 def test_a_worker_killed_mid_batch_loses_nothing_and_sends_nothing_twice(stage: Stage) -> None:
-    reminders = _due_text_reminders(10)
-    _share(stage)
-    stage.env["SLOW_SMS_SECONDS"] = "0.6"
-    client = stage.client()
-    _purge(client)
-    client.close()
+    reminders = _ready(stage, 10, slow_sms_seconds=0.6)
     with _worker(stage, "doomed", "--pool=solo") as doomed:
         _trigger_pass(stage)
         _wait(lambda: sum(stage.delivered().values()) >= 3, "three deliveries", stage)
@@ -212,12 +200,7 @@ def test_a_worker_killed_mid_batch_loses_nothing_and_sends_nothing_twice(stage: 
 
 
 def test_several_passes_at_once_beside_a_worker_send_each_reminder_once(stage: Stage) -> None:
-    reminders = _due_text_reminders(24)
-    _share(stage)
-    stage.env["SLOW_SMS_SECONDS"] = "0.05"
-    client = stage.client()
-    _purge(client)
-    client.close()
+    reminders = _ready(stage, 24, slow_sms_seconds=0.05)
     with _worker(stage, "busy", "--pool=prefork", "--concurrency=2"):
         _trigger_pass(stage)
         commands = [
