@@ -12,6 +12,7 @@ urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("", include(router.urls)),
+    path("", include("clinic.reminders.api_urls")),
     path("", include("intake.api_urls")),
     path("", include("sessions.api_urls")),
 ]

@@ -9,8 +9,10 @@ class ClinicConfig(AppConfig):
 
     def ready(self) -> None:
         from clinic import auth_audit
+        from clinic.reminders import admin, staff_alerts  # noqa: F401 (the admin registers the Reminder)
 
         auth_audit.connect()
+        staff_alerts.register()
 
 
 class ClinicAdminConfig(AdminConfig):

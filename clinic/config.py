@@ -2,7 +2,8 @@
 
 django-environ parses URLs (DATABASE_URL, EMAIL_URL, REDIS_URL); this module adds what it does not do: a malformed
 value stops start-up with `ImproperlyConfigured` naming the variable (django-environ silently reads "maybe" as
-False), in the manner of healthchecks' `envbool`.
+False), in the manner of healthchecks' `envbool`. It also reads the URLs django-environ does not know: an anymail
+EMAIL_URL (`anymail://ESP?option=value`) and SMS_URL (clinic/sms.py).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlparse
+from urllib.parse import unquote, urlparse
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import environ
@@ -55,13 +56,16 @@ def _list(env: Mapping[str, str], name: str, default: list[str]) -> list[str]:
     return [item.strip() for item in raw.split(",") if item.strip()]
 
 
+SQLITE_OPTIONS = {"init_command": "PRAGMA journal_mode=WAL;", "transaction_mode": "IMMEDIATE", "timeout": 20}
+
+
 def _database(env: Mapping[str, str], base_dir: Path, conn_max_age: int) -> dict[str, Any]:
     raw = env.get("DATABASE_URL", "").strip()
     if not raw:
         return {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": str(base_dir / "var" / "db.sqlite3"),
-            "OPTIONS": {"init_command": "PRAGMA journal_mode=WAL;", "transaction_mode": "IMMEDIATE"},
+            "OPTIONS": dict(SQLITE_OPTIONS),
         }
     scheme = urlparse(raw).scheme
     if scheme not in {"postgres", "postgresql", "pgsql", "sqlite"}:
@@ -72,6 +76,10 @@ def _database(env: Mapping[str, str], base_dir: Path, conn_max_age: int) -> dict
         config: dict[str, Any] = environ.Env.db_url_config(raw)
     except Exception as exc:  # django-environ raises several kinds; the message must name the variable
         raise ImproperlyConfigured(f"DATABASE_URL could not be parsed: {exc}") from None
+    if config["ENGINE"].endswith("sqlite3"):
+        # Several processes (web, worker, `send_due_reminders`) share the file: each transaction takes the write lock
+        # when it begins, so two never both read and then both try to write (SQLite would refuse one at once).
+        config["OPTIONS"] = {**SQLITE_OPTIONS, **config.get("OPTIONS", {})}
     if config["ENGINE"].endswith("postgresql"):
         if not config.get("NAME"):
             raise ImproperlyConfigured("DATABASE_URL names no database: add /NAME at the end.")
@@ -82,22 +90,48 @@ def _database(env: Mapping[str, str], base_dir: Path, conn_max_age: int) -> dict
     return config
 
 
+def _query(query: str) -> dict[str, str]:
+    """`a=1&b=%2B1555` as a dict; unlike parse_qs, a literal "+" stays a plus (phone numbers)."""
+    pairs = (item.partition("=") for item in query.split("&") if item)
+    return {unquote(key): unquote(value) for key, _, value in pairs}
+
+
+def _anymail(raw: str) -> dict[str, Any]:
+    """`anymail://ESP?option=value&...`: django-anymail's backend for ESP (postmark, mailgun, amazon_ses, ...), the
+    query giving the ESP's settings (api_key, server_token, sender_domain, ...) as the backend's options."""
+    parsed = urlparse(raw)
+    esp = parsed.hostname or ""
+    if not esp or not esp.replace("_", "").isalnum():
+        raise ImproperlyConfigured(
+            f"EMAIL_URL={raw!r} names no email provider: use anymail://ESP?option=value, e.g. "
+            "anymail://postmark?server_token=..."
+        )
+    return {"BACKEND": f"anymail.backends.{esp}.EmailBackend", "OPTIONS": _query(parsed.query)}
+
+
 def _email(env: Mapping[str, str], debug: bool, base_dir: Path) -> dict[str, Any]:
-    """The default mailer in Django 6.1's MAILERS form, from EMAIL_URL (smtp://, smtp+tls://, console://)."""
+    """The default mailer in Django 6.1's MAILERS form, from EMAIL_URL (smtp://, smtp+tls://, console://,
+    anymail://ESP?...). SMTP gets a timeout (EMAIL_TIMEOUT, 30 s): a send that hangs must end well within a
+    reminder's lease (docs/architecture.md, "Reminders")."""
     raw = env.get("EMAIL_URL", "").strip()
+    timeout = _int(env, "EMAIL_TIMEOUT", default=30, minimum=1)
     if not raw:
         if debug:
             return {
                 "BACKEND": "django.core.mail.backends.filebased.EmailBackend",
                 "OPTIONS": {"file_path": str(base_dir / "var" / "mail")},
             }
-        return {"BACKEND": "django.core.mail.backends.smtp.EmailBackend", "OPTIONS": {}}
+        return {"BACKEND": "django.core.mail.backends.smtp.EmailBackend", "OPTIONS": {"timeout": timeout}}
+    if raw.startswith("anymail:"):
+        return _anymail(raw)
     try:
         parsed: dict[str, Any] = environ.Env.email_url_config(raw)
     except Exception as exc:
         raise ImproperlyConfigured(f"EMAIL_URL could not be parsed: {exc}") from None
     if not parsed.get("EMAIL_BACKEND"):
-        raise ImproperlyConfigured(f"EMAIL_URL={raw!r} has an unknown scheme: use smtp://, smtp+tls:// or console://.")
+        raise ImproperlyConfigured(
+            f"EMAIL_URL={raw!r} has an unknown scheme: use smtp://, smtp+tls://, console:// or anymail://ESP."
+        )
     options = {
         "host": parsed.get("EMAIL_HOST"),
         "port": parsed.get("EMAIL_PORT"),
@@ -113,10 +147,107 @@ def _email(env: Mapping[str, str], debug: bool, base_dir: Path) -> dict[str, Any
         if backend.endswith("smtp.EmailBackend")
         else {"file_path"}
     )
+    chosen = {k: v for k, v in options.items() if k in allowed and v not in (None, "")}
+    if backend.endswith("smtp.EmailBackend"):
+        chosen["timeout"] = timeout
+    return {"BACKEND": backend, "OPTIONS": chosen}
+
+
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
+
+
+def _sms(env: Mapping[str, str], debug: bool, base_dir: Path) -> dict[str, Any]:
+    """The text-message backend (clinic/sms.py) from SMS_URL:
+
+    - `console://`: each message is written to the log (logger "clinic.sms");
+    - `file:///ABSOLUTE/DIR`: each message is appended to DIR/messages.jsonl (the default with DEBUG on: var/sms);
+    - `locmem://`: kept in memory (tests);
+    - `twilio://ACCOUNT_SID:AUTH_TOKEN@api.twilio.com?from=+15550100` (or `messaging_service_sid=MG...`): Twilio's
+      REST Messages API over HTTPS; `twilio+http://...@127.0.0.1:PORT?...` only for a fake server on this machine.
+
+    Unset with DEBUG off: text messages are not configured, and a reminder by text message fails visibly.
+    """
+    raw = env.get("SMS_URL", "").strip()
+    if not raw:
+        if debug:
+            return {"BACKEND": "clinic.sms.FileBackend", "OPTIONS": {"directory": str(base_dir / "var" / "sms")}}
+        return {"BACKEND": "clinic.sms.DisabledBackend", "OPTIONS": {}}
+    parsed = urlparse(raw)
+    scheme = parsed.scheme
+    if scheme == "console":
+        return {"BACKEND": "clinic.sms.ConsoleBackend", "OPTIONS": {}}
+    if scheme == "locmem":
+        return {"BACKEND": "clinic.sms.LocmemBackend", "OPTIONS": {}}
+    if scheme == "file":
+        if not parsed.path.startswith("/") or parsed.netloc:
+            raise ImproperlyConfigured(f"SMS_URL={raw!r}: use file:///ABSOLUTE/DIRECTORY (three slashes).")
+        return {"BACKEND": "clinic.sms.FileBackend", "OPTIONS": {"directory": unquote(parsed.path)}}
+    if scheme in {"twilio", "twilio+http"}:
+        return {"BACKEND": "clinic.sms.TwilioBackend", "OPTIONS": _twilio(raw, parsed.hostname, scheme)}
+    raise ImproperlyConfigured(
+        f"SMS_URL has scheme {scheme!r}: use console://, file:///DIR, locmem:// or twilio://SID:TOKEN@api.twilio.com"
+        "?from=+1555..."
+    )
+
+
+def _twilio(raw: str, host: str | None, scheme: str) -> dict[str, Any]:
+    parsed = urlparse(raw)
+    query = _query(parsed.query)
+    sid, token = unquote(parsed.username or ""), unquote(parsed.password or "")
+    if not sid.startswith("AC") or not token:
+        raise ImproperlyConfigured(
+            "SMS_URL needs the Twilio account SID (AC...) and auth token: twilio://ACCOUNT_SID:AUTH_TOKEN@api.twilio.com"
+        )
+    sender, service = query.pop("from", ""), query.pop("messaging_service_sid", "")
+    if bool(sender) == bool(service):
+        raise ImproperlyConfigured("SMS_URL needs exactly one of ?from=+1555... or ?messaging_service_sid=MG...")
+    if sender and not (sender.startswith("+") and sender[1:].isdigit()):
+        raise ImproperlyConfigured(f"SMS_URL from={sender!r} is not a phone number in E.164 form such as +15550100.")
+    if scheme == "twilio+http" and host not in LOOPBACK_HOSTS:
+        raise ImproperlyConfigured("SMS_URL twilio+http:// is only for a test server on 127.0.0.1: use twilio://.")
+    country = query.pop("country_code", "+1")
+    if query:
+        raise ImproperlyConfigured(f"SMS_URL has unknown options: {', '.join(sorted(query))}.")
+    netloc = (host or "api.twilio.com") + (f":{parsed.port}" if parsed.port else "")
     return {
-        "BACKEND": backend,
-        "OPTIONS": {k: v for k, v in options.items() if k in allowed and v not in (None, "")},
+        "account_sid": sid,
+        "auth_token": token,
+        "from_number": sender,
+        "messaging_service_sid": service,
+        "base_url": f"{'http' if scheme == 'twilio+http' else 'https'}://{netloc}",
+        "country_code": country,
     }
+
+
+def _base_url(env: Mapping[str, str]) -> str:
+    raw = env.get("CLINIC_BASE_URL", "http://localhost:8000").strip().rstrip("/")
+    parsed = urlparse(raw)
+    if parsed.scheme not in {"http", "https"} or not parsed.hostname or parsed.path:
+        raise ImproperlyConfigured(
+            f"CLINIC_BASE_URL={raw!r} is not the address of the clinic's site, e.g. https://clinic.example.org."
+        )
+    return raw
+
+
+@dataclass(frozen=True)
+class ReminderOperations:
+    """How reminder delivery retries (operations settings; when reminders are due is the clinical protocol's)."""
+
+    max_attempts: int = 5
+    retry_base_seconds: int = 60
+    retry_max_seconds: int = 3600
+    lease_seconds: int = 600
+    batch_size: int = 200
+
+
+def _reminder_operations(env: Mapping[str, str]) -> ReminderOperations:
+    return ReminderOperations(
+        max_attempts=_int(env, "REMINDER_MAX_ATTEMPTS", default=5, minimum=1),
+        retry_base_seconds=_int(env, "REMINDER_RETRY_BASE_SECONDS", default=60, minimum=1),
+        retry_max_seconds=_int(env, "REMINDER_RETRY_MAX_SECONDS", default=3600, minimum=1),
+        lease_seconds=_int(env, "REMINDER_LEASE_SECONDS", default=600, minimum=2),
+        batch_size=_int(env, "REMINDER_BATCH_SIZE", default=200, minimum=1),
+    )
 
 
 def _redis_url(env: Mapping[str, str]) -> str | None:
@@ -205,6 +336,9 @@ class Config:
     database: dict[str, Any]
     redis_url: str | None
     email: dict[str, Any]
+    sms: dict[str, Any]
+    base_url: str
+    reminders: ReminderOperations
     default_from_email: str
     time_zone: str
     conn_max_age: int
@@ -227,6 +361,9 @@ def load(env: Mapping[str, str], base_dir: Path) -> Config:
         database=_database(env, base_dir, conn_max_age),
         redis_url=_redis_url(env),
         email=_email(env, debug, base_dir),
+        sms=_sms(env, debug, base_dir),
+        base_url=_base_url(env),
+        reminders=_reminder_operations(env),
         default_from_email=env.get("DEFAULT_FROM_EMAIL", "KAP Clinic <no-reply@clinic.invalid>"),
         time_zone=_time_zone(env),
         conn_max_age=conn_max_age,

@@ -36,6 +36,7 @@ __all__ = [
     "SentEmail",
     "mail_check",
     "make_message",
+    "message_id_for",
     "new_message_id",
     "send_email",
 ]
@@ -90,10 +91,19 @@ def render_email(name: str, context: Mapping[str, Any]) -> RenderedEmail:
     )
 
 
+def _domain() -> str:
+    return parseaddr(settings.DEFAULT_FROM_EMAIL)[1].rpartition("@")[2] or str(DNS_NAME)
+
+
 def new_message_id() -> str:
     """A fresh `<...@domain>` Message-ID on the domain of DEFAULT_FROM_EMAIL (the host name if it has none)."""
-    domain = parseaddr(settings.DEFAULT_FROM_EMAIL)[1].rpartition("@")[2]
-    return make_msgid(domain=domain or str(DNS_NAME))
+    return make_msgid(domain=_domain())
+
+
+def message_id_for(reference: str) -> str:
+    """The Message-ID `<reference@domain>` for a message that must keep one id however often it is attempted (a
+    reminder: clinic/reminders/channels.py looks a send up by it)."""
+    return f"<{reference}@{_domain()}>"
 
 
 def make_message(

@@ -148,6 +148,15 @@ class Patient(models.Model):
     preferred_reminder_channel = models.CharField(
         max_length=8, choices=ReminderChannel.choices, default=ReminderChannel.EMAIL
     )
+    # Reminder preferences (clinic/reminders/preferences.py): a reminder due inside the quiet hours (the site's time
+    # zone) waits for their end, except those about to be too late (the 2-hour one before a dosing session).
+    quiet_hours_start = models.TimeField(null=True, blank=True)
+    quiet_hours_end = models.TimeField(null=True, blank=True)
+    non_clinical_opt_out = models.BooleanField(
+        "no non-clinical messages",
+        default=False,
+        help_text="Only messages about their care (appointments, preparation, questionnaires) are sent.",
+    )
     emergency_contact_name = models.CharField(max_length=120, blank=True)
     emergency_contact_phone = models.CharField(max_length=32, blank=True)
     emergency_contact_relationship = models.CharField(max_length=60, blank=True)
@@ -184,6 +193,19 @@ class Patient(models.Model):
     @property
     def full_name(self) -> str:
         return f"{self.given_name} {self.family_name}"
+
+    def clean(self) -> None:
+        errors: dict[str, str] = {}
+        if self.preferred_reminder_channel == ReminderChannel.SMS and not self.phone.strip():
+            errors["preferred_reminder_channel"] = "Text-message reminders need a phone number: add one first."
+        if (self.quiet_hours_start is None) != (self.quiet_hours_end is None):
+            errors["quiet_hours_end" if self.quiet_hours_end is None else "quiet_hours_start"] = (
+                "Give both the start and the end of the quiet hours, or neither."
+            )
+        elif self.quiet_hours_start is not None and self.quiet_hours_start == self.quiet_hours_end:
+            errors["quiet_hours_end"] = "The quiet hours must end at another time than they start."
+        if errors:
+            raise ValidationError(errors)
 
 
 class CareTeamMember(models.Model):
@@ -318,3 +340,7 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.title} -> {self.recipient}"
+
+
+# Reminders live in their own package; importing the model here registers it with the clinic app.
+from clinic.reminders.models import Reminder  # noqa: E402, F401

@@ -1,7 +1,8 @@
 """Notifications to the care team and to patients: rows in the database, one per recipient (the admin lists them).
 
-Nothing delivers them yet: delivery by email (clinic/emails.py, from a task in
-`<app>/tasks.py`) arrives with the reminders work (docs/architecture.md, "Where new things go").
+A safety alert is also emailed to each recipient, at once and exactly once, by the reminders machinery
+(clinic/reminders/staff_alerts.py says what such an email may contain: not the patient's name nor any clinical
+detail, only that there is an alert and a link to it).
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from django.db import IntegrityError, transaction
 
 from clinic import audit
 from clinic.models import Notification, NotificationKind, Patient, Role, User
+from clinic.reminders.staff_alerts import email_alerts
 
 
 def care_team_recipients(patient: Patient) -> list[User]:
@@ -46,6 +48,7 @@ def notify_care_team(
             except IntegrityError:  # a concurrent call created it first
                 continue
             created.append(note)
+        email_alerts(created)
         if created:
             audit.record(
                 "clinic.notification.create",

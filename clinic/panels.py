@@ -15,13 +15,14 @@ if TYPE_CHECKING:
 
     from clinic.models import Patient
 
-Audience = Literal["staff", "portal", "staff_home"]
+# "operations": sections of the clinic administrators' operations page (failed reminders, report jobs).
+Audience = Literal["staff", "portal", "staff_home", "operations"]
 
 
 @dataclass(frozen=True)
 class Panel[P: (Patient, None)]:
-    """`build(request, patient)`: a Panel[Patient] on a patient's page; on the staff home (audience "staff_home") a
-    Panel[None], whose `build` gets None."""
+    """`build(request, patient)`: a Panel[Patient] on a patient's page; on the staff home (audience "staff_home") and
+    the operations page (audience "operations") a Panel[None], whose `build` gets None."""
 
     key: str
     audience: Audience

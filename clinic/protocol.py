@@ -352,6 +352,22 @@ class Integration(_Frozen):
     emdr_target_complete_voc: Annotated[int, Field(ge=1, le=7)] = 7
 
 
+# --- Section 8: reminders -----------------------------------------------------------------------------------------
+
+
+class Reminders(_Frozen):
+    """When patients are reminded (clinic/reminders/; the kinds are registered by the apps that own the subjects)."""
+
+    dosing_session_first_hours_before: Annotated[int, Field(ge=1)] = 48
+    """[policy] The first reminder before a dosing session (preparation, escort, what to bring)."""
+    dosing_session_second_hours_before: Annotated[int, Field(ge=1)] = 2
+    """[policy] The last reminder before a dosing session (fasting times); quiet hours do not hold it back."""
+    integration_hours_before: Annotated[int, Field(ge=1)] = 24
+    questionnaire_nudges: PositiveInt = 3
+    """[policy] How many nudges follow a questionnaire that is due and not yet answered."""
+    questionnaire_nudge_every_hours: Annotated[int, Field(ge=1)] = 24
+
+
 class Protocol(_Frozen):
     """A complete protocol. `Protocol()` is the default protocol of docs/clinical-protocol.md."""
 
@@ -362,6 +378,7 @@ class Protocol(_Frozen):
     monitoring: Monitoring = Monitoring()
     outcomes: Outcomes = Outcomes()
     integration: Integration = Integration()
+    reminders: Reminders = Reminders()
 
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = self.model_dump(mode="json")

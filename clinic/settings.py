@@ -7,6 +7,8 @@ import os
 import sys
 from pathlib import Path
 
+from kombu import Queue
+
 from clinic.config import field_encryption_keys, load
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -136,6 +138,17 @@ MAILERS = {"default": CONFIG.email}
 DEFAULT_FROM_EMAIL = CONFIG.default_from_email
 SERVER_EMAIL = CONFIG.default_from_email
 
+# Text messages (clinic/sms.py), from SMS_URL; the suite keeps them in memory unless a test sets SMS_URL.
+SMS_BACKEND = (
+    {"BACKEND": "clinic.sms.LocmemBackend", "OPTIONS": {}} if TESTING and not _environ.get("SMS_URL") else CONFIG.sms
+)
+
+# Reminders (clinic/reminders/): retry mechanics and leases are operations settings; when a reminder is due is
+# the clinical protocol's (clinic/protocol.py, section "reminders").
+REMINDERS = CONFIG.reminders
+# Links in emails (a staff alert's "open it in the clinic" link) are absolute, on this address.
+CLINIC_BASE_URL = CONFIG.base_url
+
 # Security
 SECURE_SSL_REDIRECT = CONFIG.secure_ssl_redirect
 SECURE_REDIRECT_EXEMPT = [r"^healthz/$"]
@@ -221,8 +234,14 @@ CELERY_TASK_ALWAYS_EAGER = CONFIG.celery_always_eager
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "UTC"
+# Each reminder is sent by its own task on the "reminders" queue, so a backlog of other work never delays one.
+# A worker without -Q consumes every queue listed here (make run, docker compose).
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+CELERY_TASK_QUEUES = (Queue("celery"), Queue("reminders"))
+CELERY_TASK_ROUTES = {"clinic.tasks.send_reminder": {"queue": "reminders"}}
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "heartbeat": {"task": "clinic.tasks.heartbeat", "schedule": 60.0},
+    "send-due-reminders": {"task": "clinic.tasks.send_due_reminders", "schedule": 60.0},
     "intake-expire-screenings": {"task": "intake.tasks.expire_screenings", "schedule": 3600.0},
 }
 

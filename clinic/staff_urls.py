@@ -14,6 +14,7 @@ urlpatterns = [
         care_team_views.CareTeamRemoveView.as_view(),
         name="care_team_remove",
     ),
+    path("", include("clinic.reminders.staff_urls")),
     path("", include("intake.staff_urls")),
     path("schedule/", include("sessions.staff_urls")),
 ]

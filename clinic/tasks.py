@@ -8,8 +8,11 @@ import socket
 from typing import Any
 
 from celery import shared_task
+from django.conf import settings
 from django.core.cache import cache
 from django.utils import timezone
+
+from clinic.reminders import delivery
 
 logger = logging.getLogger(__name__)
 
@@ -26,3 +29,23 @@ def heartbeat() -> str:
     now = timezone.now().isoformat()
     cache.set("celery:last-heartbeat", now, timeout=None)
     return now
+
+
+@shared_task(name="clinic.tasks.send_due_reminders", acks_late=False, ignore_result=True)
+def send_due_reminders() -> int:
+    """Beat runs this every minute: claim the reminders that are due and queue one send task for each.
+
+    A send task that is lost (broker down, worker killed) costs nothing: the claim's lease runs out and the next
+    pass claims the reminder again. A late one expires in the broker, and would do nothing anyway: its claim is
+    no longer the reminder's.
+    """
+    claimed = delivery.claim_due().claimed
+    for reminder_id, token in claimed:
+        send_reminder.apply_async((reminder_id, token), expires=settings.REMINDERS.lease_seconds)
+    return len(claimed)
+
+
+@shared_task(name="clinic.tasks.send_reminder", ignore_result=True)
+def send_reminder(reminder_id: int, claim_token: str) -> str:
+    """Send one claimed reminder (clinic/reminders/delivery.py); safe to run twice."""
+    return delivery.deliver(reminder_id, claim_token)

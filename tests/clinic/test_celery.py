@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -18,28 +16,17 @@ from django.db import transaction
 
 from clinic import tasks
 from clinic.celery import app as clinic_app
+from tests.processes import running
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-@contextmanager
 def running_worker(extra_args: list[str], env: dict[str, str], log: Path) -> Iterator[subprocess.Popen[bytes]]:
     """A real `celery worker` process for the duration of the block."""
     cmd = [sys.executable, "-m", "celery", "-A", "clinic", "worker", "--pool=solo", "--loglevel=INFO",
            "--without-heartbeat", "--without-gossip", "--without-mingle",
            "-n", f"test-{os.getpid()}@%h", *extra_args]  # fmt: skip
-    with log.open("wb") as out:
-        worker = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
-        try:
-            yield worker
-        finally:
-            if worker.poll() is None:
-                os.killpg(worker.pid, signal.SIGTERM)
-                try:
-                    worker.wait(timeout=20)
-                except subprocess.TimeoutExpired:
-                    os.killpg(worker.pid, signal.SIGKILL)
-                    worker.wait(timeout=5)
+    return running(cmd, cwd=ROOT, env=env, log=log)
 
 
 def _round_trip(client: Celery, worker: subprocess.Popen[bytes], log: Path) -> dict[str, object]:

@@ -52,7 +52,7 @@ def test_redis_and_email_urls(tmp_path: Path) -> None:
     config = load({**PROD, "REDIS_URL": "redis://127.0.0.1:6379/2", "EMAIL_URL": "smtp://mail:1025"}, tmp_path)
     assert config.redis_url == "redis://127.0.0.1:6379/2"
     assert config.email["BACKEND"] == "django.core.mail.backends.smtp.EmailBackend"
-    assert config.email["OPTIONS"] == {"host": "mail", "port": 1025}
+    assert config.email["OPTIONS"] == {"host": "mail", "port": 1025, "timeout": 30}  # a hung server ends a send
 
 
 def test_allowed_hosts_is_a_comma_list(tmp_path: Path) -> None:

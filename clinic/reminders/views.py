@@ -1,0 +1,83 @@
+"""Staff screens of reminders: the operations page (failed reminders, with retry) and the alert link of emails.
+
+The operations page is for clinic administrators (others get 404). Sections other work adds to it (the report
+jobs) come through `clinic.panels` with the audience "operations", so this module imports none of it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.views.generic import TemplateView
+
+from clinic import audit, panels
+from clinic.errors import DomainError
+from clinic.http import AuthedRequest
+from clinic.models import Notification, User
+from clinic.reminders import registry, services
+from clinic.reminders.models import ReminderStatus
+from clinic.views import StaffView
+
+
+class ClinicAdminView(StaffView):
+    request: AuthedRequest
+
+    def check_access(self, user: User) -> None:
+        super().check_access(user)
+        if not user.is_clinic_admin:
+            raise Http404("Not available for your role.")
+
+
+class OperationsView(ClinicAdminView, TemplateView):
+    """Failed reminders of the administrator's sites, newest first, each with "Send again"."""
+
+    request: AuthedRequest
+    template_name = "staff/reminders/operations.html"
+    shown = 200
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        failed = (
+            services.visible_reminders(self.request.user)
+            .filter(status=ReminderStatus.FAILED)
+            .select_related("patient__site")
+            .order_by("-updated_at", "-id")
+        )
+        shown = list(failed[: self.shown])
+        audit.record(
+            "clinic.reminder.failed_list",
+            details={"shown": len(shown), "patients": sorted({r.patient_id for r in shown if r.patient_id})},
+        )
+        rows = [{"reminder": r, "kind": registry.label_of(r.kind)} for r in shown]
+        context.update(
+            failed=rows,
+            operations_panels=panels.render_context("operations", self.request, None, clinical=True),
+        )
+        return context
+
+
+class RetryReminderView(ClinicAdminView):
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        user = self.request.user
+        reminder = get_object_or_404(services.visible_reminders(user), pk=pk)
+        try:
+            services.retry_reminder(by=user, reminder=reminder)
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, "The reminder will be sent again within a minute.")
+        return HttpResponseRedirect(reverse("staff:operations"))
+
+
+class NotificationOpenView(StaffView):
+    """Where an alert email's link lands: the alert's page, for its recipient only (anyone else gets 404)."""
+
+    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
+        note = get_object_or_404(Notification, pk=pk, recipient=request.user)
+        audit.record("clinic.notification.open", patient=note.patient_id, obj=note, details={"kind": note.kind})
+        target = note.link if note.link.startswith("/") and not note.link.startswith("//") else reverse("staff:home")
+        return HttpResponseRedirect(target)
