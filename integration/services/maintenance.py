@@ -8,14 +8,15 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.http import Http404
+from django.urls import reverse
 from django.utils import timezone
 
 from clinic import audit
 from clinic.errors import Conflict, InvalidInput, NotAllowed
-from clinic.models import NotificationKind, Patient, User
+from clinic.models import NotificationKind, Patient, ProtocolVersion, User
 from clinic.notifications import notify_care_team
 from clinic.protocol import Protocol
-from clinic.services import active_protocol_version, use_protocol
+from clinic.services import current_protocol, use_protocol
 from integration import sources
 from integration.models import EvaluationOutcome, EvaluationStatus, EvaluationTrigger, MaintenanceEvaluation
 from integration.outcomes import OutcomeSummary, Score, summarize
@@ -36,12 +37,6 @@ def _summary(patient: Patient, protocol: Protocol) -> OutcomeSummary:
     return summarize(instrument, course, sources.scores(patient.pk, instrument), protocol.outcomes)
 
 
-def _reading_protocol(patient: Patient) -> Protocol:
-    """The active protocol's numbers for a read or a check that decides nothing: the version is not stamped as used.
-    (To become clinic.services.current_protocol(site) once that read-only variant lands.)"""
-    return active_protocol_version(patient.site).protocol()
-
-
 def _open_evaluation(patient: Patient) -> MaintenanceEvaluation | None:
     return MaintenanceEvaluation.objects.filter(patient=patient, status=EvaluationStatus.OPEN).first()
 
@@ -57,7 +52,7 @@ def outcome_summary(by: User, patient: Patient | int) -> OutcomeView:
     open maintenance evaluation; audited integration.outcomes.view."""
     patient_id = patient.pk if isinstance(patient, Patient) else patient
     patient = visible_patient(by, patient, allowed=can_read_outcomes(by, patient_id))
-    summary = _summary(patient, _reading_protocol(patient))
+    summary = _summary(patient, current_protocol(patient.site))
     evaluation = _open_evaluation(patient) if can_read_notes(by) else None
     audit.record(
         "integration.outcomes.view",
@@ -96,6 +91,7 @@ def _create(
     patient: Patient,
     *,
     by: User | None,
+    version: ProtocolVersion,
     trigger: EvaluationTrigger,
     details: dict[str, Any],
     course_id: int | None,
@@ -107,7 +103,6 @@ def _create(
     existing = _open_evaluation(patient)
     if existing is not None:
         return EvaluationResult(existing, created=False)
-    version, _ = use_protocol(patient.site)
     try:
         with transaction.atomic():
             evaluation = MaintenanceEvaluation.objects.create(
@@ -137,7 +132,8 @@ def _create(
         kind=NotificationKind.INFO,
         title=f"Maintenance evaluation ({patient.mrn}): {evaluation.get_trigger_display().lower()}",
         body="Review the patient's scores since the course and decide with the care team whether a booster is "
-        "needed; a prescriber records the outcome.",
+        "needed; a prescriber records the outcome on the patient's page.",
+        link=reverse("staff:patient_detail", args=[patient.pk]) + "#integration",
         dedupe_key=f"integration.maintenanceevaluation.{evaluation.pk}.open",
     )
     return EvaluationResult(evaluation, created=True)
@@ -146,10 +142,18 @@ def _create(
 def evaluate_relapse_watch(*, patient: Patient | int, by: User | None = None) -> EvaluationResult | None:
     """Run the relapse watch after an assessment was recorded (clinic, API or portal): when the latest score trips
     it, open a maintenance evaluation, unless one is open already or this score opened one before. None when the
-    watch is quiet. No access check: the caller is the service that recorded the assessment."""
+    watch is quiet. No access check: it runs for the service that recorded the assessment (through
+    clinic.events.on_assessment_recorded, registered in integration/apps.py). `by` None: opened by the watch.
+
+    The watch is checked with the active protocol's numbers without stamping the version; only when it trips is the
+    version taken for the decision, and the watch checked again with it, so the version stored is the one whose
+    numbers decided."""
     with transaction.atomic():
         locked = lock_patient(patient)
-        summary = _summary(locked, _reading_protocol(locked))
+        if not _summary(locked, current_protocol(locked.site)).relapse_watch.triggered:
+            return None
+        version, protocol = use_protocol(locked.site)
+        summary = _summary(locked, protocol)
         watch = summary.relapse_watch
         if not watch.triggered or watch.reason is None or watch.score is None:
             return None
@@ -160,6 +164,7 @@ def evaluate_relapse_watch(*, patient: Patient | int, by: User | None = None) ->
         return _create(
             locked,
             by=by,
+            version=version,
             trigger=EvaluationTrigger(watch.reason.value),
             details={
                 "instrument": summary.instrument,
@@ -185,9 +190,11 @@ def open_maintenance_evaluation(*, by: User, patient: Patient | int, reason: str
     with transaction.atomic():
         locked = lock_patient(patient)
         course = sources.latest_course(locked.pk, locked.site.time_zone)
+        version, _ = use_protocol(locked.site)
         return _create(
             locked,
             by=by,
+            version=version,
             trigger=EvaluationTrigger.MANUAL,
             details={},
             course_id=course.course_id if course else None,
@@ -199,7 +206,8 @@ def open_maintenance_evaluation(*, by: User, patient: Patient | int, reason: str
 def resolve_maintenance_evaluation(
     *, by: User, evaluation: MaintenanceEvaluation | int, outcome: str, reason: str = ""
 ) -> MaintenanceEvaluation:
-    """A prescriber closes the evaluation with its outcome; `no_action` needs a reason. Audited
+    """A prescriber closes the evaluation with its outcome; `no_action` needs a reason. The status changes through
+    `set_status` (audited integration.maintenanceevaluation.status); the outcome is audited
     integration.maintenanceevaluation.resolve."""
     pk = evaluation.pk if isinstance(evaluation, MaintenanceEvaluation) else evaluation
     found = MaintenanceEvaluation.objects.filter(pk=pk).values_list("patient_id", flat=True).first()
@@ -222,12 +230,11 @@ def resolve_maintenance_evaluation(
         locked = for_update(MaintenanceEvaluation.objects.select_related("patient")).get(pk=pk)
         if locked.status != EvaluationStatus.OPEN:
             raise Conflict("This maintenance evaluation is already resolved.", code="already_resolved")
-        locked.status = EvaluationStatus.RESOLVED
         locked.outcome = outcome
         locked.reason = reason
         locked.resolved_by = by
         locked.resolved_at = timezone.now()
-        locked.save(update_fields=["status", "outcome", "reason", "resolved_by", "resolved_at"])
+        locked.set_status(EvaluationStatus.RESOLVED, by=by, reason=reason, at=locked.resolved_at)
         audit.record(
             "integration.maintenanceevaluation.resolve",
             patient=locked.patient,

@@ -110,14 +110,14 @@ class _Links:
     errors: NoteErrors
 
 
-def _links(patient: Patient, data: Mapping[str, Any]) -> _Links:
+def _links(by: User, patient: Patient, data: Mapping[str, Any]) -> _Links:
     """The dosing session and the integration appointment the note belongs to, checked against the patient. The
     appointment's dosing session is taken when none is named."""
     errors: NoteErrors = {}
     appointment = None
     if data.get("appointment") not in (None, ""):
         try:
-            appointment = sources.appointment(as_id(data["appointment"], "appointment"))
+            appointment = sources.appointment(by, as_id(data["appointment"], "appointment"))
         except ValueError:
             appointment = None
         if appointment is None or appointment.patient_id != patient.pk:
@@ -130,7 +130,7 @@ def _links(patient: Patient, data: Mapping[str, Any]) -> _Links:
         errors["dosing_session"] = ["Choose the dosing session this integration session follows."]
     else:
         try:
-            session = sources.dosing_session(as_id(session_value, "dosing_session"))
+            session = sources.dosing_session(by, as_id(session_value, "dosing_session"))
         except ValueError:
             session = None
         if session is None or session.patient_id != patient.pk:
@@ -154,7 +154,9 @@ def _check_input(data: Mapping[str, Any]) -> None:
         raise InvalidNote(errors)
 
 
-def _apply(note: IntegrationNote, data: Mapping[str, Any], protocol: Protocol, now: dt.datetime) -> tuple[str, ...]:
+def _apply(
+    by: User, note: IntegrationNote, data: Mapping[str, Any], protocol: Protocol, now: dt.datetime
+) -> tuple[str, ...]:
     """Validate the note as it would be with `data` applied, then apply it (nothing changes when it is refused)."""
     _check_input(data)
     modality = data.get("modality")
@@ -171,7 +173,7 @@ def _apply(note: IntegrationNote, data: Mapping[str, Any], protocol: Protocol, n
         protocol.integration,
         protocol.scheduling,
     )
-    links = _links(note.patient, {**_current_links(note), **data})
+    links = _links(by, note.patient, {**_current_links(note), **data})
     errors: NoteErrors = {**check.errors, **links.errors}
     given = data.get("started_at") or (note.started_at if note.pk else None)
     started_at = _when(given or (links.appointment.start if links.appointment else ""))
@@ -222,7 +224,7 @@ def create_note(*, by: User, patient: Patient | int, data: Mapping[str, Any]) ->
     with transaction.atomic():
         version, protocol = use_protocol(patient.site)
         note = IntegrationNote(patient=patient, author=by, status=NoteStatus.DRAFT)
-        warnings = _apply(note, data, protocol, timezone.now())
+        warnings = _apply(by, note, data, protocol, timezone.now())
         _stamp(note, version, protocol)
         note.save()
         audit.record(
@@ -263,7 +265,7 @@ def update_note(*, by: User, note: IntegrationNote | int, data: Mapping[str, Any
                                                            "structured", "started_at", "dosing_session_id",
                                                            "appointment_id")}  # fmt: skip
         version, protocol = use_protocol(locked.patient.site)
-        warnings = _apply(locked, {"modality": locked.modality, **data}, protocol, timezone.now())
+        warnings = _apply(by, locked, {"modality": locked.modality, **data}, protocol, timezone.now())
         _stamp(locked, version, protocol)
         locked.save()
         changed = sorted(name for name, value in before.items() if getattr(locked, name) != value)
