@@ -30,6 +30,9 @@ class Wording:
     gad7: str
     remission: str
     response: str  # formatted with `threshold` and `baseline`
+    # The portal's chart is narrower and taller, so that its words stay readable when a phone scales it down.
+    width: int = 720
+    height: int = 280
 
 
 STAFF_WORDING = Wording(
@@ -45,6 +48,8 @@ PATIENT_WORDING = Wording(
     gad7="Anxiety (GAD-7)",
     remission="Below {remission}: few or no symptoms",
     response="Half of where you started ({baseline})",
+    width=420,
+    height=320,
 )
 
 
@@ -75,9 +80,12 @@ def outcome_chart_svg(
     start = min([*times, *dosings]) - MARGIN
     end = max([*times, *dosings]) + MARGIN
     guides = [
-        Guide(rules.remission_phq9_below, wording.remission.format(remission=rules.remission_phq9_below),
-              "chart-remission"),
-    ]  # fmt: skip
+        Guide(
+            rules.remission_phq9_below,
+            wording.remission.format(remission=rules.remission_phq9_below),
+            "chart-remission",
+        ),
+    ]
     if baseline is not None and rules.baseline_instrument == "phq9":
         threshold = response_threshold(baseline, rules)
         label = wording.response.format(threshold=_number(threshold), baseline=baseline)
@@ -98,4 +106,6 @@ def outcome_chart_svg(
         title=wording.title,
         guides=guides,
         markers=[Marker(at, str(number)) for number, at in enumerate(dosings, start=1)],
+        width=wording.width,
+        height=wording.height,
     )

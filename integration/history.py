@@ -130,8 +130,13 @@ def ifs_parts(notes: Sequence[NoteRecord]) -> IfsProgress:
         for part in fields.get("parts") or ():
             name = " ".join(str(part.get("name") or "").split())
             names.append(name)
-            seen = PartSeen(note.note_id, note.started_at, str(part.get("type") or ""),
-                            str(part.get("body_location") or ""), str(part.get("fears") or ""))  # fmt: skip
+            seen = PartSeen(
+                note.note_id,
+                note.started_at,
+                str(part.get("type") or ""),
+                str(part.get("body_location") or ""),
+                str(part.get("fears") or ""),
+            )
             grouped.setdefault(_key(name), (name, []))[1].append(seen)
         sessions.append(
             IfsSession(

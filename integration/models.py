@@ -140,6 +140,16 @@ PLAN_SECTIONS = (
     "professionals",
     "safe_environment",
 )
+PLAN_SECTION_LABELS = {
+    "warning_signs": "Warning signs",
+    "coping_strategies": "Internal coping strategies",
+    "distractions": "People and places for distraction",
+    "people_to_ask": "People to ask for help",
+    "professionals": "Professionals and services",
+    "safe_environment": "Making the environment safe",
+    "maintenance_criteria": "Maintenance criteria",
+    "review_date": "Review date",
+}
 
 
 class RelapsePreventionPlan(models.Model):

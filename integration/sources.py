@@ -75,6 +75,7 @@ class AppointmentFacts:
     therapist_name: str = ""
     place: str = ""
     patient_name: str = ""
+    time_zone: str = "UTC"  # the site's, to show the times as the clinic reads them
 
 
 def _session_facts(session: Any) -> DosingSessionFacts:
@@ -133,6 +134,7 @@ def _appointment_facts(appointment: Any) -> AppointmentFacts:
         therapist_name=therapist.get_full_name() or therapist.username,
         place=appointment.place,
         patient_name=f"{appointment.patient.family_name}, {appointment.patient.given_name}",
+        time_zone=appointment.patient.site.time_zone,
     )
 
 

@@ -1,5 +1,5 @@
-"""Outcomes and maintenance evaluations (clinical protocol §5): the relapse watch opens one evaluation per patient
-at a time for the care team; a prescriber resolves it with an outcome."""
+"""Maintenance evaluations (clinical protocol §5): the relapse watch opens one evaluation per patient at a time for
+the care team; a prescriber resolves it with an outcome."""
 
 from __future__ import annotations
 
@@ -15,52 +15,15 @@ from clinic import audit
 from clinic.errors import Conflict, InvalidInput, NotAllowed
 from clinic.models import NotificationKind, Patient, ProtocolVersion, User
 from clinic.notifications import notify_care_team
-from clinic.protocol import Protocol
 from clinic.services import current_protocol, use_protocol
 from integration import sources
 from integration.models import EvaluationOutcome, EvaluationStatus, EvaluationTrigger, MaintenanceEvaluation
-from integration.outcomes import OutcomeSummary, Score, summarize
-from integration.permissions import (
-    can_open_evaluations,
-    can_read_notes,
-    can_read_outcomes,
-    can_resolve_evaluations,
-)
+from integration.outcomes import Score
+from integration.permissions import can_open_evaluations, can_read_notes, can_resolve_evaluations
 from integration.services._common import for_update, lock_patient, visible_patient
+from integration.services.outcomes import open_evaluation_of, summary_of
 
 REASON_MAX = 2_000
-
-
-def _summary(patient: Patient, protocol: Protocol) -> OutcomeSummary:
-    instrument = protocol.outcomes.baseline_instrument
-    course = sources.latest_course(patient.pk, patient.site.time_zone)
-    return summarize(instrument, course, sources.scores(patient.pk, instrument), protocol.outcomes)
-
-
-def _open_evaluation(patient: Patient) -> MaintenanceEvaluation | None:
-    return MaintenanceEvaluation.objects.filter(patient=patient, status=EvaluationStatus.OPEN).first()
-
-
-@dataclass(frozen=True)
-class OutcomeView:
-    summary: OutcomeSummary
-    open_evaluation: MaintenanceEvaluation | None
-
-
-def outcome_summary(by: User, patient: Patient | int) -> OutcomeView:
-    """Baseline, latest, response, remission, nadir and the relapse watch of the patient's latest course, with the
-    open maintenance evaluation; audited integration.outcomes.view."""
-    patient_id = patient.pk if isinstance(patient, Patient) else patient
-    patient = visible_patient(by, patient, allowed=can_read_outcomes(by, patient_id))
-    summary = _summary(patient, current_protocol(patient.site))
-    evaluation = _open_evaluation(patient) if can_read_notes(by) else None
-    audit.record(
-        "integration.outcomes.view",
-        patient=patient,
-        actor=by,
-        details={"course": summary.course_id, "relapse_watch": summary.relapse_watch.triggered},
-    )
-    return OutcomeView(summary, evaluation)
 
 
 def maintenance_evaluations_for(by: User, patient: Patient | int) -> list[MaintenanceEvaluation]:
@@ -73,6 +36,17 @@ def maintenance_evaluations_for(by: User, patient: Patient | int) -> list[Mainte
         details={"evaluations": [e.pk for e in evaluations]},
     )
     return evaluations
+
+
+def get_evaluation_for(by: User, pk: Any) -> MaintenanceEvaluation:
+    """One evaluation if `by` may see it (the care team's roles); Http404 otherwise. Audited."""
+    try:
+        found = MaintenanceEvaluation.objects.select_related("patient__site", "trigger_assessment").get(pk=int(pk))
+    except (MaintenanceEvaluation.DoesNotExist, TypeError, ValueError):
+        raise Http404("No such evaluation.") from None
+    visible_patient(by, found.patient_id, allowed=can_read_notes(by))
+    audit.record("integration.maintenanceevaluation.view", patient=found.patient, obj=found, actor=by)
+    return found
 
 
 @dataclass(frozen=True)
@@ -100,7 +74,7 @@ def _create(
 ) -> EvaluationResult:
     """Open an evaluation unless one is open (then that one). Call with the patient row locked; the partial unique
     constraint is the backstop where a lock is not taken (SQLite serialises writers instead)."""
-    existing = _open_evaluation(patient)
+    existing = open_evaluation_of(patient)
     if existing is not None:
         return EvaluationResult(existing, created=False)
     try:
@@ -116,7 +90,7 @@ def _create(
                 protocol_version=version,
             )
     except IntegrityError:
-        existing = _open_evaluation(patient)
+        existing = open_evaluation_of(patient)
         if existing is None:
             raise
         return EvaluationResult(existing, created=False)
@@ -150,10 +124,10 @@ def evaluate_relapse_watch(*, patient: Patient | int, by: User | None = None) ->
     numbers decided."""
     with transaction.atomic():
         locked = lock_patient(patient)
-        if not _summary(locked, current_protocol(locked.site)).relapse_watch.triggered:
+        if not summary_of(locked, current_protocol(locked.site)).relapse_watch.triggered:
             return None
         version, protocol = use_protocol(locked.site)
-        summary = _summary(locked, protocol)
+        summary = summary_of(locked, protocol)
         watch = summary.relapse_watch
         if not watch.triggered or watch.reason is None or watch.score is None:
             return None

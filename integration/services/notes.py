@@ -60,7 +60,9 @@ class NoteResult:
 # --- Reads --------------------------------------------------------------------------------------------------------
 
 
-def _readable_notes(by: User) -> QuerySet[IntegrationNote]:
+def readable_notes(by: User) -> QuerySet[IntegrationNote]:
+    """The notes `by` may read: those of the patients they may see, if their role reads notes (not audited: the
+    functions below audit what they return)."""
     if not can_read_notes(by):
         return IntegrationNote.objects.none()
     return IntegrationNote.objects.filter(patient__in=patients_visible_to(by).values("pk")).select_related(
@@ -71,7 +73,7 @@ def _readable_notes(by: User) -> QuerySet[IntegrationNote]:
 def notes_for(by: User, patient: Patient | int) -> list[IntegrationNote]:
     """The patient's notes, newest first (404 for a patient or a role that may not read them); audited."""
     patient = visible_patient(by, patient, allowed=can_read_notes(by))
-    notes = list(_readable_notes(by).filter(patient=patient).prefetch_related("addenda"))
+    notes = list(readable_notes(by).filter(patient=patient).prefetch_related("addenda"))
     audit.record("integration.note.view", patient=patient, actor=by, details={"notes": [n.pk for n in notes]})
     return notes
 
@@ -79,11 +81,34 @@ def notes_for(by: User, patient: Patient | int) -> list[IntegrationNote]:
 def get_note_for(by: User, pk: Any) -> IntegrationNote:
     """One note with its addenda if `by` may read it; Http404 otherwise (also for a malformed id); audited."""
     try:
-        note = _readable_notes(by).prefetch_related("addenda").get(pk=int(pk))
+        note = readable_notes(by).prefetch_related("addenda").get(pk=int(pk))
     except (IntegrationNote.DoesNotExist, TypeError, ValueError):
         raise Http404("No such note.") from None
     audit.record("integration.note.view", patient=note.patient, obj=note, actor=by)
     return note
+
+
+def previous_note(
+    by: User, patient: Patient, modality: str, *, before: IntegrationNote | None = None
+) -> IntegrationNote | None:
+    """The patient's latest note of `modality` (before `before`, when given), whoever wrote it: a new note starts
+    from it (integration.modalities.carried_forward). Audited integration.note.view."""
+    patient = visible_patient(by, patient, allowed=can_read_notes(by))
+    notes = readable_notes(by).filter(patient=patient, modality=modality)
+    if before is not None:
+        notes = notes.exclude(pk=before.pk).filter(started_at__lte=before.started_at)
+    found: IntegrationNote | None = notes.order_by("-started_at", "-pk").first()
+    if found is not None:
+        audit.record("integration.note.view", patient=patient, obj=found, actor=by, details={"purpose": "prefill"})
+    return found
+
+
+def drafts_of(by: User) -> list[IntegrationNote]:
+    """The drafts `by` wrote and has not signed, oldest first (what they still have to sign)."""
+    drafts = list(readable_notes(by).filter(author=by, status=NoteStatus.DRAFT).order_by("started_at", "pk"))
+    if drafts:
+        audit.record("integration.note.list", actor=by, details={"drafts": [n.pk for n in drafts]})
+    return drafts
 
 
 # --- Writing a draft ------------------------------------------------------------------------------------------------
@@ -239,7 +264,7 @@ def create_note(*, by: User, patient: Patient | int, data: Mapping[str, Any]) ->
 
 def _locked_note(by: User, note: IntegrationNote | int) -> IntegrationNote:
     pk = note.pk if isinstance(note, IntegrationNote) else note
-    if not _readable_notes(by).filter(pk=pk).exists():
+    if not readable_notes(by).filter(pk=pk).exists():
         raise Http404("No such note.")
     return for_update(IntegrationNote.objects.select_related("patient__site")).get(pk=pk)
 

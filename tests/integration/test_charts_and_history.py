@@ -55,7 +55,7 @@ def test_the_chart_draws_both_questionnaires_numbered_dosings_and_the_phq9_lines
     assert '<polyline class="chart-phq9"' in svg
     assert '<polyline class="chart-gad7"' not in svg  # one GAD-7 score: a point, no line
     assert svg.count('class="chart-gad7 chart-point"') == 1
-    assert ["1", "2", "3"] == [t for t in labels if t in {"1", "2", "3"}]
+    assert [t for t in labels if t in {"1", "2", "3"}] == ["1", "2", "3"]
     assert "PHQ-9 remission: below 5" in labels
     assert "PHQ-9 response: 9 or lower (baseline 18)" in labels
     assert 'class="chart-response"' in svg
@@ -80,11 +80,17 @@ def test_the_response_line_needs_a_phq9_baseline(baseline: int | None, rules: Ou
 
 def test_the_patient_reads_the_chart_in_plain_words() -> None:
     svg = outcome_chart_svg(
-        phq9=[Score(day(0), 16), Score(day(7), 6)], gad7=[], dosings=[day(2)], baseline=16, rules=RULES, tz=NY,
+        phq9=[Score(day(0), 16), Score(day(7), 6)],
+        gad7=[],
+        dosings=[day(2)],
+        baseline=16,
+        rules=RULES,
+        tz=NY,
         wording=PATIENT_WORDING,
-    )  # fmt: skip
+    )
     labels = texts(svg)
     assert "Your mood and anxiety questionnaires over time" in svg
+    assert 'viewBox="0 0 420 320"' in svg
     assert "Half of where you started (16)" in labels
     assert "Below 5: few or no symptoms" in labels
     assert "Mood (PHQ-9)" in labels
@@ -105,13 +111,22 @@ def emdr(note_id: int, at: dt.datetime, **fields: Any) -> NoteRecord:
 
 def test_emdr_sessions_are_grouped_by_target_whatever_its_spelling() -> None:
     notes = [
-        emdr(3, day(14), target="storm  at sea", phase="installation", sud_before=2, sud_after=0, voc=7,
-             body_scan_clear=True, target_complete=True),
+        emdr(
+            3,
+            day(14),
+            target="storm  at sea",
+            phase="installation",
+            sud_before=2,
+            sud_after=0,
+            voc=7,
+            body_scan_clear=True,
+            target_complete=True,
+        ),
         emdr(1, day(0), target="Storm at sea", phase="desensitisation", sud_before=8, sud_after=5, voc=3),
         emdr(2, day(7), target="The empty house", phase="assessment", sud_before=6, sud_after=6, voc=2),
         emdr(4, day(21), phase="closure"),
         NoteRecord(5, day(3), "ifs", {"parts": []}),
-    ]  # fmt: skip
+    ]
     targets = emdr_targets(notes)
     assert [t.target for t in targets] == ["Storm at sea", "The empty house", NO_TARGET]
     storm = targets[0]
@@ -127,23 +142,37 @@ def test_emdr_sessions_are_grouped_by_target_whatever_its_spelling() -> None:
 
 def test_ifs_parts_are_followed_by_name_and_sessions_keep_their_steps() -> None:
     notes = [
-        NoteRecord(2, day(7), "ifs", {
-            "parts": [{"name": "the critic", "type": "firefighter", "body_location": "jaw", "fears": "failure"}],
-            "self_energy": ["calm", "curious"], "permission_granted": True, "unburdening_steps": ["witness"],
-        }),
-        NoteRecord(1, day(0), "ifs", {
-            "parts": [
-                {"name": "The Critic", "type": "manager", "body_location": "shoulders", "fears": ""},
-                {"name": "Little one", "type": "exile"},
-            ],
-        }),
+        NoteRecord(
+            2,
+            day(7),
+            "ifs",
+            {
+                "parts": [{"name": "the critic", "type": "firefighter", "body_location": "jaw", "fears": "failure"}],
+                "self_energy": ["calm", "curious"],
+                "permission_granted": True,
+                "unburdening_steps": ["witness"],
+            },
+        ),
+        NoteRecord(
+            1,
+            day(0),
+            "ifs",
+            {
+                "parts": [
+                    {"name": "The Critic", "type": "manager", "body_location": "shoulders", "fears": ""},
+                    {"name": "Little one", "type": "exile"},
+                ],
+            },
+        ),
         NoteRecord(3, day(10), "emdr", {"target": "x"}),
-    ]  # fmt: skip
+    ]
     progress = ifs_parts(notes)
     assert [p.name for p in progress.parts] == ["The Critic", "Little one"]
     critic = progress.parts[0]
-    assert [(s.note_id, s.type, s.body_location) for s in critic.seen] == [(1, "manager", "shoulders"),
-                                                                            (2, "firefighter", "jaw")]  # fmt: skip
+    assert [(s.note_id, s.type, s.body_location) for s in critic.seen] == [
+        (1, "manager", "shoulders"),
+        (2, "firefighter", "jaw"),
+    ]
     assert critic.type == "firefighter"
     assert progress.parts[1].seen[0].fears == ""
     first, second = progress.sessions
@@ -163,8 +192,12 @@ FIELDS = ("warning_signs", "coping_strategies", "maintenance_criteria", "review_
 
 
 def test_the_first_revision_is_all_new() -> None:
-    after = {"warning_signs": ["Sleeping badly"], "coping_strategies": [], "maintenance_criteria": "PHQ-9 >= 10",
-             "review_date": "2026-08-01"}  # fmt: skip
+    after = {
+        "warning_signs": ["Sleeping badly"],
+        "coping_strategies": [],
+        "maintenance_criteria": "PHQ-9 >= 10",
+        "review_date": "2026-08-01",
+    }
     assert plan_changes(None, after, FIELDS) == [
         SectionChange("warning_signs", added=("Sleeping badly",)),
         SectionChange("maintenance_criteria", before="", after="PHQ-9 >= 10"),
@@ -173,10 +206,18 @@ def test_the_first_revision_is_all_new() -> None:
 
 
 def test_a_revision_shows_what_it_added_and_removed_and_what_text_changed() -> None:
-    before = {"warning_signs": ["Sleeping badly", "Skipping meals"], "coping_strategies": ["Walk"],
-              "maintenance_criteria": "old", "review_date": "2026-08-01"}  # fmt: skip
-    after = {"warning_signs": ["Skipping meals", "Avoiding friends"], "coping_strategies": ["Walk"],
-             "maintenance_criteria": "new", "review_date": "2026-08-01"}  # fmt: skip
+    before = {
+        "warning_signs": ["Sleeping badly", "Skipping meals"],
+        "coping_strategies": ["Walk"],
+        "maintenance_criteria": "old",
+        "review_date": "2026-08-01",
+    }
+    after = {
+        "warning_signs": ["Skipping meals", "Avoiding friends"],
+        "coping_strategies": ["Walk"],
+        "maintenance_criteria": "new",
+        "review_date": "2026-08-01",
+    }
     assert plan_changes(before, after, FIELDS) == [
         SectionChange("warning_signs", added=("Avoiding friends",), removed=("Sleeping badly",)),
         SectionChange("maintenance_criteria", before="old", after="new"),
