@@ -204,30 +204,30 @@ def test_the_patient_sees_their_outcomes_but_not_the_evaluations(integ: Integ) -
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_assessments_open_one_evaluation(integ: Integ, require_postgres: None) -> None:
-    """Four connections evaluating the watch at once (assessments recorded together): one evaluation opens."""
+    """Four connections record a rising PHQ-9 at once (portal, clinic, API); each commit runs the relapse watch
+    (clinic.events), and one evaluation opens, whichever watch runs first."""
     stopped_course(integ)
     integ.phq9(3, ny(2026, 5, 14, 10))
-    integ.phq9(9, ny(2026, 5, 21, 10))
+    integ.clock.set(ny(2026, 5, 21, 11))
     barrier = threading.Barrier(4)
-    results: list[services.EvaluationResult | None] = []
     errors: list[BaseException] = []
 
-    def evaluate() -> None:
+    def record(total: int) -> None:
         try:
             barrier.wait(timeout=10)
-            results.append(services.evaluate_relapse_watch(patient=integ.patient.pk))
+            phq9(integ.patient, integ.nurse, total, ny(2026, 5, 21, 10))
         except BaseException as exc:
             errors.append(exc)
         finally:
             close_old_connections()
             connection.close()
 
-    threads = [threading.Thread(target=evaluate) for _ in range(4)]
+    threads = [threading.Thread(target=record, args=(total,)) for total in (9, 10, 11, 12)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join(timeout=30)
     assert errors == []
+    assert integ.patient.assessments.filter(instrument="phq9", administered_at=ny(2026, 5, 21, 10)).count() == 4
     assert MaintenanceEvaluation.objects.filter(patient=integ.patient).count() == 1
-    created = [r for r in results if isinstance(r, services.EvaluationResult) and r.created]
-    assert len(created) == 1
+    assert Notification.objects.filter(recipient=integ.therapist, patient=integ.patient).count() == 1

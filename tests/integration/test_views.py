@@ -57,7 +57,7 @@ def test_the_integration_pages_open_for_the_care_team_and_answer_404_to_everyone
         f"{base(integ)}relapse-plan/",
         f"{base(integ)}dosing-session/?dosing_session={integ.session.pk}",
     ]
-    other_site = Site.objects.create(name="Elsewhere", code="ELSEWHERE")
+    other_site = Site.objects.create(name="Elsewhere", code="ELSE2")
     for user in (integ.therapist, integ.nurse, integ.prescriber):
         client = signed_in(user)
         for page in pages:
