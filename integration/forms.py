@@ -95,8 +95,12 @@ class NoteForm(forms.Form):
     modality: ClassVar[Modality] = Modality.GENERAL
     structured_fields: ClassVar[tuple[str, ...]] = ()
 
+    # Required here too (the services refuse a note without them), so the page marks only the truly optional.
     dosing_session = forms.TypedChoiceField(
-        label="Dosing session it follows", coerce=int, empty_value=None, required=False
+        label="Dosing session it follows",
+        coerce=int,
+        empty_value=None,
+        error_messages={"required": "Choose the dosing session this integration session follows."},
     )
     appointment = forms.TypedChoiceField(
         label="Integration appointment",
@@ -112,9 +116,14 @@ class NoteForm(forms.Form):
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=DATETIME_LOCAL),
         help_text="Date and time at the clinic.",
     )
-    duration_min = _whole("Duration (minutes)", 1, 240, "Integration sessions usually last 60 to 90 minutes.")
-    narrative = _text("Narrative", 8, "What happened in the session, in your words.")
-    plan = _text("Plan", 3, "What comes next: the focus of the next session, homework, referrals.")
+    duration_min = forms.IntegerField(
+        label="Duration (minutes)",
+        widget=_number(1, 240),
+        help_text="Integration sessions usually last 60 to 90 minutes.",
+        error_messages={"required": "Enter how long the session lasted, in minutes."},
+    )
+    narrative = _text("Narrative", 8, "What happened in the session, in your words. Needed to sign.")
+    plan = _text("Plan", 3, "What comes next: the focus of the next session, homework, referrals. Needed to sign.")
 
     def __init__(
         self,
@@ -182,7 +191,11 @@ class EmdrNoteForm(NoteForm):
         "body_scan_clear",
     )
 
-    phase = forms.ChoiceField(label="Phase", required=False, choices=[("", "Choose the phase"), *_choices(EMDR_PHASES)])
+    phase = forms.ChoiceField(
+        label="Phase",
+        choices=[("", "Choose the phase"), *_choices(EMDR_PHASES)],
+        error_messages={"required": "Choose the EMDR phase."},
+    )
     target = _text("Target memory", 2)
     worst_image = _text("Worst image", 2)
     negative_cognition = _text("Negative cognition", help_text="e.g. “I am not safe”.")
