@@ -424,9 +424,8 @@ def _entries() -> serializers.ListField:
     return serializers.ListField(child=serializers.CharField(), required=False)
 
 
-class PlanInputSerializer(serializers.Serializer[Any]):
-    """The whole plan as it should now read; sections left out are empty. `revision`, `author` and `created_at` of a
-    plan read before are ignored, so a client may send back what it read with its changes."""
+class PlanSectionsSerializer(serializers.Serializer[Any]):
+    """The Stanley-Brown sections of a plan (clinical protocol §7), each a list of short entries."""
 
     warning_signs = _entries()
     coping_strategies = _entries()
@@ -434,19 +433,19 @@ class PlanInputSerializer(serializers.Serializer[Any]):
     people_to_ask = _entries()
     professionals = _entries()
     safe_environment = _entries()
+
+
+class PlanInputSerializer(PlanSectionsSerializer):
+    """The whole plan as it should now read; sections left out are empty. `revision`, `author` and `created_at` of a
+    plan read before are ignored, so a client may send back what it read with its changes."""
+
     maintenance_criteria = serializers.CharField(required=False, allow_blank=True)
     review_date = serializers.DateField(required=False, allow_null=True, help_text="Default: 90 days from today.")
 
 
-class RevisionSerializer(serializers.ModelSerializer[RelapsePlanRevision]):
+class RevisionSerializer(PlanSectionsSerializer, serializers.ModelSerializer[RelapsePlanRevision]):
     revision = serializers.IntegerField(source="number")
     author = _username()
-    warning_signs = _entries()
-    coping_strategies = _entries()
-    distractions = _entries()
-    people_to_ask = _entries()
-    professionals = _entries()
-    safe_environment = _entries()
 
     class Meta:
         model = RelapsePlanRevision

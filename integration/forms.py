@@ -15,6 +15,7 @@ from django import forms
 from django.utils import timezone
 
 from clinic.errors import InvalidInput
+from intake.forms import MedicationRows
 from integration import sources
 from integration.modalities import (
     EMDR_PHASES,
@@ -283,31 +284,11 @@ class PartForm(forms.Form):
 PartFormSet = forms.formset_factory(PartForm, extra=1, can_delete=True, max_num=LIST_MAX, absolute_max=LIST_MAX)
 
 
-class PartRows:
-    """The filled-in rows of the parts formset; a refusal of `parts[1].type` lands on the second filled-in row, one of
-    `parts` above the rows (clinic.form_posts.ErrorRows)."""
+class PartRows(MedicationRows):
+    """The filled-in rows of the parts formset, as intake's rows of medicines are: a refusal of `parts[1].type` lands
+    on the second filled-in row, one of `parts` above the rows (clinic.form_posts.ErrorRows)."""
 
     key = "parts"
-
-    def __init__(self, formset: forms.BaseFormSet[Any]) -> None:
-        self.formset = formset
-        self.forms = [form for form in formset.forms if isinstance(form, PartForm) and form.row() is not None]
-
-    def rows(self) -> list[dict[str, Any]]:
-        return [row for form in self.forms if (row := form.row()) is not None]
-
-    def take_error(self, key: str, messages: list[str]) -> bool:
-        if key == self.key:
-            self.formset.non_form_errors().extend(messages)
-            return True
-        index_text, _, name = key.removeprefix(f"{self.key}[").partition("].")
-        if not key.startswith(f"{self.key}[") or not index_text.isdigit() or int(index_text) >= len(self.forms):
-            return False
-        row = self.forms[int(index_text)]
-        if name not in row.fields:
-            return False
-        row.add_error(name, messages)
-        return True
 
 
 def flat_note_errors(errors: Mapping[str, Any], modality: Modality) -> InvalidInput:

@@ -12,7 +12,6 @@ import re
 from collections.abc import Iterator
 
 import pytest
-from django.utils import timezone
 from playwright.sync_api import Browser, Page, expect
 
 from clinic.domain import site_zone
@@ -20,17 +19,12 @@ from clinic.models import Role
 from integration import services
 from integration.models import IntegrationNote, NoteStatus
 from tests.browser.conftest import sign_in
+from tests.browser.test_session_page import clock
 from tests.factories import TEST_PASSWORD, on_care_team, patient_user, staff
 from tests.sessions.conftest import Clock, advance_to, book, make_clinic
 
+__all__ = ["clock"]  # the session page's frozen clock, which the live server shares
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
-    frozen = Clock(timezone.now().replace(second=0, microsecond=0))
-    monkeypatch.setattr(timezone, "now", frozen)
-    return frozen
 
 
 def test_a_therapist_writes_saves_and_signs_an_emdr_note(page: Page, clock: Clock) -> None:
