@@ -8,8 +8,12 @@ from typing import Any
 from django.test import Client
 
 from clinic.models import AuditEvent, Site
+from clinic.protocol import DEFAULT_PROTOCOL
+from clinic.services import publish_protocol_version
 from integration import services
 from integration.models import IntegrationNote, MaintenanceEvaluation, RelapsePlanRevision
+from sessions import services as session_services
+from tests.conftest import api_as
 from tests.factories import patient_user, staff
 from tests.integration.conftest import EMDR, Integ, stopped_course
 from tests.sessions.conftest import ny, signed_in
@@ -331,8 +335,6 @@ def test_the_patient_page_shows_outcomes_and_the_chart(integ: Integ) -> None:
 
 
 def test_the_therapists_home_lists_drafts_patients_and_todays_sessions(integ: Integ) -> None:
-    from sessions import services as session_services
-
     note = integ.draft()
     session_services.book_integration_appointment(
         by=integ.therapist,
@@ -387,3 +389,45 @@ def test_the_patient_reads_their_plan_with_crisis_resources_and_sees_their_progr
     other = Client()
     other.force_login(patient_user(integ.clinic.cleared_patient(given_name="Other")))
     assert "Sleeping badly" not in other.get("/portal/my-plan/").content.decode()
+
+
+def test_integration_pages_and_api_reads_leave_the_active_protocol_version_unused(integ: Integ) -> None:
+    note = integ.draft()
+    services.revise_relapse_plan(by=integ.therapist, patient=integ.patient, data={"warning_signs": ["x"]})
+    evaluation = services.open_maintenance_evaluation(by=integ.nurse, patient=integ.patient, reason="Fictional.")
+    version = publish_protocol_version(
+        by=None, site=integ.clinic.site, settings=DEFAULT_PROTOCOL.to_json(), change_summary="Nothing used it."
+    )
+    p = integ.patient.pk
+    pages = [
+        f"/staff/patients/{p}/",
+        "/staff/",
+        base(integ),
+        f"{base(integ)}notes/new/emdr/",
+        f"{base(integ)}notes/{note.pk}/",
+        f"{base(integ)}notes/{note.pk}/edit/",
+        f"{base(integ)}notes/{note.pk}/sign/",
+        f"{base(integ)}relapse-plan/",
+        f"{base(integ)}relapse-plan/edit/",
+        f"{base(integ)}maintenance-evaluations/{evaluation.evaluation.pk}/resolve/",
+    ]
+    for user, urls in ((integ.therapist, pages[:-1]), (integ.prescriber, pages[-1:])):
+        client = signed_in(user)
+        for url in urls:
+            assert client.get(url).status_code == 200, url
+    api = [
+        f"/api/v1/patients/{p}/integration-notes/",
+        f"/api/v1/integration-notes/{note.pk}/",
+        f"/api/v1/patients/{p}/outcomes/",
+        f"/api/v1/patients/{p}/maintenance-evaluations/",
+        f"/api/v1/patients/{p}/relapse-plan/",
+        f"/api/v1/patients/{p}/relapse-plan/revisions/",
+    ]
+    for url in api:
+        assert api_as(integ.therapist).get(url).status_code == 200, url
+    portal = Client()
+    portal.force_login(patient_user(integ.patient))
+    for url in ("/portal/", "/portal/my-plan/", "/portal/my-progress/"):
+        assert portal.get(url).status_code == 200, url
+    version.refresh_from_db()
+    assert version.first_used_at is None
