@@ -73,7 +73,7 @@ def readable_notes(by: User) -> QuerySet[IntegrationNote]:
 def notes_for(by: User, patient: Patient | int) -> list[IntegrationNote]:
     """The patient's notes, newest first (404 for a patient or a role that may not read them); audited."""
     patient = visible_patient(by, patient, allowed=can_read_notes(by))
-    notes = list(readable_notes(by).filter(patient=patient).prefetch_related("addenda"))
+    notes = list(readable_notes(by).filter(patient=patient).prefetch_related("addenda__author"))
     audit.record("integration.note.view", patient=patient, actor=by, details={"notes": [n.pk for n in notes]})
     return notes
 
@@ -81,7 +81,7 @@ def notes_for(by: User, patient: Patient | int) -> list[IntegrationNote]:
 def get_note_for(by: User, pk: Any) -> IntegrationNote:
     """One note with its addenda if `by` may read it; Http404 otherwise (also for a malformed id); audited."""
     try:
-        note = readable_notes(by).prefetch_related("addenda").get(pk=int(pk))
+        note = readable_notes(by).prefetch_related("addenda__author").get(pk=int(pk))
     except (IntegrationNote.DoesNotExist, TypeError, ValueError):
         raise Http404("No such note.") from None
     audit.record("integration.note.view", patient=note.patient, obj=note, actor=by)

@@ -42,7 +42,7 @@ def timeline(by: User, patient: Patient) -> Timeline:
     """The patient's dosing and integration sessions with their notes, and progress across the notes. Audited
     integration.note.view with the notes shown."""
     patient = visible_patient(by, patient, allowed=can_read_notes(by))
-    notes = list(readable_notes(by).filter(patient=patient).prefetch_related("addenda"))
+    notes = list(readable_notes(by).filter(patient=patient).prefetch_related("addenda__author"))
     sessions = sources.dosing_sessions(by, patient)
     appointments = sources.appointments(by, patient)
     booked = {a.appointment_id for a in appointments}
