@@ -220,7 +220,7 @@ class NoteCreateView(NoteFormView):
             initial["dosing_session"] = dosed[-1].session_id
         self.previous = services.previous_note(user, patient, modality.value)
         carried = carried_forward(modality, self.previous.structured or {}) if self.previous else {}
-        audit.record("integration.note.compose", patient=patient, details={"modality": modality.value})
+        audit.record("integration.note_form.view", patient=patient, details={"modality": modality.value})
         return {**initial, **carried}, list(carried.get("parts", []))
 
     def act(self, form: NoteForm) -> NoteResult:
@@ -268,7 +268,7 @@ class SessionFactsView(IntegrationPage):
         if session is not None and session.patient_id != patient.pk:
             session = None
         if session is not None:
-            audit.record("integration.note.compose", patient=patient, details={"dosing_session": session.session_id})
+            audit.record("integration.note_form.view", patient=patient, details={"dosing_session": session.session_id})
         context = {"session": session, "site_tz": patient.site.time_zone}
         return render(request, "staff/integration/_session_facts.html", context)
 
