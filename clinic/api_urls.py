@@ -15,4 +15,5 @@ urlpatterns = [
     path("", include("clinic.reminders.api_urls")),
     path("", include("intake.api_urls")),
     path("", include("sessions.api_urls")),
+    path("", include("integration.api_urls")),
 ]

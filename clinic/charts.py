@@ -17,7 +17,10 @@ from html import escape
 
 __all__ = ["BoardBlock", "Guide", "Marker", "Series", "day_board_svg", "time_chart_svg"]
 
-_TICK_MINUTES = (5, 10, 15, 30, 60, 120)
+_DAY_MINUTES = 24 * 60
+# Time ticks for a session (minutes) up to an outcome chart over months (days and weeks, labelled with the date).
+_TICK_MINUTES = (5, 10, 15, 30, 60, 120, _DAY_MINUTES, 2 * _DAY_MINUTES, 7 * _DAY_MINUTES, 14 * _DAY_MINUTES,
+                 28 * _DAY_MINUTES)  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +84,10 @@ def _tick_every(span: timedelta, max_ticks: int) -> int:
     return next((m for m in _TICK_MINUTES if minutes / m <= max_ticks), _TICK_MINUTES[-1])
 
 
+def _tick_label(tick: datetime, every_min: int) -> str:
+    return f"{tick:%H:%M}" if every_min < _DAY_MINUTES else f"{tick:%b} {tick.day}"
+
+
 def _ticks(start: datetime, end: datetime, every_min: int, tz: tzinfo) -> list[datetime]:
     local = start.astimezone(tz)
     minute = (local.minute // every_min) * every_min if every_min < 60 else 0
@@ -109,9 +116,12 @@ def time_chart_svg(
     alert_points: Sequence[tuple[datetime, float]] = (),
     width: int = 720,
     height: int = 280,
+    y_step: float | None = None,
 ) -> str:
-    """A line chart over time (e.g. systolic, diastolic and heart rate). Points outside [y_min, y_max] are drawn
-    at the edge; the title is the chart's accessible name."""
+    """A line chart over time (e.g. systolic, diastolic and heart rate over an hour, or questionnaire scores over
+    months: time ticks become dates when they are a day or more apart). Points outside [y_min, y_max] are drawn at
+    the edge; the title is the chart's accessible name. `y_step` spaces the value grid (default 10, or 20 for a
+    range over 100)."""
     start, end = start.astimezone(UTC), end.astimezone(UTC)  # differences of same-zone times ignore DST
     if end <= start:
         end = start + timedelta(minutes=1)
@@ -133,15 +143,16 @@ def time_chart_svg(
         f'xmlns="http://www.w3.org/2000/svg"><title id="chart-title">{escape(title)}</title>',
         f'<rect class="chart-frame" x="{left}" y="{top}" width="{plot_w}" height="{plot_h}"/>',
     ]
-    step = 20 if y_max - y_min > 100 else 10
-    value = (int(y_min) // step + 1) * step
+    step = y_step or (20 if y_max - y_min > 100 else 10)
+    value = (int(y_min // step) + 1) * step
     while value < y_max:
         parts.append(_line("chart-grid", left, left + plot_w, y(value), y(value)))
-        parts.append(_text("chart-axis", left - 6, y(value) + 4, str(value), "end"))
+        parts.append(_text("chart-axis", left - 6, y(value) + 4, _f(value), "end"))
         value += step
-    for tick in _ticks(start, end, _tick_every(end - start, 8), tz):
+    every_min = _tick_every(end - start, 8)
+    for tick in _ticks(start, end, every_min, tz):
         parts.append(_line("chart-grid", x(tick), x(tick), top, top + plot_h))
-        parts.append(_text("chart-axis", x(tick), top + plot_h + 16, f"{tick:%H:%M}", "middle"))
+        parts.append(_text("chart-axis", x(tick), top + plot_h + 16, _tick_label(tick, every_min), "middle"))
     for guide in guides:
         parts.append(_line(guide.css_class, left, left + plot_w, y(guide.value), y(guide.value)))
         parts.append(_text("chart-guide-label", left + plot_w - 4, y(guide.value) - 4, guide.label, "end"))

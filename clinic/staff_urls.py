@@ -17,4 +17,5 @@ urlpatterns = [
     path("", include("clinic.reminders.staff_urls")),
     path("", include("intake.staff_urls")),
     path("schedule/", include("sessions.staff_urls")),
+    path("integration/", include("integration.staff_urls")),
 ]

@@ -316,6 +316,20 @@ def validate_structured(
     return (result if not errors else {}), errors
 
 
+# What a new note of a modality starts from in the patient's previous note of that modality (clinical protocol §6):
+# the EMDR target and its cognitions, the ART scene, the IFS parts. Ratings and steps start blank each session.
+CARRIED_FORWARD: Mapping[Modality, tuple[str, ...]] = {
+    Modality.EMDR: ("target", "worst_image", "negative_cognition", "positive_cognition"),
+    Modality.ART: ("scene", "scene_private"),
+    Modality.IFS: ("parts",),
+}
+
+
+def carried_forward(modality: Modality, previous: Mapping[str, Any]) -> dict[str, Any]:
+    """The fields of the previous note's structured part that a new note of `modality` starts with."""
+    return {name: previous[name] for name in CARRIED_FORWARD.get(modality, ()) if name in previous}
+
+
 # --- The whole note -----------------------------------------------------------------------------------------------
 
 

@@ -17,6 +17,7 @@ from django.db.models import Q
 
 from clinic.encryption import EncryptedJSONField, EncryptedTextField
 from clinic.models import Patient, ProtocolVersion, User
+from clinic.status import StatusWorkflow
 from integration.modalities import MODALITY_LABELS, Modality
 from integration.outcomes import RelapseReason
 
@@ -139,6 +140,16 @@ PLAN_SECTIONS = (
     "professionals",
     "safe_environment",
 )
+PLAN_SECTION_LABELS = {
+    "warning_signs": "Warning signs",
+    "coping_strategies": "Internal coping strategies",
+    "distractions": "People and places for distraction",
+    "people_to_ask": "People to ask for help",
+    "professionals": "Professionals and services",
+    "safe_environment": "Making the environment safe",
+    "maintenance_criteria": "Maintenance criteria",
+    "review_date": "Review date",
+}
 
 
 class RelapsePreventionPlan(models.Model):
@@ -188,6 +199,15 @@ class EvaluationStatus(models.TextChoices):
     RESOLVED = "resolved", "Resolved"
 
 
+EVALUATION_TRANSITIONS: dict[str, frozenset[str]] = {
+    EvaluationStatus.OPEN: frozenset({EvaluationStatus.RESOLVED}),
+    EvaluationStatus.RESOLVED: frozenset(),
+}
+# Saved in the same UPDATE as the status: the database refuses a resolved evaluation without its outcome, and an open
+# one with an outcome, so the resolution and its status change together.
+RESOLUTION_FIELDS = ("outcome", "reason", "resolved_at", "resolved_by")
+
+
 class EvaluationOutcome(models.TextChoices):
     BOOSTER_BOOKED = "booster_booked", "Booster session booked"
     PLAN_CHANGED = "plan_changed", "Treatment plan changed"
@@ -200,9 +220,9 @@ class EvaluationTrigger(models.TextChoices):
     MANUAL = "manual", "Opened by a clinician"
 
 
-class MaintenanceEvaluation(models.Model):
+class MaintenanceEvaluation(StatusWorkflow):
     """A question for the care team after a course: does this patient need a booster? At most one open per patient;
-    a prescriber resolves it with an outcome."""
+    a prescriber resolves it with an outcome (`set_status`, clinic.status)."""
 
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="maintenance_evaluations")
     course = models.ForeignKey(
@@ -225,6 +245,10 @@ class MaintenanceEvaluation(models.Model):
     resolved_at = models.DateTimeField(null=True, blank=True)
     resolved_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     protocol_version = models.ForeignKey(ProtocolVersion, on_delete=models.PROTECT, related_name="+")
+
+    transitions = EVALUATION_TRANSITIONS
+    status_action = "integration.maintenanceevaluation.status"
+    status_noun = "maintenance evaluation"
 
     class Meta:
         ordering = ["-opened_at", "-id"]
@@ -255,3 +279,9 @@ class MaintenanceEvaluation(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status == EvaluationStatus.OPEN
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "status" in update_fields:
+            kwargs["update_fields"] = sorted({*update_fields, *RESOLUTION_FIELDS})
+        super().save(*args, **kwargs)

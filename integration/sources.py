@@ -1,40 +1,61 @@
-"""What integration reads from the sessions and intake apps, by id, as plain values: the one module here that
-imports their models. Read-only; nothing here changes state or checks access (the services do both).
+"""What integration reads from the sessions and intake apps, as plain values: the one module of integration that
+reaches into them (docs/architecture.md, "Where new things go"). Read-only; nothing here changes state.
 
-Meant to move behind read functions of sessions and intake once those exist (their services are being split);
-then this module keeps only the calls.
+Dosing sessions and integration appointments are read through sessions' own read functions
+(`sessions.queries.sessions_visible_to`, `appointments_visible_to`, `on_day`), so they are scoped to what the
+requester may see exactly as the sessions screens scope them. Two reads have no read function in those apps yet and
+query their models here, by id, for a patient the calling service has already scoped: the patient's questionnaire
+scores (intake offers only `last_score_before`) and the facts of the latest course (its end and last dose). They
+move behind read functions of intake and sessions when those apps offer them; callers keep calling this module.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.db.models import Max
 
+from clinic.models import Patient, User
+from clinic.scoping import Requester, sites_of
 from intake.models import Assessment
 from integration.outcomes import Course, Score
-from sessions.models import (
-    CourseStatus,
-    DoseRecord,
-    DosingSession,
-    IntegrationAppointment,
-    SessionStatus,
-    TreatmentCourse,
-)
+from sessions import queries
+from sessions.models import ACTIVE_APPOINTMENT_STATUSES, CourseStatus, DoseRecord, SessionStatus, TreatmentCourse
 
 # A dosing session that was dosed: a note can follow it.
 DOSED_STATUSES = frozenset({SessionStatus.DOSING, SessionStatus.MONITORING, SessionStatus.DISCHARGED})
+# Sessions the timeline leaves out: they never took place.
+NOT_HELD_STATUSES = frozenset({SessionStatus.CANCELLED, SessionStatus.NO_SHOW})
+
+
+@dataclass(frozen=True)
+class AdverseEventFacts:
+    kind: str
+    severity: str
+    action_taken: str
+    occurred_at: dt.datetime
 
 
 @dataclass(frozen=True)
 class DosingSessionFacts:
+    """A dosing session as integration shows it beside a note: when, how, the dose, CADSS-6 and adverse events."""
+
     session_id: int
     patient_id: int
     start: dt.datetime
     status: str
     course_id: int | None
+    status_label: str = ""
+    route_label: str = ""
+    dose_mg: Decimal | None = None
+    mg_per_kg: Decimal | None = None
+    dosing_started_at: dt.datetime | None = None
+    cadss_totals: tuple[int, ...] = ()
+    adverse_events: tuple[AdverseEventFacts, ...] = ()
 
     @property
     def was_dosed(self) -> bool:
@@ -50,33 +71,94 @@ class AppointmentFacts:
     start: dt.datetime
     end: dt.datetime
     status: str
+    status_label: str = ""
+    therapist_name: str = ""
+    place: str = ""
+    patient_name: str = ""
+    time_zone: str = "UTC"  # the site's, to show the times as the clinic reads them
 
 
-def dosing_session(session_id: int) -> DosingSessionFacts | None:
-    found = DosingSession.objects.filter(pk=session_id).values("pk", "patient_id", "start", "status", "course_id")
-    row = found.first()
-    if row is None:
-        return None
-    return DosingSessionFacts(row["pk"], row["patient_id"], row["start"], row["status"], row["course_id"])
-
-
-def appointment(appointment_id: int) -> AppointmentFacts | None:
-    row = (
-        IntegrationAppointment.objects.filter(pk=appointment_id)
-        .values("pk", "patient_id", "therapist_id", "dosing_session_id", "start", "end", "status")
-        .first()
+def _session_facts(session: Any) -> DosingSessionFacts:
+    dose = getattr(session, "dose", None)  # a reverse one-to-one: absent until dosing starts
+    return DosingSessionFacts(
+        session_id=session.pk,
+        patient_id=session.patient_id,
+        start=session.start,
+        status=session.status,
+        course_id=session.course_id,
+        status_label=session.get_status_display(),
+        route_label=session.get_route_display(),
+        dose_mg=dose.dose_mg if dose else None,
+        mg_per_kg=dose.mg_per_kg if dose else None,
+        dosing_started_at=dose.started_at if dose else None,
+        cadss_totals=tuple(score.total for score in session.dissociation_scores.all()),
+        adverse_events=tuple(
+            AdverseEventFacts(e.get_kind_display(), e.get_severity_display(), e.action_taken, e.occurred_at)
+            for e in session.adverse_events.all()
+        ),
     )
-    if row is None:
-        return None
+
+
+def _sessions(by: Requester) -> Any:
+    return (
+        queries.sessions_visible_to(by)
+        .select_related("dose")
+        .prefetch_related("dissociation_scores", "adverse_events")
+        .order_by("start", "pk")
+    )
+
+
+def dosing_session(by: Requester, session_id: int) -> DosingSessionFacts | None:
+    """The session if `by` may see its patient; None otherwise or when there is no such session."""
+    session = _sessions(by).filter(pk=session_id).first()
+    return _session_facts(session) if session is not None else None
+
+
+def dosing_sessions(by: Requester, patient: Patient) -> list[DosingSessionFacts]:
+    """The patient's dosing sessions that took place or are still ahead, oldest first."""
+    found = _sessions(by).filter(patient=patient).exclude(status__in=NOT_HELD_STATUSES)
+    return [_session_facts(session) for session in found]
+
+
+def _appointment_facts(appointment: Any) -> AppointmentFacts:
+    therapist = appointment.therapist
     return AppointmentFacts(
-        row["pk"],
-        row["patient_id"],
-        row["therapist_id"],
-        row["dosing_session_id"],
-        row["start"],
-        row["end"],
-        row["status"],
+        appointment_id=appointment.pk,
+        patient_id=appointment.patient_id,
+        therapist_id=appointment.therapist_id,
+        dosing_session_id=appointment.dosing_session_id,
+        start=appointment.start,
+        end=appointment.end,
+        status=appointment.status,
+        status_label=appointment.get_status_display(),
+        therapist_name=therapist.get_full_name() or therapist.username,
+        place=appointment.place,
+        patient_name=f"{appointment.patient.family_name}, {appointment.patient.given_name}",
+        time_zone=appointment.patient.site.time_zone,
     )
+
+
+def appointment(by: Requester, appointment_id: int) -> AppointmentFacts | None:
+    found = queries.appointments_visible_to(by).filter(pk=appointment_id).first()
+    return _appointment_facts(found) if found is not None else None
+
+
+def appointments(by: Requester, patient: Patient) -> list[AppointmentFacts]:
+    """The patient's integration appointments (any status), oldest first."""
+    found = queries.appointments_visible_to(by).filter(patient=patient).order_by("start", "pk")
+    return [_appointment_facts(a) for a in found]
+
+
+def appointments_today(therapist: User, now: dt.datetime) -> list[AppointmentFacts]:
+    """The therapist's integration appointments on today's date at each of their sites, soonest first."""
+    found: list[AppointmentFacts] = []
+    mine = queries.appointments_visible_to(therapist).filter(
+        therapist=therapist, status__in=ACTIVE_APPOINTMENT_STATUSES
+    )
+    for site in sites_of(therapist):
+        day = now.astimezone(ZoneInfo(site.time_zone)).date()
+        found += [_appointment_facts(a) for a in queries.on_day(mine, site, day, site_field="patient__site")]
+    return sorted(found, key=lambda a: a.start)
 
 
 def scores(patient_id: int, instrument: str) -> list[Score]:

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from portal import sessions_views, views
 
@@ -21,4 +21,5 @@ urlpatterns = [
         sessions_views.AppointmentCalendarView.as_view(),
         name="appointment_calendar",
     ),
+    path("", include("portal.integration_views")),
 ]

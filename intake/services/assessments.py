@@ -11,7 +11,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from clinic import audit
+from clinic import audit, events
 from clinic.domain import lock_patient, locked, past_time, require, required_text
 from clinic.errors import Conflict, InvalidInput
 from clinic.models import NotificationKind, Patient, Role, User
@@ -79,6 +79,9 @@ def record_assessment(
         )
         if raises_safety_alert(assessment):
             _open_safety_task(assessment, by=by, protocol=protocol)
+        events.on_assessment_recorded.send_on_commit(
+            events.AssessmentRecorded(patient.pk, assessment.pk, assessment.instrument, by.pk)
+        )
     return assessment
 
 

@@ -1,5 +1,5 @@
-"""Outcomes and maintenance evaluations (clinical protocol §5): the relapse watch opens one evaluation per patient
-at a time for the care team; a prescriber resolves it with an outcome."""
+"""Maintenance evaluations (clinical protocol §5): the relapse watch opens one evaluation per patient at a time for
+the care team; a prescriber resolves it with an outcome."""
 
 from __future__ import annotations
 
@@ -8,64 +8,22 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.http import Http404
+from django.urls import reverse
 from django.utils import timezone
 
 from clinic import audit
 from clinic.errors import Conflict, InvalidInput, NotAllowed
-from clinic.models import NotificationKind, Patient, User
+from clinic.models import NotificationKind, Patient, ProtocolVersion, User
 from clinic.notifications import notify_care_team
-from clinic.protocol import Protocol
-from clinic.services import active_protocol_version, use_protocol
+from clinic.services import current_protocol, use_protocol
 from integration import sources
 from integration.models import EvaluationOutcome, EvaluationStatus, EvaluationTrigger, MaintenanceEvaluation
-from integration.outcomes import OutcomeSummary, Score, summarize
-from integration.permissions import (
-    can_open_evaluations,
-    can_read_notes,
-    can_read_outcomes,
-    can_resolve_evaluations,
-)
+from integration.outcomes import Score
+from integration.permissions import can_open_evaluations, can_read_notes, can_resolve_evaluations
 from integration.services._common import for_update, lock_patient, visible_patient
+from integration.services.outcomes import open_evaluation_of, summary_of
 
 REASON_MAX = 2_000
-
-
-def _summary(patient: Patient, protocol: Protocol) -> OutcomeSummary:
-    instrument = protocol.outcomes.baseline_instrument
-    course = sources.latest_course(patient.pk, patient.site.time_zone)
-    return summarize(instrument, course, sources.scores(patient.pk, instrument), protocol.outcomes)
-
-
-def _reading_protocol(patient: Patient) -> Protocol:
-    """The active protocol's numbers for a read or a check that decides nothing: the version is not stamped as used.
-    (To become clinic.services.current_protocol(site) once that read-only variant lands.)"""
-    return active_protocol_version(patient.site).protocol()
-
-
-def _open_evaluation(patient: Patient) -> MaintenanceEvaluation | None:
-    return MaintenanceEvaluation.objects.filter(patient=patient, status=EvaluationStatus.OPEN).first()
-
-
-@dataclass(frozen=True)
-class OutcomeView:
-    summary: OutcomeSummary
-    open_evaluation: MaintenanceEvaluation | None
-
-
-def outcome_summary(by: User, patient: Patient | int) -> OutcomeView:
-    """Baseline, latest, response, remission, nadir and the relapse watch of the patient's latest course, with the
-    open maintenance evaluation; audited integration.outcomes.view."""
-    patient_id = patient.pk if isinstance(patient, Patient) else patient
-    patient = visible_patient(by, patient, allowed=can_read_outcomes(by, patient_id))
-    summary = _summary(patient, _reading_protocol(patient))
-    evaluation = _open_evaluation(patient) if can_read_notes(by) else None
-    audit.record(
-        "integration.outcomes.view",
-        patient=patient,
-        actor=by,
-        details={"course": summary.course_id, "relapse_watch": summary.relapse_watch.triggered},
-    )
-    return OutcomeView(summary, evaluation)
 
 
 def maintenance_evaluations_for(by: User, patient: Patient | int) -> list[MaintenanceEvaluation]:
@@ -78,6 +36,17 @@ def maintenance_evaluations_for(by: User, patient: Patient | int) -> list[Mainte
         details={"evaluations": [e.pk for e in evaluations]},
     )
     return evaluations
+
+
+def get_evaluation_for(by: User, pk: Any) -> MaintenanceEvaluation:
+    """One evaluation if `by` may see it (the care team's roles); Http404 otherwise. Audited."""
+    try:
+        found = MaintenanceEvaluation.objects.select_related("patient__site", "trigger_assessment").get(pk=int(pk))
+    except (MaintenanceEvaluation.DoesNotExist, TypeError, ValueError):
+        raise Http404("No such evaluation.") from None
+    visible_patient(by, found.patient_id, allowed=can_read_notes(by))
+    audit.record("integration.maintenanceevaluation.view", patient=found.patient, obj=found, actor=by)
+    return found
 
 
 @dataclass(frozen=True)
@@ -96,6 +65,7 @@ def _create(
     patient: Patient,
     *,
     by: User | None,
+    version: ProtocolVersion,
     trigger: EvaluationTrigger,
     details: dict[str, Any],
     course_id: int | None,
@@ -104,10 +74,9 @@ def _create(
 ) -> EvaluationResult:
     """Open an evaluation unless one is open (then that one). Call with the patient row locked; the partial unique
     constraint is the backstop where a lock is not taken (SQLite serialises writers instead)."""
-    existing = _open_evaluation(patient)
+    existing = open_evaluation_of(patient)
     if existing is not None:
         return EvaluationResult(existing, created=False)
-    version, _ = use_protocol(patient.site)
     try:
         with transaction.atomic():
             evaluation = MaintenanceEvaluation.objects.create(
@@ -121,7 +90,7 @@ def _create(
                 protocol_version=version,
             )
     except IntegrityError:
-        existing = _open_evaluation(patient)
+        existing = open_evaluation_of(patient)
         if existing is None:
             raise
         return EvaluationResult(existing, created=False)
@@ -137,7 +106,8 @@ def _create(
         kind=NotificationKind.INFO,
         title=f"Maintenance evaluation ({patient.mrn}): {evaluation.get_trigger_display().lower()}",
         body="Review the patient's scores since the course and decide with the care team whether a booster is "
-        "needed; a prescriber records the outcome.",
+        "needed; a prescriber records the outcome on the patient's page.",
+        link=reverse("staff:patient_detail", args=[patient.pk]) + "#integration",
         dedupe_key=f"integration.maintenanceevaluation.{evaluation.pk}.open",
     )
     return EvaluationResult(evaluation, created=True)
@@ -146,10 +116,18 @@ def _create(
 def evaluate_relapse_watch(*, patient: Patient | int, by: User | None = None) -> EvaluationResult | None:
     """Run the relapse watch after an assessment was recorded (clinic, API or portal): when the latest score trips
     it, open a maintenance evaluation, unless one is open already or this score opened one before. None when the
-    watch is quiet. No access check: the caller is the service that recorded the assessment."""
+    watch is quiet. No access check: it runs for the service that recorded the assessment (through
+    clinic.events.on_assessment_recorded, registered in integration/apps.py). `by` None: opened by the watch.
+
+    The watch is checked with the active protocol's numbers without stamping the version; only when it trips is the
+    version taken for the decision, and the watch checked again with it, so the version stored is the one whose
+    numbers decided."""
     with transaction.atomic():
         locked = lock_patient(patient)
-        summary = _summary(locked, _reading_protocol(locked))
+        if not summary_of(locked, current_protocol(locked.site)).relapse_watch.triggered:
+            return None
+        version, protocol = use_protocol(locked.site)
+        summary = summary_of(locked, protocol)
         watch = summary.relapse_watch
         if not watch.triggered or watch.reason is None or watch.score is None:
             return None
@@ -160,6 +138,7 @@ def evaluate_relapse_watch(*, patient: Patient | int, by: User | None = None) ->
         return _create(
             locked,
             by=by,
+            version=version,
             trigger=EvaluationTrigger(watch.reason.value),
             details={
                 "instrument": summary.instrument,
@@ -185,9 +164,11 @@ def open_maintenance_evaluation(*, by: User, patient: Patient | int, reason: str
     with transaction.atomic():
         locked = lock_patient(patient)
         course = sources.latest_course(locked.pk, locked.site.time_zone)
+        version, _ = use_protocol(locked.site)
         return _create(
             locked,
             by=by,
+            version=version,
             trigger=EvaluationTrigger.MANUAL,
             details={},
             course_id=course.course_id if course else None,
@@ -199,7 +180,8 @@ def open_maintenance_evaluation(*, by: User, patient: Patient | int, reason: str
 def resolve_maintenance_evaluation(
     *, by: User, evaluation: MaintenanceEvaluation | int, outcome: str, reason: str = ""
 ) -> MaintenanceEvaluation:
-    """A prescriber closes the evaluation with its outcome; `no_action` needs a reason. Audited
+    """A prescriber closes the evaluation with its outcome; `no_action` needs a reason. The status changes through
+    `set_status` (audited integration.maintenanceevaluation.status); the outcome is audited
     integration.maintenanceevaluation.resolve."""
     pk = evaluation.pk if isinstance(evaluation, MaintenanceEvaluation) else evaluation
     found = MaintenanceEvaluation.objects.filter(pk=pk).values_list("patient_id", flat=True).first()
@@ -222,12 +204,11 @@ def resolve_maintenance_evaluation(
         locked = for_update(MaintenanceEvaluation.objects.select_related("patient")).get(pk=pk)
         if locked.status != EvaluationStatus.OPEN:
             raise Conflict("This maintenance evaluation is already resolved.", code="already_resolved")
-        locked.status = EvaluationStatus.RESOLVED
         locked.outcome = outcome
         locked.reason = reason
         locked.resolved_by = by
         locked.resolved_at = timezone.now()
-        locked.save(update_fields=["status", "outcome", "reason", "resolved_by", "resolved_at"])
+        locked.set_status(EvaluationStatus.RESOLVED, by=by, reason=reason, at=locked.resolved_at)
         audit.record(
             "integration.maintenanceevaluation.resolve",
             patient=locked.patient,

@@ -60,7 +60,9 @@ class NoteResult:
 # --- Reads --------------------------------------------------------------------------------------------------------
 
 
-def _readable_notes(by: User) -> QuerySet[IntegrationNote]:
+def readable_notes(by: User) -> QuerySet[IntegrationNote]:
+    """The notes `by` may read: those of the patients they may see, if their role reads notes (not audited: the
+    functions below audit what they return)."""
     if not can_read_notes(by):
         return IntegrationNote.objects.none()
     return IntegrationNote.objects.filter(patient__in=patients_visible_to(by).values("pk")).select_related(
@@ -71,7 +73,7 @@ def _readable_notes(by: User) -> QuerySet[IntegrationNote]:
 def notes_for(by: User, patient: Patient | int) -> list[IntegrationNote]:
     """The patient's notes, newest first (404 for a patient or a role that may not read them); audited."""
     patient = visible_patient(by, patient, allowed=can_read_notes(by))
-    notes = list(_readable_notes(by).filter(patient=patient).prefetch_related("addenda"))
+    notes = list(readable_notes(by).filter(patient=patient).prefetch_related("addenda__author"))
     audit.record("integration.note.view", patient=patient, actor=by, details={"notes": [n.pk for n in notes]})
     return notes
 
@@ -79,11 +81,34 @@ def notes_for(by: User, patient: Patient | int) -> list[IntegrationNote]:
 def get_note_for(by: User, pk: Any) -> IntegrationNote:
     """One note with its addenda if `by` may read it; Http404 otherwise (also for a malformed id); audited."""
     try:
-        note = _readable_notes(by).prefetch_related("addenda").get(pk=int(pk))
+        note = readable_notes(by).prefetch_related("addenda__author").get(pk=int(pk))
     except (IntegrationNote.DoesNotExist, TypeError, ValueError):
         raise Http404("No such note.") from None
     audit.record("integration.note.view", patient=note.patient, obj=note, actor=by)
     return note
+
+
+def previous_note(
+    by: User, patient: Patient, modality: str, *, before: IntegrationNote | None = None
+) -> IntegrationNote | None:
+    """The patient's latest note of `modality` (before `before`, when given), whoever wrote it: a new note starts
+    from it (integration.modalities.carried_forward). Audited integration.note.view."""
+    patient = visible_patient(by, patient, allowed=can_read_notes(by))
+    notes = readable_notes(by).filter(patient=patient, modality=modality)
+    if before is not None:
+        notes = notes.exclude(pk=before.pk).filter(started_at__lte=before.started_at)
+    found: IntegrationNote | None = notes.order_by("-started_at", "-pk").first()
+    if found is not None:
+        audit.record("integration.note.view", patient=patient, obj=found, actor=by, details={"purpose": "prefill"})
+    return found
+
+
+def drafts_of(by: User) -> list[IntegrationNote]:
+    """The drafts `by` wrote and has not signed, oldest first (what they still have to sign)."""
+    drafts = list(readable_notes(by).filter(author=by, status=NoteStatus.DRAFT).order_by("started_at", "pk"))
+    if drafts:
+        audit.record("integration.note.list", actor=by, details={"drafts": [n.pk for n in drafts]})
+    return drafts
 
 
 # --- Writing a draft ------------------------------------------------------------------------------------------------
@@ -110,14 +135,14 @@ class _Links:
     errors: NoteErrors
 
 
-def _links(patient: Patient, data: Mapping[str, Any]) -> _Links:
+def _links(by: User, patient: Patient, data: Mapping[str, Any]) -> _Links:
     """The dosing session and the integration appointment the note belongs to, checked against the patient. The
     appointment's dosing session is taken when none is named."""
     errors: NoteErrors = {}
     appointment = None
     if data.get("appointment") not in (None, ""):
         try:
-            appointment = sources.appointment(as_id(data["appointment"], "appointment"))
+            appointment = sources.appointment(by, as_id(data["appointment"], "appointment"))
         except ValueError:
             appointment = None
         if appointment is None or appointment.patient_id != patient.pk:
@@ -130,7 +155,7 @@ def _links(patient: Patient, data: Mapping[str, Any]) -> _Links:
         errors["dosing_session"] = ["Choose the dosing session this integration session follows."]
     else:
         try:
-            session = sources.dosing_session(as_id(session_value, "dosing_session"))
+            session = sources.dosing_session(by, as_id(session_value, "dosing_session"))
         except ValueError:
             session = None
         if session is None or session.patient_id != patient.pk:
@@ -154,7 +179,9 @@ def _check_input(data: Mapping[str, Any]) -> None:
         raise InvalidNote(errors)
 
 
-def _apply(note: IntegrationNote, data: Mapping[str, Any], protocol: Protocol, now: dt.datetime) -> tuple[str, ...]:
+def _apply(
+    by: User, note: IntegrationNote, data: Mapping[str, Any], protocol: Protocol, now: dt.datetime
+) -> tuple[str, ...]:
     """Validate the note as it would be with `data` applied, then apply it (nothing changes when it is refused)."""
     _check_input(data)
     modality = data.get("modality")
@@ -171,7 +198,7 @@ def _apply(note: IntegrationNote, data: Mapping[str, Any], protocol: Protocol, n
         protocol.integration,
         protocol.scheduling,
     )
-    links = _links(note.patient, {**_current_links(note), **data})
+    links = _links(by, note.patient, {**_current_links(note), **data})
     errors: NoteErrors = {**check.errors, **links.errors}
     given = data.get("started_at") or (note.started_at if note.pk else None)
     started_at = _when(given or (links.appointment.start if links.appointment else ""))
@@ -222,7 +249,7 @@ def create_note(*, by: User, patient: Patient | int, data: Mapping[str, Any]) ->
     with transaction.atomic():
         version, protocol = use_protocol(patient.site)
         note = IntegrationNote(patient=patient, author=by, status=NoteStatus.DRAFT)
-        warnings = _apply(note, data, protocol, timezone.now())
+        warnings = _apply(by, note, data, protocol, timezone.now())
         _stamp(note, version, protocol)
         note.save()
         audit.record(
@@ -237,7 +264,7 @@ def create_note(*, by: User, patient: Patient | int, data: Mapping[str, Any]) ->
 
 def _locked_note(by: User, note: IntegrationNote | int) -> IntegrationNote:
     pk = note.pk if isinstance(note, IntegrationNote) else note
-    if not _readable_notes(by).filter(pk=pk).exists():
+    if not readable_notes(by).filter(pk=pk).exists():
         raise Http404("No such note.")
     return for_update(IntegrationNote.objects.select_related("patient__site")).get(pk=pk)
 
@@ -263,7 +290,7 @@ def update_note(*, by: User, note: IntegrationNote | int, data: Mapping[str, Any
                                                            "structured", "started_at", "dosing_session_id",
                                                            "appointment_id")}  # fmt: skip
         version, protocol = use_protocol(locked.patient.site)
-        warnings = _apply(locked, {"modality": locked.modality, **data}, protocol, timezone.now())
+        warnings = _apply(by, locked, {"modality": locked.modality, **data}, protocol, timezone.now())
         _stamp(locked, version, protocol)
         locked.save()
         changed = sorted(name for name, value in before.items() if getattr(locked, name) != value)

@@ -13,7 +13,7 @@ from django.utils import timezone
 from clinic import audit
 from clinic.errors import InvalidInput, NotAllowed
 from clinic.models import Patient, User
-from clinic.services import use_protocol
+from clinic.services import current_protocol, use_protocol
 from integration.modalities import LIST_MAX, NARRATIVE_MAX
 from integration.models import PLAN_SECTIONS, RelapsePlanRevision, RelapsePreventionPlan
 from integration.permissions import can_read_relapse_plan, can_revise_relapse_plan
@@ -52,6 +52,20 @@ def relapse_plan_revisions(by: User, patient: Patient | int) -> list[RelapsePlan
         details={"revisions": [r.number for r in revisions]},
     )
     return revisions
+
+
+def plan_defaults(patient: Patient) -> dict[str, Any]:
+    """What a first plan starts with (clinical protocol §7): the maintenance criteria of §5 in the patient's words,
+    with the protocol's numbers, and the review date the protocol's days from today (90)."""
+    rules = current_protocol(patient.site).outcomes
+    today = timezone.localdate(timezone.now(), timezone=ZoneInfo(patient.site.time_zone))
+    criteria = (
+        "After your course you fill in the mood questionnaire (PHQ-9) regularly. If your score rises "
+        f"{rules.relapse_rise_points} points or more above your lowest score since the course, or reaches "
+        f"{rules.relapse_phq9_threshold} or more when it was below {rules.relapse_phq9_threshold}, your care team "
+        "talks with you about a booster session. Call the clinic sooner if your warning signs come back."
+    )
+    return {"maintenance_criteria": criteria, "review_date": today + dt.timedelta(days=rules.relapse_plan_review_days)}
 
 
 def _pk(patient: Patient | int) -> int:

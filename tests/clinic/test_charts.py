@@ -105,3 +105,30 @@ def test_time_ticks_start_at_the_first_round_time_inside_the_range() -> None:
     assert ">09:00</text>" not in svg
     assert ">09:10</text>" in svg
     assert ">09:50</text>" in svg
+
+
+def test_a_chart_over_weeks_ticks_dates_at_local_midnight_and_takes_its_value_grid() -> None:
+    start = datetime(2026, 5, 1, 14, 0, tzinfo=UTC)
+    svg = time_chart_svg(
+        [Series("PHQ-9", ((start, 18), (start + timedelta(days=40), 6)), "chart-phq9")],
+        start=start,
+        end=start + timedelta(days=40),
+        y_min=0,
+        y_max=27,
+        tz=NY,
+        title="PHQ-9",
+        y_step=5,
+    )
+    # Weekly ticks at local midnight, counted from the day the range starts (May 1, 10:00 in New York).
+    assert ">May 1</text>" not in svg
+    assert ">May 8</text>" in svg
+    assert ">Jun 5</text>" in svg
+    assert ":00</text>" not in svg
+    assert [f">{v}</text>" in svg for v in (5, 10, 15, 20, 25)] == [True] * 5
+    assert ">30</text>" not in svg
+
+
+def test_a_chart_over_two_days_ticks_every_day() -> None:
+    svg = chart(start=at(0), end=at(2 * 24 * 60 + 60))
+    assert ">May 5</text>" in svg
+    assert ">May 6</text>" in svg

@@ -72,10 +72,11 @@ def test_a_wrong_demo_dependency_is_a_configuration_error() -> None:
 
 
 def test_the_installed_apps_offer_their_demo_data_through_their_app_configs() -> None:
-    assert [s.label for s in demo.ordered_seeders(apps.get_app_configs())] == ["intake", "treatment_sessions"]
+    labels = [s.label for s in demo.ordered_seeders(apps.get_app_configs())]
+    assert labels == ["intake", "treatment_sessions", "integration"]
 
 
 @pytest.mark.django_db
 def test_seeding_only_an_unknown_app_is_refused() -> None:
-    with pytest.raises(ValueError, match="integration"):
-        demo.seed(only=["integration"])
+    with pytest.raises(ValueError, match="portal"):
+        demo.seed(only=["portal"])

@@ -10,11 +10,13 @@ from django.http import Http404
 
 from clinic.errors import Conflict, InvalidInput, NotAllowed
 from clinic.models import AuditEvent, Notification
+from clinic.protocol import DEFAULT_PROTOCOL
+from clinic.services import publish_protocol_version
 from integration import services
 from integration.models import EvaluationStatus, EvaluationTrigger, MaintenanceEvaluation
 from integration.outcomes import RelapseReason
 from tests.factories import patient_user
-from tests.integration.conftest import Integ, stopped_course
+from tests.integration.conftest import Integ, phq9, stopped_course
 from tests.sessions.conftest import ny
 
 
@@ -138,6 +140,46 @@ def test_a_prescriber_resolves_with_an_outcome_and_no_action_needs_a_reason(inte
     assert AuditEvent.objects.filter(action="integration.maintenanceevaluation.resolve").count() == 1
 
 
+def test_resolving_moves_the_status_through_the_workflow_and_keeps_the_outcome_with_it(integ: Integ) -> None:
+    evaluation = services.open_maintenance_evaluation(
+        by=integ.nurse, patient=integ.patient, reason="Fictional: low mood at follow-up."
+    ).evaluation
+    assert evaluation.may_become("resolved")
+    assert not evaluation.may_become("open")
+    resolved = services.resolve_maintenance_evaluation(
+        by=integ.prescriber, evaluation=evaluation, outcome="plan_changed", reason="Fictional: therapy weekly."
+    )
+    assert not resolved.may_become("open")
+    assert not resolved.may_become("resolved")
+    stored = MaintenanceEvaluation.objects.get(pk=evaluation.pk)
+    assert (stored.status, stored.outcome, stored.resolved_by) == ("resolved", "plan_changed", integ.prescriber)
+    change = AuditEvent.objects.get(action="integration.maintenanceevaluation.status")
+    assert change.details == {"from": "open", "to": "resolved", "reason": "Fictional: therapy weekly."}
+    assert change.actor == integ.prescriber
+
+
+def test_reading_outcomes_leaves_the_active_protocol_version_unused(integ: Integ) -> None:
+    stopped_course(integ)
+    version = publish_protocol_version(
+        by=None, site=integ.clinic.site, settings=DEFAULT_PROTOCOL.to_json(), change_summary="Nothing used it."
+    )
+    integ.phq9(3, ny(2026, 5, 14, 10))
+    version.refresh_from_db()
+    assert version.first_used_at is not None  # recording a questionnaire is a decision (its scoring)
+    newer = publish_protocol_version(
+        by=None, site=integ.clinic.site, settings=DEFAULT_PROTOCOL.to_json(), change_summary="Still unused."
+    )
+    services.outcome_summary(integ.prescriber, integ.patient)
+    assert services.evaluate_relapse_watch(patient=integ.patient) is None  # quiet: decides nothing
+    newer.refresh_from_db()
+    assert newer.first_used_at is None
+    integ.clock.set(ny(2026, 5, 21, 11))
+    phq9(integ.patient, integ.nurse, 9, ny(2026, 5, 21, 10))
+    opened = services.evaluate_relapse_watch(patient=integ.patient)
+    assert opened is not None
+    assert opened.evaluation.protocol_version == newer  # the version whose numbers decided
+
+
 def test_opening_by_hand_needs_a_reason_and_a_clinical_role(integ: Integ) -> None:
     with pytest.raises(InvalidInput):
         services.open_maintenance_evaluation(by=integ.therapist, patient=integ.patient, reason=" ")
@@ -162,30 +204,30 @@ def test_the_patient_sees_their_outcomes_but_not_the_evaluations(integ: Integ) -
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_assessments_open_one_evaluation(integ: Integ, require_postgres: None) -> None:
-    """Four connections evaluating the watch at once (assessments recorded together): one evaluation opens."""
+    """Four connections record a rising PHQ-9 at once (portal, clinic, API); each commit runs the relapse watch
+    (clinic.events), and one evaluation opens, whichever watch runs first."""
     stopped_course(integ)
     integ.phq9(3, ny(2026, 5, 14, 10))
-    integ.phq9(9, ny(2026, 5, 21, 10))
+    integ.clock.set(ny(2026, 5, 21, 11))
     barrier = threading.Barrier(4)
-    results: list[services.EvaluationResult | None] = []
     errors: list[BaseException] = []
 
-    def evaluate() -> None:
+    def record(total: int) -> None:
         try:
             barrier.wait(timeout=10)
-            results.append(services.evaluate_relapse_watch(patient=integ.patient.pk))
+            phq9(integ.patient, integ.nurse, total, ny(2026, 5, 21, 10))
         except BaseException as exc:
             errors.append(exc)
         finally:
             close_old_connections()
             connection.close()
 
-    threads = [threading.Thread(target=evaluate) for _ in range(4)]
+    threads = [threading.Thread(target=record, args=(total,)) for total in (9, 10, 11, 12)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join(timeout=30)
     assert errors == []
+    assert integ.patient.assessments.filter(instrument="phq9", administered_at=ny(2026, 5, 21, 10)).count() == 4
     assert MaintenanceEvaluation.objects.filter(patient=integ.patient).count() == 1
-    created = [r for r in results if isinstance(r, services.EvaluationResult) and r.created]
-    assert len(created) == 1
+    assert Notification.objects.filter(recipient=integ.therapist, patient=integ.patient).count() == 1

@@ -17,6 +17,7 @@ from integration.modalities import (
     TEXT_MAX,
     Modality,
     NoteInput,
+    carried_forward,
     parse_modality,
     target_complete,
     validate_note,
@@ -360,3 +361,20 @@ def test_general_note_without_structured_fields() -> None:
 @pytest.mark.parametrize(("value", "expected"), [("emdr", Modality.EMDR), ("EMDR", None), (3, None), (None, None)])
 def test_parse_modality(value: Any, expected: Modality | None) -> None:
     assert parse_modality(value) is expected
+
+
+@pytest.mark.parametrize(
+    ("modality", "previous", "expected"),
+    [
+        (Modality.EMDR, {"target": "storm", "negative_cognition": "I am weak", "voc": 4, "sud_after": 3},
+         {"target": "storm", "negative_cognition": "I am weak"}),
+        (Modality.ART, {"scene": "", "scene_private": True, "sud_before": 8}, {"scene": "", "scene_private": True}),
+        (Modality.IFS, {"parts": [{"name": "critic"}], "unburdening_steps": ["witness"]},
+         {"parts": [{"name": "critic"}]}),
+        (Modality.GENERAL, {"anything": 1}, {}),
+    ],
+)  # fmt: skip
+def test_a_new_note_carries_forward_the_target_the_scene_or_the_parts(
+    modality: Modality, previous: dict[str, Any], expected: dict[str, Any]
+) -> None:
+    assert carried_forward(modality, previous) == expected
