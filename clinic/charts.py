@@ -17,7 +17,9 @@ from html import escape
 
 __all__ = ["BoardBlock", "Guide", "Marker", "Series", "day_board_svg", "time_chart_svg"]
 
-_TICK_MINUTES = (5, 10, 15, 30, 60, 120)
+_DAY_MIN = 24 * 60
+# Minutes between the ticks of a time axis: minutes and hours for a session, days and weeks for an outcome chart.
+_TICK_MINUTES = (5, 10, 15, 30, 60, 120, 360, 720, _DAY_MIN, 2 * _DAY_MIN, 7 * _DAY_MIN, 14 * _DAY_MIN, 28 * _DAY_MIN)
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +83,11 @@ def _tick_every(span: timedelta, max_ticks: int) -> int:
     return next((m for m in _TICK_MINUTES if minutes / m <= max_ticks), _TICK_MINUTES[-1])
 
 
+def _tick_label(tick: datetime, every_min: int) -> str:
+    """The time of day on an axis of minutes and hours, the date ("May 4") on an axis of days and weeks."""
+    return f"{tick:%H:%M}" if every_min < _DAY_MIN else f"{tick:%b} {tick.day}"
+
+
 def _ticks(start: datetime, end: datetime, every_min: int, tz: tzinfo) -> list[datetime]:
     local = start.astimezone(tz)
     minute = (local.minute // every_min) * every_min if every_min < 60 else 0
@@ -109,9 +116,11 @@ def time_chart_svg(
     alert_points: Sequence[tuple[datetime, float]] = (),
     width: int = 720,
     height: int = 280,
+    chart_id: str = "chart",
 ) -> str:
-    """A line chart over time (e.g. systolic, diastolic and heart rate). Points outside [y_min, y_max] are drawn
-    at the edge; the title is the chart's accessible name."""
+    """A line chart over time: a session's vital signs over minutes, or scores over the weeks of a course (the
+    axis then shows dates). Points outside [y_min, y_max] are drawn at the edge; the title is the chart's
+    accessible name, its element's id is `chart_id`-title (give each chart of one document its own)."""
     start, end = start.astimezone(UTC), end.astimezone(UTC)  # differences of same-zone times ignore DST
     if end <= start:
         end = start + timedelta(minutes=1)
@@ -129,8 +138,8 @@ def time_chart_svg(
         return top + plot_h * (1 - (clamped - y_min) / (y_max - y_min))
 
     parts = [
-        f'<svg class="chart" viewBox="0 0 {width} {height}" role="img" aria-labelledby="chart-title" '
-        f'xmlns="http://www.w3.org/2000/svg"><title id="chart-title">{escape(title)}</title>',
+        f'<svg class="chart" viewBox="0 0 {width} {height}" role="img" aria-labelledby="{escape(chart_id)}-title" '
+        f'xmlns="http://www.w3.org/2000/svg"><title id="{escape(chart_id)}-title">{escape(title)}</title>',
         f'<rect class="chart-frame" x="{left}" y="{top}" width="{plot_w}" height="{plot_h}"/>',
     ]
     step = 20 if y_max - y_min > 100 else 10
@@ -139,9 +148,10 @@ def time_chart_svg(
         parts.append(_line("chart-grid", left, left + plot_w, y(value), y(value)))
         parts.append(_text("chart-axis", left - 6, y(value) + 4, str(value), "end"))
         value += step
-    for tick in _ticks(start, end, _tick_every(end - start, 8), tz):
+    every_min = _tick_every(end - start, 8)
+    for tick in _ticks(start, end, every_min, tz):
         parts.append(_line("chart-grid", x(tick), x(tick), top, top + plot_h))
-        parts.append(_text("chart-axis", x(tick), top + plot_h + 16, f"{tick:%H:%M}", "middle"))
+        parts.append(_text("chart-axis", x(tick), top + plot_h + 16, _tick_label(tick, every_min), "middle"))
     for guide in guides:
         parts.append(_line(guide.css_class, left, left + plot_w, y(guide.value), y(guide.value)))
         parts.append(_text("chart-guide-label", left + plot_w - 4, y(guide.value) - 4, guide.label, "end"))
