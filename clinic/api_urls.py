@@ -14,4 +14,5 @@ urlpatterns = [
     path("", include(router.urls)),
     path("", include("intake.api_urls")),
     path("", include("sessions.api_urls")),
+    path("", include("clinic.reports.api_urls")),
 ]

@@ -9,8 +9,12 @@ class ClinicConfig(AppConfig):
 
     def ready(self) -> None:
         from clinic import auth_audit
+        from clinic.reports import admin as reports_admin
+        from clinic.reports import panels as report_panels
 
         auth_audit.connect()
+        report_panels.register()
+        reports_admin.register()
 
 
 class ClinicAdminConfig(AdminConfig):

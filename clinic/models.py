@@ -318,3 +318,8 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.title} -> {self.recipient}"
+
+
+# Report jobs belong to this app; their code lives with the rest of the reports machinery in clinic/reports/.
+from clinic.reports.models import ReportJob as ReportJob  # noqa: E402
+from clinic.reports.models import ReportStatus as ReportStatus  # noqa: E402

@@ -6,6 +6,8 @@ import os
 import sys
 from pathlib import Path
 
+from kombu import Queue
+
 from clinic.config import load
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -200,6 +202,10 @@ else:
         "store_processed": False,
     }
     CELERY_RESULT_BACKEND = f"file://{CELERY_ROOT / 'results'}"
+# Workers consume every queue named here unless started with -Q: `reports` keeps PDF rendering (seconds per
+# document) from delaying short tasks; run `celery -A clinic worker -Q reports` to give it workers of its own.
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+CELERY_TASK_QUEUES = (Queue("celery"), Queue("reports"))
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]

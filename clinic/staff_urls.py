@@ -10,4 +10,5 @@ urlpatterns = [
     path("patients/<int:patient_pk>/", views.PatientDetailView.as_view(), name="patient_detail"),
     path("", include("intake.staff_urls")),
     path("schedule/", include("sessions.staff_urls")),
+    path("", include("clinic.reports.staff_urls")),
 ]

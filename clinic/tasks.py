@@ -11,6 +11,8 @@ from celery import shared_task
 from django.core.cache import cache
 from django.utils import timezone
 
+from clinic.reports.tasks import render_report as render_report  # discovered with this module (autodiscover)
+
 logger = logging.getLogger(__name__)
 
 
