@@ -78,7 +78,7 @@ class MyReportsView(PortalView, TemplateView):
                 parameters=parameters,
             )
         except DomainError as exc:
-            messages.error(request, "This document cannot be prepared: " + services.refusal(exc))
+            messages.error(request, services.refusal(exc))
             return HttpResponseRedirect(reverse("portal:reports"))
         if request.headers.get("HX-Request") == "true":
             return render(request, DOCUMENT_TEMPLATE, {"document": _document_of(requested.job, request.user)})

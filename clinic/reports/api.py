@@ -26,6 +26,7 @@ from rest_framework.response import Response
 from clinic.api import PatientNestedViewSet, ScopedViewSet
 from clinic.models import Patient, ReportJob, ReportStatus
 from clinic.reports import queries, services
+from clinic.reports.views import file_response
 
 
 class ReportRequestSerializer(serializers.Serializer):  # type: ignore[type-arg]
@@ -113,8 +114,7 @@ class ReportViewSet(ScopedViewSet):
     )
     @action(detail=True, methods=["get"])
     def download(self, request: Request, *args: Any, **kwargs: Any) -> FileResponse:
-        report = services.open_report(by=request.user, job=self.get_object(), via="api")  # type: ignore[arg-type]
-        return FileResponse(report.file, as_attachment=True, filename=report.filename, content_type="application/pdf")
+        return file_response(services.open_report(by=request.user, job=self.get_object(), via="api"))  # type: ignore[arg-type]
 
     @extend_schema(
         request=None,

@@ -90,6 +90,12 @@ class ReportKind:
         if not self.staff_roles <= CLINICAL_ROLES:
             raise ValueError(f"report kind {self.name!r}: reports hold clinical data, only clinical roles may get them")
 
+    @property
+    def in_a_sentence(self) -> str:
+        """The label inside a sentence: "course summary", but "REMS monitoring form"."""
+        first = self.label.split(" ", 1)[0]
+        return self.label if first.isupper() else self.label[:1].lower() + self.label[1:]
+
     def choices_for(self, patient: Patient) -> list[Choice]:
         return list(self.choices(patient)) if self.choices is not None else []
 

@@ -14,7 +14,6 @@ from typing import Any, ClassVar
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
-from django.utils import timezone
 
 from clinic.errors import Conflict
 
@@ -65,9 +64,9 @@ class ReportJob(models.Model):
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(auto_now_add=True)
     ready_at = models.DateTimeField(null=True, blank=True)
-    updated_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True, help_text="Last change of status.")
 
     transitions: ClassVar[dict[str, frozenset[str]]] = REPORT_TRANSITIONS
 
@@ -97,7 +96,6 @@ class ReportJob(models.Model):
             raise Conflict(f"A report that is {now} cannot become {then}.", code="invalid_transition")
         self.status = new
         self.error = error
-        self.updated_at = timezone.now()
         for name, value in fields.items():
             setattr(self, name, value)
         self.save(update_fields=["status", "error", "updated_at", *fields])

@@ -59,7 +59,7 @@ def _parameters(kind: kinds.ReportKind, patient: Patient, given: Mapping[str, An
     errors: dict[str, str] = {}
     for name in kinds.PARAMETERS:
         if name != kind.parameter and given.get(name) not in (None, ""):
-            errors[name] = f"A {kind.label.lower()} is not made for a {PARAMETER_WORDS[name]}; leave this out."
+            errors[name] = f"A {kind.in_a_sentence} is not made for a {PARAMETER_WORDS[name]}; leave this out."
     if kind.parameter is None:
         if errors:
             raise InvalidInput(errors)
@@ -72,9 +72,9 @@ def _parameters(kind: kinds.ReportKind, patient: Patient, given: Mapping[str, An
         value = None
     choices = {choice.value: choice.label for choice in kind.choices_for(patient)}
     if value is None:
-        errors[kind.parameter] = f"Say which {word} of this patient the {kind.label.lower()} is for."
+        errors[kind.parameter] = f"Say which {word} of this patient the {kind.in_a_sentence} is for."
     elif value not in choices:
-        errors[kind.parameter] = f"This patient has no such {word} for a {kind.label.lower()}."
+        errors[kind.parameter] = f"This patient has no such {word} for a {kind.in_a_sentence}."
     if errors:
         raise InvalidInput(errors)
     assert value is not None  # noqa: S101 - narrowed by the errors above
@@ -107,7 +107,7 @@ def request_report(*, by: User, patient: Patient, kind: str, parameters: Mapping
     this kind (403). Audited clinic.report.request; the render is queued after the commit."""
     report_kind = _kind(kind)
     if report_kind not in queries.kinds_for(by, patient):
-        raise NotAllowed(f"Your role may not get the {report_kind.label.lower()}.")
+        raise NotAllowed(f"The {report_kind.in_a_sentence} is not available to you.")
     params, subject = _parameters(report_kind, patient, parameters)
     key = request_key(report_kind.name, params)
     with transaction.atomic():
@@ -265,8 +265,7 @@ def retry_report(*, by: User, job: ReportJob) -> ReportJob:
         if job.status == ReportStatus.FAILED:
             job.set_status(ReportStatus.PENDING)
         else:
-            job.updated_at = timezone.now()
-            job.save(update_fields=["updated_at"])
+            job.save(update_fields=["updated_at"])  # restarts the clock of queries.STALE_AFTER
         audit.record("clinic.report.retry", patient=job.patient_id, obj=job, actor=by, details=previous)
         _queue(job)
     return job

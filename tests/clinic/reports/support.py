@@ -88,9 +88,14 @@ def record_queued(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     return sent
 
 
+def committed() -> Any:
+    """A block whose on-commit callbacks (the queued render) run at its end, as after a real commit."""
+    return TestCase.captureOnCommitCallbacks(execute=True)
+
+
 def ask(by: User, patient: Patient, kind: str, **parameters: Any) -> services_.RequestedReport:
     """Request a report and commit, so that its render is queued (see record_queued)."""
-    with TestCase.captureOnCommitCallbacks(execute=True):
+    with committed():
         return services_.request_report(by=by, patient=patient, kind=kind, parameters=parameters)
 
 
