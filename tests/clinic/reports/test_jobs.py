@@ -252,7 +252,7 @@ def test_another_patients_course_cannot_be_asked_for(course: Course, world: Worl
 
 
 def test_a_role_the_kind_does_not_allow_is_refused(course: Course, world: World) -> None:
-    with pytest.raises(NotAllowed, match="The REMS monitoring form is not available to you."):
+    with pytest.raises(NotAllowed, match="The REMS monitoring form is not available to you"):
         services.request_report(
             by=world.therapist1, patient=course.patient, kind="rems_form", parameters={"session": 1}
         )
