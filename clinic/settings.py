@@ -170,6 +170,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Choice sets that share a field name ("status") need a name of their own in the schema.
+    "ENUM_NAME_OVERRIDES": {"ReportStatusEnum": "clinic.reports.models.ReportStatus.choices"},
 }
 
 # Cache: shared between web and worker processes (Redis, or files under var/ in embedded mode).
