@@ -15,7 +15,6 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.urls import reverse
-from django.views.generic import TemplateView
 
 from clinic import audit
 from clinic.errors import DomainError
@@ -57,15 +56,12 @@ def _document_of(job: ReportJob, user: Any) -> dict[str, Any]:
     return _document(kind, choice, job, user)
 
 
-class MyReportsView(PortalView, TemplateView):
-    template_name = "portal/reports/list.html"
-
-    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        context = super().get_context_data(**kwargs)
+class MyReportsView(PortalView):
+    def get(self, request: HttpRequest) -> HttpResponse:
         patient = self.get_patient()
         audit.record("portal.patient.view", patient=patient, obj=patient, details={"page": "reports"})
-        context.update(patient=patient, documents=documents(self.request.user, patient))
-        return context
+        context = {"patient": patient, "documents": documents(request.user, patient)}
+        return render(request, "portal/reports/list.html", context)
 
     def post(self, request: HttpRequest) -> HttpResponse:
         patient = self.get_patient()
