@@ -11,24 +11,28 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from clinic.models import ReportJob, ReportStatus
 from tests.browser.conftest import sign_in
-from tests.clinic.reports.support import make_course, pdf_text, record_queued, register_kinds, run_queued
+from tests.clinic.reports.support import (
+    freeze_clock,
+    make_course,
+    pdf_text,
+    record_queued,
+    register_kinds,
+    run_queued,
+)
 from tests.conftest import World
 from tests.factories import TEST_PASSWORD
-from tests.sessions.conftest import NOW, Clock
+from tests.sessions.conftest import Clock
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
 def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
-    frozen = Clock(NOW)
-    monkeypatch.setattr(timezone, "now", frozen)
-    return frozen
+    return freeze_clock(monkeypatch)
 
 
 @pytest.fixture

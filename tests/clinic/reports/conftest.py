@@ -6,11 +6,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from django.utils import timezone
 
-from tests.clinic.reports.support import Course, make_course, record_queued, register_kinds
+from tests.clinic.reports.support import Course, freeze_clock, make_course, record_queued, register_kinds
 from tests.conftest import World
-from tests.sessions.conftest import NOW, Clock
+from tests.sessions.conftest import Clock
 
 
 @pytest.fixture(autouse=True)
@@ -32,9 +31,7 @@ def queued(monkeypatch: pytest.MonkeyPatch) -> list[int]:
 
 @pytest.fixture
 def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
-    frozen = Clock(NOW)
-    monkeypatch.setattr(timezone, "now", frozen)
-    return frozen
+    return freeze_clock(monkeypatch)
 
 
 @pytest.fixture

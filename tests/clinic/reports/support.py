@@ -14,6 +14,7 @@ import pypdf
 import pytest
 from django.db.models import Model
 from django.test import TestCase
+from django.utils import timezone
 
 from clinic.models import Patient, ReportJob, User
 from clinic.reports import kinds, tasks
@@ -25,8 +26,21 @@ from sessions.models import DosingSession, TreatmentCourse
 from tests.conftest import World
 from tests.factories import ChairFactory
 from tests.intake.factories import clear_for_dosing
-from tests.sessions.conftest import Clinic, Clock, advance_to, ny
+from tests.sessions.conftest import NOW, Clinic, Clock, advance_to, ny
 
+# The permission matrix of patient A's clinical reports (the world of tests/conftest.py): who gets in; everyone else
+# gets 404. Patients get their documents in the portal only.
+MAY_GET_PATIENT_A_REPORTS = {
+    "patient_a": False,
+    "patient_b": False,
+    "prescriber1": True,
+    "nurse1": True,
+    "nurse2": False,  # another site
+    "therapist1": True,  # on patient A's care team
+    "therapist_unassigned": False,
+    "front_desk1": False,  # never clinical reports
+    "admin1": True,
+}
 PHQ9_SEVERE = [3, 3, 2, 2, 2, 2, 2, 2, 0]  # 18
 PHQ9_MILD = [1, 1, 1, 1, 1, 0, 1, 0, 0]  # 6
 
@@ -106,6 +120,13 @@ def run_queued(queued: list[int]) -> list[ReportJob]:
     done = [ReportJob.objects.get(pk=job_id) for job_id in queued]
     queued.clear()
     return done
+
+
+def freeze_clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
+    """django.utils.timezone.now frozen at the sessions tests' NOW (Monday 4 May 2026, 08:00 in New York)."""
+    frozen = Clock(NOW)
+    monkeypatch.setattr(timezone, "now", frozen)
+    return frozen
 
 
 def files_under(root: Path) -> list[Path]:

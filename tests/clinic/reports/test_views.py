@@ -9,7 +9,7 @@ import pytest
 from django.test import Client
 
 from clinic.models import AuditEvent, ReportJob, ReportStatus
-from tests.clinic.reports.support import Course, ask, committed, pdf_text, run_queued
+from tests.clinic.reports.support import MAY_GET_PATIENT_A_REPORTS, Course, ask, committed, pdf_text, run_queued
 from tests.conftest import World
 from tests.sessions.conftest import Clock, signed_in
 
@@ -102,20 +102,7 @@ def test_without_javascript_the_form_comes_back_to_the_patient_page(course: Cour
     assert "Choose one of the reports this clinic makes" in client.get(refused["Location"]).content.decode()
 
 
-@pytest.mark.parametrize(
-    ("who", "allowed"),
-    [
-        ("nurse1", True),
-        ("prescriber1", True),
-        ("therapist1", True),
-        ("admin1", True),
-        ("nurse2", False),
-        ("therapist_unassigned", False),
-        ("front_desk1", False),
-        ("patient_a", False),
-        ("patient_b", False),
-    ],
-)
+@pytest.mark.parametrize(("who", "allowed"), MAY_GET_PATIENT_A_REPORTS.items())
 def test_who_reaches_the_staff_report_screens(
     course: Course, world: World, queued: list[int], who: str, allowed: bool
 ) -> None:

@@ -15,7 +15,7 @@ from django.db import connection
 
 from clinic.models import ReportJob, ReportStatus
 from tests.clinic.reports.support import Course, ask, pdf_text
-from tests.clinic.test_celery import ROOT, running_worker
+from tests.clinic.test_celery import ROOT, filesystem_transport, running_worker
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -49,7 +49,15 @@ def _wait_until_done(job: ReportJob, worker: Any, log: Path) -> ReportJob:
         time.sleep(0.3)
 
 
-def _check_and_remove(job: ReportJob, worker_pid: int) -> None:
+def _render_through(client: Celery, env: dict[str, str], job: ReportJob, log: Path) -> None:
+    """Send the job's render to a real worker, wait for it, check the stored PDF and remove it."""
+    try:
+        with running_worker(WORKER_ARGS, env, log) as worker:
+            client.send_task("clinic.reports.render_report", args=[job.pk, None], queue="reports")
+            job = _wait_until_done(job, worker, log)
+            assert worker.pid != os.getpid()
+    finally:
+        client.close()
     try:
         assert job.status == ReportStatus.READY, job.error
         assert job.attempts == 1
@@ -57,7 +65,6 @@ def _check_and_remove(job: ReportJob, worker_pid: int) -> None:
             text = "\n".join(pdf_text(stored.read()))
         assert "Course summary" in text
         assert "35.0 mg" in text
-        assert worker_pid != os.getpid()
     finally:
         if job.file:
             job.file.storage.delete(job.file.name)
@@ -72,39 +79,13 @@ def test_a_worker_on_redis_renders_a_requested_report(
         pytest.fail("REDIS_URL is not set")
     job = ask(course.clinic.nurse, course.patient, "course_summary", course=course.course.pk).job
     client = Celery("test-client", broker=redis_url, set_as_current=False)
-    log = tmp_path / "worker.log"
-    try:
-        with running_worker(WORKER_ARGS, {**worker_env, "REDIS_URL": redis_url}, log) as worker:
-            client.send_task("clinic.reports.render_report", args=[job.pk, None], queue="reports")
-            job = _wait_until_done(job, worker, log)
-            pid = worker.pid
-    finally:
-        client.close()
-    _check_and_remove(job, pid)
+    _render_through(client, {**worker_env, "REDIS_URL": redis_url}, job, tmp_path / "worker.log")
 
 
 def test_a_worker_on_the_filesystem_transport_renders_a_requested_report(
     course: Course, worker_env: dict[str, str], tmp_path: Path
 ) -> None:
     """The embedded mode of `make run`: no Redis, kombu's filesystem queue."""
-    root = tmp_path / "celery"
-    for folder in ("queue", "processed", "results", "control"):
-        (root / folder).mkdir(parents=True)
-    env = {k: v for k, v in worker_env.items() if k != "REDIS_URL"} | {"CELERY_FS_ROOT": str(root)}
+    client, env = filesystem_transport(tmp_path / "celery", worker_env)
     job = ask(course.clinic.nurse, course.patient, "course_summary", course=course.course.pk).job
-    client = Celery("test-client", broker="filesystem://", set_as_current=False)
-    client.conf.broker_transport_options = {
-        "data_folder_in": str(root / "queue"),
-        "data_folder_out": str(root / "queue"),
-        "processed_folder": str(root / "processed"),
-        "control_folder": str(root / "control"),
-    }
-    log = tmp_path / "worker.log"
-    try:
-        with running_worker(WORKER_ARGS, env, log) as worker:
-            client.send_task("clinic.reports.render_report", args=[job.pk, None], queue="reports")
-            job = _wait_until_done(job, worker, log)
-            pid = worker.pid
-    finally:
-        client.close()
-    _check_and_remove(job, pid)
+    _render_through(client, env, job, tmp_path / "worker.log")
