@@ -21,7 +21,7 @@ from clinic.errors import DomainError
 from clinic.models import Patient, ReportJob
 from clinic.reports import kinds, panels, queries, services
 from clinic.reports.kinds import PARAMETERS
-from clinic.reports.views import file_response
+from clinic.reports.views import file_response, is_htmx
 from portal.views import PortalView
 
 DOCUMENT_TEMPLATE = "portal/reports/document.html"
@@ -75,8 +75,10 @@ class MyReportsView(PortalView):
             )
         except DomainError as exc:
             messages.error(request, services.refusal(exc))
+            if is_htmx(request):  # the whole page again, with the message on top
+                return HttpResponse(headers={"HX-Redirect": reverse("portal:reports")})
             return HttpResponseRedirect(reverse("portal:reports"))
-        if request.headers.get("HX-Request") == "true":
+        if is_htmx(request):
             return render(request, DOCUMENT_TEMPLATE, {"document": _document_of(requested.job, request.user)})
         messages.success(request, "Your document is being prepared. It takes a few seconds.")
         return HttpResponseRedirect(reverse("portal:reports"))

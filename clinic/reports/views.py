@@ -32,7 +32,7 @@ def file_response(report: services.ReportFile) -> FileResponse:
     return response
 
 
-def _is_htmx(request: HttpRequest) -> bool:
+def is_htmx(request: HttpRequest) -> bool:
     return request.headers.get("HX-Request") == "true"
 
 
@@ -52,7 +52,7 @@ class ReportRequestView(PatientScopedView):
             reason = services.refusal(exc)
         else:
             notice = "" if requested.created else "This report is already being prepared."
-        if not _is_htmx(request):
+        if not is_htmx(request):
             if reason:
                 messages.error(request, reason)
             else:
@@ -63,7 +63,8 @@ class ReportRequestView(PatientScopedView):
         if context is None:
             raise Http404("No reports for your role.")
         panel = {"key": "reports", "notice": notice, **context}
-        return render(request, PANEL_TEMPLATE, {"panel": panel, "patient": patient}, status=400 if reason else 200)
+        # 200 with the reason beside the form: htmx swaps in only successful answers.
+        return render(request, PANEL_TEMPLATE, {"panel": panel, "patient": patient})
 
 
 class ReportStatusView(StaffView):
@@ -113,7 +114,7 @@ class ReportRetryView(AttentionView):
             notice, ok = exc.message, False
         else:
             notice, ok = f"The report of {job.patient.full_name} is being prepared again.", True
-        if _is_htmx(request):
+        if is_htmx(request):
             return render(request, ATTENTION_TEMPLATE, {**attention_context(request), "notice": notice})
         (messages.success if ok else messages.error)(request, notice)
         return HttpResponseRedirect(reverse("staff:reports:attention"))

@@ -72,3 +72,25 @@ def test_a_nurse_asks_for_a_course_summary_sees_it_appear_and_downloads_it(
     assert f"MRN {course.patient.mrn}" in text
     assert "35.0 mg" in text
     assert ReportJob.objects.get().status == ReportStatus.READY
+
+
+def test_a_patient_prepares_their_course_summary_in_the_portal_and_downloads_it(
+    page: Page, world: World, clock: Clock, queued: list[int]
+) -> None:
+    course = make_course(world, clock)
+    sign_in(page, world.patient_a_user.username, TEST_PASSWORD)
+    page.get_by_role("button", name="My documents").click()  # a link styled as a button
+    expect(page.get_by_role("heading", name="My documents", level=1)).to_be_visible()
+    document = page.get_by_role("article").filter(
+        has=page.get_by_role("heading", name="Course summary: Standard induction (6 IV infusions, twice weekly)")
+    )
+    document.get_by_role("button", name="Prepare the PDF").click()
+    expect(document.get_by_role("status")).to_contain_text("Being prepared…")
+
+    [job] = run_queued(queued)
+    assert job.requested_by == world.patient_a_user
+    expect(document.get_by_role("link", name="Download the PDF")).to_be_visible(timeout=10_000)
+    with page.expect_download() as download_info:
+        document.get_by_role("link", name="Download the PDF").click()
+    text = "\n".join(pdf_text(Path(download_info.value.path()).read_bytes()))
+    assert f"{course.patient.given_name} {course.patient.family_name} · MRN {course.patient.mrn}" in text

@@ -102,3 +102,10 @@ def test_a_failed_document_says_why_and_offers_to_try_again(course: Course, worl
     page = patient.get("/portal/reports/").content.decode()
     assert "It could not be prepared: The relapse-prevention plan cannot be printed yet" in page
     assert "Prepare the PDF" in page
+
+
+def test_a_refusal_under_htmx_reloads_the_page_with_the_reason(course: Course, world: World) -> None:
+    patient = signed_in(world.patient_a_user)
+    refused = patient.post("/portal/reports/", {"kind": "course_summary", "course": "999999"}, **HTMX)
+    assert refused["HX-Redirect"] == "/portal/reports/"
+    assert "This patient has no such course" in patient.get("/portal/reports/").content.decode()
