@@ -169,3 +169,28 @@ def test_another_sites_admin_does_not_see_the_job(course: Course, world: World) 
     client = signed_in(admin2)
     assert "Broken." not in client.get("/staff/reports/attention/").content.decode()
     assert client.post(f"/staff/reports/{job.pk}/retry/").status_code == 404
+
+
+def test_the_admin_lists_the_sites_jobs_read_only_and_retries_failed_ones(
+    course: Course, world: World, queued: list[int]
+) -> None:
+    from clinic.models import Role
+    from tests.factories import staff
+
+    job = ask(course.clinic.nurse, course.patient, "course_summary", course=course.course.pk).job
+    ReportJob.objects.filter(pk=job.pk).update(status=ReportStatus.FAILED, error="Broken.")
+    queued.clear()
+    admin = signed_in(world.admin1)
+    listing = admin.get("/admin/clinic/reportjob/").content.decode()
+    assert f"/admin/clinic/reportjob/{job.pk}/change/" in listing
+    detail = admin.get(f"/admin/clinic/reportjob/{job.pk}/change/").content.decode()
+    assert "Broken." in detail
+    assert job.file_token not in detail  # the stored file's name is not shown
+    assert 'name="_save"' not in detail  # read-only
+    other = signed_in(staff(Role.CLINIC_ADMIN, world.site2, username="admin2"))
+    assert f"/admin/clinic/reportjob/{job.pk}/change/" not in other.get("/admin/clinic/reportjob/").content.decode()
+    with committed():
+        admin.post("/admin/clinic/reportjob/", {"action": "retry_failed", "_selected_action": [job.pk], "index": 0})
+    job.refresh_from_db()
+    assert job.status == ReportStatus.PENDING
+    assert queued == [job.pk]
