@@ -212,10 +212,11 @@ def make_report(job_id: int) -> ReportJob | None:
     except Exception:
         logger.exception("report job %s could not be made", job_id)
         return _fail(job_id, UNEXPECTED_FAILURE)
-    return _store(job_id, data, protocol_version)
+    return store_report(job_id, data, protocol_version)
 
 
-def _store(job_id: int, data: bytes, protocol_version: str) -> ReportJob:
+def store_report(job_id: int, data: bytes, protocol_version: str) -> ReportJob:
+    """Store the rendered `data` as job `job_id`'s file (overwriting it) and mark the job ready; audited."""
     sha256 = hashlib.sha256(data).hexdigest()
     with transaction.atomic():
         job = _lock(job_id)

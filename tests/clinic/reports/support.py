@@ -113,6 +113,13 @@ def ask(by: User, patient: Patient, kind: str, **parameters: Any) -> services_.R
         return services_.request_report(by=by, patient=patient, kind=kind, parameters=parameters)
 
 
+def ready_report(by: User, patient: Patient, kind: str, **parameters: Any) -> ReportJob:
+    """A ready job without the seconds a render takes (for tests about who gets it): a stand-in PDF stored by the
+    service, as the task stores a real one."""
+    job = services_.request_report(by=by, patient=patient, kind=kind, parameters=parameters).job
+    return services_.store_report(job.pk, b"%PDF-1.4 stand-in for a rendered report", "TEST-v1")
+
+
 def run_queued(queued: list[int]) -> list[ReportJob]:
     """Run the queued renders in order, as a worker would, and forget them."""
     for job_id in queued:
@@ -127,6 +134,12 @@ def freeze_clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
     frozen = Clock(NOW)
     monkeypatch.setattr(timezone, "now", frozen)
     return frozen
+
+
+def body_of(response: Any) -> bytes:
+    """A response's bytes. Reading a download to its end is what closes its file (and ends the request the way a
+    WSGI server does); calling close() again would close the test's database connection on PostgreSQL."""
+    return b"".join(response.streaming_content) if response.streaming else bytes(response.content)
 
 
 def files_under(root: Path) -> list[Path]:

@@ -10,7 +10,16 @@ import pytest
 from rest_framework.test import APIClient
 
 from clinic.models import AuditEvent, ReportJob, ReportStatus
-from tests.clinic.reports.support import MAY_GET_PATIENT_A_REPORTS, Course, ask, committed, pdf_text, run_queued
+from tests.clinic.reports.support import (
+    MAY_GET_PATIENT_A_REPORTS,
+    Course,
+    ask,
+    body_of,
+    committed,
+    pdf_text,
+    ready_report,
+    run_queued,
+)
 from tests.conftest import World, api_as
 
 pytestmark = pytest.mark.django_db
@@ -19,12 +28,6 @@ pytestmark = pytest.mark.django_db
 def post(client: APIClient, of: Course, **body: Any) -> Any:
     with committed():
         return client.post(f"/api/v1/patients/{of.patient.pk}/reports/", body, format="json")
-
-
-def body_of(response: Any) -> bytes:
-    data = b"".join(response.streaming_content)
-    response.close()
-    return data
 
 
 def test_ask_follow_and_download_a_course_summary(course: Course, queued: list[int]) -> None:
@@ -115,14 +118,12 @@ def test_who_may_ask_for_a_report(course: Course, world: World, who: str, allowe
 def test_who_may_read_and_download_a_report(
     course: Course, world: World, queued: list[int], who: str, allowed: bool
 ) -> None:
-    job = ask(course.clinic.nurse, course.patient, "course_summary", course=course.course.pk).job
-    run_queued(queued)
+    job = ready_report(course.clinic.nurse, course.patient, "course_summary", course=course.course.pk)
     client = api_as(world.users()[who])
     assert client.get(f"/api/v1/reports/{job.pk}/").status_code == (200 if allowed else 404)
     download = client.get(f"/api/v1/reports/{job.pk}/download/")
     assert download.status_code == (200 if allowed else 404)
-    if allowed:
-        body_of(download)
+    body_of(download)
     assert AuditEvent.objects.filter(action="clinic.report.download").count() == (1 if allowed else 0)
 
 

@@ -7,7 +7,7 @@ import pytest
 from django.test import Client
 
 from clinic.models import AuditEvent, ReportJob
-from tests.clinic.reports.support import Course, ask, committed, pdf_text, run_queued
+from tests.clinic.reports.support import Course, ask, body_of, committed, pdf_text, ready_report, run_queued
 from tests.conftest import World
 from tests.sessions.conftest import signed_in
 
@@ -49,8 +49,7 @@ def test_a_patient_prepares_and_downloads_their_course_summary(course: Course, w
     assert "Prepare an up-to-date copy" in ready
     download = patient.get(f"/portal/reports/{job.pk}/download/")
     assert download["Content-Type"] == "application/pdf"
-    data = b"".join(download.streaming_content)
-    download.close()
+    data = body_of(download)
     assert "35.0 mg" in "".join(pdf_text(data))
     event = AuditEvent.objects.get(action="clinic.report.download")
     assert (event.actor, event.details["via"]) == (world.patient_a_user, "portal")
@@ -58,8 +57,7 @@ def test_a_patient_prepares_and_downloads_their_course_summary(course: Course, w
 
 
 def test_a_patient_never_reaches_another_patients_report(course: Course, world: World, queued: list[int]) -> None:
-    job = ask(course.clinic.nurse, course.patient, "course_summary", course=course.course.pk).job
-    run_queued(queued)
+    job = ready_report(course.clinic.nurse, course.patient, "course_summary", course=course.course.pk)
     other = signed_in(world.patient_b_user)
     assert other.get(f"/portal/reports/{job.pk}/").status_code == 404
     assert other.get(f"/portal/reports/{job.pk}/download/").status_code == 404
@@ -72,9 +70,8 @@ def test_a_patient_never_reaches_another_patients_report(course: Course, world: 
 def test_a_patient_sees_reports_staff_prepared_for_them_only_of_the_portal_kinds(
     course: Course, world: World, queued: list[int]
 ) -> None:
-    summary = ask(course.clinic.nurse, course.patient, "course_summary", course=course.course.pk).job
-    record = ask(course.clinic.nurse, course.patient, "session_record", session=course.sessions[0].pk).job
-    run_queued(queued)
+    summary = ready_report(course.clinic.nurse, course.patient, "course_summary", course=course.course.pk)
+    record = ready_report(course.clinic.nurse, course.patient, "session_record", session=course.sessions[0].pk)
     patient = signed_in(world.patient_a_user)
     assert f"/portal/reports/{summary.pk}/download/" in patient.get("/portal/reports/").content.decode()
     assert patient.get(f"/portal/reports/{record.pk}/").status_code == 404

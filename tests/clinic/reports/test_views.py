@@ -9,7 +9,16 @@ import pytest
 from django.test import Client
 
 from clinic.models import AuditEvent, ReportJob, ReportStatus
-from tests.clinic.reports.support import MAY_GET_PATIENT_A_REPORTS, Course, ask, committed, pdf_text, run_queued
+from tests.clinic.reports.support import (
+    MAY_GET_PATIENT_A_REPORTS,
+    Course,
+    ask,
+    body_of,
+    committed,
+    pdf_text,
+    ready_report,
+    run_queued,
+)
 from tests.conftest import World
 from tests.sessions.conftest import Clock, signed_in
 
@@ -62,8 +71,7 @@ def test_a_nurse_asks_and_watches_the_report_appear(course: Course, queued: list
     assert f'href="/staff/reports/{job.pk}/download/"' in ready
     download = nurse.get(f"/staff/reports/{job.pk}/download/")
     assert download["Content-Type"] == "application/pdf"
-    data = b"".join(download.streaming_content)
-    download.close()
+    data = body_of(download)
     assert course.patient.mrn in pdf_text(data)[0]
     assert AuditEvent.objects.filter(action="clinic.report.download", details__via="staff").count() == 1
 
@@ -106,14 +114,13 @@ def test_without_javascript_the_form_comes_back_to_the_patient_page(course: Cour
 def test_who_reaches_the_staff_report_screens(
     course: Course, world: World, queued: list[int], who: str, allowed: bool
 ) -> None:
-    job = ask(course.clinic.nurse, course.patient, "course_summary", course=course.course.pk).job
-    run_queued(queued)
+    job = ready_report(course.clinic.nurse, course.patient, "course_summary", course=course.course.pk)
     client = signed_in(world.users()[who])
     expected = 200 if allowed else 404
     assert client.get(f"/staff/reports/{job.pk}/").status_code == expected
     download = client.get(f"/staff/reports/{job.pk}/download/")
     assert download.status_code == expected
-    download.close()
+    body_of(download)
     asked = request(client, course, kind="course_summary", course=course.course.pk)
     assert asked.status_code == expected
 
