@@ -10,7 +10,7 @@ from typing import Any
 
 from django.http import HttpRequest
 
-from clinic import panels
+from clinic import audit, panels
 from clinic.models import Patient, ReportJob, ReportStatus
 from clinic.reports import kinds, queries, services
 
@@ -93,6 +93,20 @@ def portal_panel(request: HttpRequest, patient: Patient) -> dict[str, Any] | Non
     }
 
 
+def operations_panel(request: HttpRequest, _patient: None = None) -> dict[str, Any] | None:
+    """For clinic administrators: the report jobs that failed or never reached a worker, with a retry (the
+    operations page's section, and clinic.reports.views' page of its own). The read is audited."""
+    user = request.user
+    if not getattr(user, "is_clinic_admin", False):
+        return None
+    jobs = list(queries.jobs_needing_attention(user)[:100])
+    audit.record(
+        "clinic.report.failed_list",
+        details={"shown": len(jobs), "patients": sorted({job.patient_id for job in jobs})},
+    )
+    return {"key": "reports", "report_rows": [job_row(job, user) for job in jobs]}
+
+
 def register() -> None:
     panels.register(
         panels.Panel(key="reports", audience="staff", template="staff/reports/panel.html", build=staff_panel, order=90)
@@ -100,5 +114,15 @@ def register() -> None:
     panels.register(
         panels.Panel(
             key="reports", audience="portal", template="portal/reports/panel.html", build=portal_panel, order=90
+        )
+    )
+    # The clinic administrators' operations page (clinic/reminders/views.py) shows the panels of this audience.
+    panels.register(
+        panels.Panel(
+            key="reports",
+            audience="operations",  # type: ignore[arg-type]
+            template="staff/reports/attention.html",
+            build=operations_panel,  # type: ignore[arg-type]
+            order=50,
         )
     )

@@ -96,13 +96,7 @@ class AttentionView(StaffView):
 
 class ReportsNeedingAttentionView(AttentionView):
     def get(self, request: HttpRequest) -> HttpResponse:
-        return render(request, "staff/reports/attention_page.html", attention_context(request))
-
-
-def attention_context(request: HttpRequest) -> dict[str, Any]:
-    """The context of the partial staff/reports/attention.html, for any operations page that includes it."""
-    jobs = queries.jobs_needing_attention(request.user)[:100]
-    return {"report_rows": [panels.job_row(job, request.user) for job in jobs]}
+        return render(request, "staff/reports/attention_page.html", {"panel": panels.operations_panel(request)})
 
 
 class ReportRetryView(AttentionView):
@@ -115,6 +109,7 @@ class ReportRetryView(AttentionView):
         else:
             notice, ok = f"The report of {job.patient.full_name} is being prepared again.", True
         if is_htmx(request):
-            return render(request, ATTENTION_TEMPLATE, {**attention_context(request), "notice": notice})
+            panel = {**(panels.operations_panel(request) or {}), "notice": notice}
+            return render(request, ATTENTION_TEMPLATE, {"panel": panel})
         (messages.success if ok else messages.error)(request, notice)
         return HttpResponseRedirect(reverse("staff:reports:attention"))

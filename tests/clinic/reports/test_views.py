@@ -140,6 +140,8 @@ def test_clinic_admins_see_reports_that_failed_and_retry_them(course: Course, wo
     admin = signed_in(world.admin1)
     page = admin.get("/staff/reports/attention/").content.decode()
     assert "The PDF could not be made." in page
+    listed = AuditEvent.objects.get(action="clinic.report.failed_list")
+    assert listed.details == {"shown": 1, "patients": [course.patient.pk]}
     assert f'action="/staff/reports/{job.pk}/retry/"' in page
     assert course.patient.mrn in page
     for other in (world.nurse1, world.front_desk1, world.patient_a_user):
@@ -201,3 +203,19 @@ def test_the_admin_lists_the_sites_jobs_read_only_and_retries_failed_ones(
     job.refresh_from_db()
     assert job.status == ReportStatus.PENDING
     assert queued == [job.pk]
+
+
+def test_the_operations_page_gets_the_reports_section_as_a_panel(course: Course, world: World) -> None:
+    from django.test import RequestFactory
+
+    from clinic import panels
+
+    job = ask(course.clinic.nurse, course.patient, "course_summary", course=course.course.pk).job
+    ReportJob.objects.filter(pk=job.pk).update(status=ReportStatus.FAILED, error="Broken.")
+    request = RequestFactory().get("/staff/operations/")
+    request.user = world.admin1
+    [section] = panels.render_context("operations", request, None, clinical=True)  # type: ignore[arg-type]
+    assert section["template"] == "staff/reports/attention.html"
+    assert [row["job"] for row in section["report_rows"]] == [job]
+    request.user = world.nurse1
+    assert panels.render_context("operations", request, None, clinical=True) == []  # type: ignore[arg-type]
