@@ -93,7 +93,7 @@ def portal_panel(request: HttpRequest, patient: Patient) -> dict[str, Any] | Non
     }
 
 
-def operations_panel(request: HttpRequest, _patient: None = None) -> dict[str, Any] | None:
+def operations_panel(request: HttpRequest, _patient: Any = None) -> dict[str, Any] | None:
     """For clinic administrators: the report jobs that failed or never reached a worker, with a retry (the
     operations page's section, and clinic.reports.views' page of its own). The read is audited."""
     user = request.user
@@ -116,13 +116,14 @@ def register() -> None:
             key="reports", audience="portal", template="portal/reports/panel.html", build=portal_panel, order=90
         )
     )
-    # The clinic administrators' operations page (clinic/reminders/views.py) shows the panels of this audience.
+    # The clinic administrators' operations page (with the reminders' part of issue 10) shows this audience's panels.
+    operations: Any = "operations"
     panels.register(
         panels.Panel(
             key="reports",
-            audience="operations",  # type: ignore[arg-type]
+            audience=operations,
             template="staff/reports/attention.html",
-            build=operations_panel,  # type: ignore[arg-type]
+            build=operations_panel,
             order=50,
         )
     )
