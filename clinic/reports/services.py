@@ -34,6 +34,7 @@ logger = logging.getLogger(__name__)
 
 PARAMETER_WORDS = {"course": "course", "session": "dosing session"}
 UNEXPECTED_FAILURE = "The report could not be made because of an error in the application; it is in the server's log."
+LAYOUT_FAILURE = "The report's layout could not be printed; the details are in the server's log."
 TOO_SLOW = "The report took too long to make; try again, and tell the clinic administrator if it keeps failing."
 
 
@@ -204,9 +205,9 @@ def make_report(job_id: int) -> ReportJob | None:
         data, protocol_version = render(job)
     except DomainError as exc:
         return _fail(job_id, exc.message)
-    except pdf.PdfError as exc:
+    except pdf.PdfError as exc:  # the template asked for something PDFs may not load: a defect, not the data
         logger.error("report job %s: %s", job_id, exc)
-        return _fail(job_id, str(exc))
+        return _fail(job_id, LAYOUT_FAILURE)
     except SoftTimeLimitExceeded:
         return _fail(job_id, TOO_SLOW)
     except Exception:

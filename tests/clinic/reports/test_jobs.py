@@ -3,6 +3,7 @@ the task runs twice), failed with a sentence, retried by a clinic administrator,
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import hashlib
 from pathlib import Path
@@ -306,3 +307,44 @@ def test_reports_are_listed_newest_first_per_request(course: Course, queued: lis
     assert latest == {first.request_key: second}
     assert queries.recent_jobs(course.clinic.nurse, course.patient) == [second, first]
     assert second.created_at - first.created_at == dt.timedelta(minutes=5)
+
+
+def test_html_in_a_title_is_printed_as_text_and_loads_nothing(course: Course, queued: list[int]) -> None:
+    kinds.register(
+        kinds.ReportKind(
+            name="leaky",
+            label="Leaky",
+            template="pdf/report.html",
+            build=lambda patient, parameters: kinds.ReportContent(
+                title='<img src="file:///etc/passwd">', context={}, protocol_version="v1"
+            ),
+        )
+    )
+    ask(course.clinic.nurse, course.patient, "leaky")
+    [job] = run_queued(queued)
+    # The title is text: nothing is fetched, the report is made.
+    assert job.status == ReportStatus.READY
+
+
+def test_a_template_that_links_outside_static_files_fails_the_job(
+    course: Course, queued: list[int], caplog: pytest.LogCaptureFixture, settings: object, tmp_path: Path
+) -> None:
+    (tmp_path / "pdf").mkdir()
+    (tmp_path / "pdf" / "leaky.html").write_text(
+        '{% extends "pdf/report.html" %}{% block content %}<img src="file:///etc/passwd">{% endblock %}'
+    )
+    templates = copy.deepcopy(settings.TEMPLATES)  # type: ignore[attr-defined]
+    templates[0]["DIRS"] = [tmp_path, *templates[0]["DIRS"]]
+    settings.TEMPLATES = templates  # type: ignore[attr-defined]
+    kinds.register(
+        kinds.ReportKind(
+            name="leaky",
+            label="Leaky",
+            template="pdf/leaky.html",
+            build=lambda patient, parameters: kinds.ReportContent(title="Leaky", context={}, protocol_version="v1"),
+        )
+    )
+    ask(course.clinic.nurse, course.patient, "leaky")
+    [job] = run_queued(queued)
+    assert (job.status, job.error) == (ReportStatus.FAILED, services.LAYOUT_FAILURE)
+    assert "/etc/passwd" in caplog.text
