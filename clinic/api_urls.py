@@ -16,4 +16,5 @@ urlpatterns = [
     path("", include("intake.api_urls")),
     path("", include("sessions.api_urls")),
     path("", include("integration.api_urls")),
+    path("", include("clinic.reports.api_urls")),
 ]

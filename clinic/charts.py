@@ -85,6 +85,7 @@ def _tick_every(span: timedelta, max_ticks: int) -> int:
 
 
 def _tick_label(tick: datetime, every_min: int) -> str:
+    """The time of day on an axis of minutes and hours, the date ("May 4") on an axis of days and weeks."""
     return f"{tick:%H:%M}" if every_min < _DAY_MINUTES else f"{tick:%b} {tick.day}"
 
 
@@ -117,11 +118,12 @@ def time_chart_svg(
     width: int = 720,
     height: int = 280,
     y_step: float | None = None,
+    chart_id: str = "chart",
 ) -> str:
     """A line chart over time (e.g. systolic, diastolic and heart rate over an hour, or questionnaire scores over
     months: time ticks become dates when they are a day or more apart). Points outside [y_min, y_max] are drawn at
-    the edge; the title is the chart's accessible name. `y_step` spaces the value grid (default 10, or 20 for a
-    range over 100)."""
+    the edge; the title is the chart's accessible name, its element's id is `chart_id`-title (give each chart of one
+    document its own). `y_step` spaces the value grid (default 10, or 20 for a range over 100)."""
     start, end = start.astimezone(UTC), end.astimezone(UTC)  # differences of same-zone times ignore DST
     if end <= start:
         end = start + timedelta(minutes=1)
@@ -139,8 +141,8 @@ def time_chart_svg(
         return top + plot_h * (1 - (clamped - y_min) / (y_max - y_min))
 
     parts = [
-        f'<svg class="chart" viewBox="0 0 {width} {height}" role="img" aria-labelledby="chart-title" '
-        f'xmlns="http://www.w3.org/2000/svg"><title id="chart-title">{escape(title)}</title>',
+        f'<svg class="chart" viewBox="0 0 {width} {height}" role="img" aria-labelledby="{escape(chart_id)}-title" '
+        f'xmlns="http://www.w3.org/2000/svg"><title id="{escape(chart_id)}-title">{escape(title)}</title>',
         f'<rect class="chart-frame" x="{left}" y="{top}" width="{plot_w}" height="{plot_h}"/>',
     ]
     step = y_step or (20 if y_max - y_min > 100 else 10)

@@ -344,3 +344,7 @@ class Notification(models.Model):
 
 # Reminders live in their own package; importing the model here registers it with the clinic app.
 from clinic.reminders.models import Reminder  # noqa: E402, F401
+
+# Report jobs belong to this app; their code lives with the rest of the reports machinery in clinic/reports/.
+from clinic.reports.models import ReportJob as ReportJob  # noqa: E402
+from clinic.reports.models import ReportStatus as ReportStatus  # noqa: E402

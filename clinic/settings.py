@@ -189,6 +189,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Choice sets that share a field name ("status") need a name of their own in the schema.
+    "ENUM_NAME_OVERRIDES": {"ReportStatusEnum": "clinic.reports.models.ReportStatus.choices"},
 }
 
 # Cache: shared between web and worker processes (Redis, or files under var/ in embedded mode).
@@ -234,10 +236,11 @@ CELERY_TASK_ALWAYS_EAGER = CONFIG.celery_always_eager
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "UTC"
-# Each reminder is sent by its own task on the "reminders" queue, so a backlog of other work never delays one.
-# A worker without -Q consumes every queue listed here (make run, docker compose).
+# A worker without -Q consumes every queue listed here (make run, docker compose). Each reminder is sent by its own
+# task on the "reminders" queue, so a backlog of other work never delays one; "reports" keeps PDF rendering (seconds
+# per document) from delaying short tasks: `celery -A clinic worker -Q reports` gives it workers of its own.
 CELERY_TASK_DEFAULT_QUEUE = "celery"
-CELERY_TASK_QUEUES = (Queue("celery"), Queue("reminders"))
+CELERY_TASK_QUEUES = (Queue("celery"), Queue("reminders"), Queue("reports"))
 CELERY_TASK_ROUTES = {"clinic.tasks.send_reminder": {"queue": "reminders"}}
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "heartbeat": {"task": "clinic.tasks.heartbeat", "schedule": 60.0},

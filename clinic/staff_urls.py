@@ -18,4 +18,5 @@ urlpatterns = [
     path("", include("intake.staff_urls")),
     path("schedule/", include("sessions.staff_urls")),
     path("integration/", include("integration.staff_urls")),
+    path("", include("clinic.reports.staff_urls")),
 ]

@@ -13,6 +13,7 @@ from django.core.cache import cache
 from django.utils import timezone
 
 from clinic.reminders import delivery
+from clinic.reports.tasks import render_report as render_report  # discovered with this module (autodiscover)
 
 logger = logging.getLogger(__name__)
 

@@ -13,6 +13,7 @@ urlpatterns = [
         name="questionnaire_done",
     ),
     path("health/", views.HealthView.as_view(), name="health"),
+    path("reports/", include("portal.reports_urls")),
     path("consent/", views.ConsentView.as_view(), name="consent"),
     path("sessions/", sessions_views.MySessionsView.as_view(), name="sessions"),
     path("sessions/<int:pk>/calendar.ics", sessions_views.SessionCalendarView.as_view(), name="session_calendar"),

@@ -24,6 +24,7 @@ class TreatmentSessionsConfig(AppConfig):
         demo.seed(ctx)
 
     def ready(self) -> None:
-        from sessions import panels
+        from sessions import panels, reports
 
         panels.register()
+        reports.register()

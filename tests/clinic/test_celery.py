@@ -29,6 +29,22 @@ def running_worker(extra_args: list[str], env: dict[str, str], log: Path) -> Ite
     return running(cmd, cwd=ROOT, env=env, log=log)
 
 
+def filesystem_transport(root: Path, base_env: dict[str, str]) -> tuple[Celery, dict[str, str]]:
+    """A client of kombu's filesystem transport under `root` (the embedded mode), and the environment of a worker
+    that reads the same folders. The client does not become Celery's current app."""
+    for folder in ("queue", "processed", "results", "control"):
+        (root / folder).mkdir(parents=True)
+    client = Celery("test-client", broker="filesystem://", backend=f"file://{root / 'results'}", set_as_current=False)
+    client.conf.broker_transport_options = {
+        "data_folder_in": str(root / "queue"),
+        "data_folder_out": str(root / "queue"),
+        "processed_folder": str(root / "processed"),
+        "control_folder": str(root / "control"),
+    }
+    env = {k: v for k, v in base_env.items() if k != "REDIS_URL"} | {"CELERY_FS_ROOT": str(root)}
+    return client, env
+
+
 def _round_trip(client: Celery, worker: subprocess.Popen[bytes], log: Path) -> dict[str, object]:
     result = client.send_task("clinic.tasks.ping", args=["hello from the test"])
     deadline = time.monotonic() + 90
@@ -69,17 +85,7 @@ def test_round_trip_through_a_worker_on_redis(tmp_path: Path, base_env: dict[str
 
 def test_round_trip_through_a_worker_on_the_filesystem_transport(tmp_path: Path, base_env: dict[str, str]) -> None:
     """The embedded mode of `make run`: no Redis, a real worker process reading kombu's filesystem queue."""
-    root = tmp_path / "celery"
-    env = {k: v for k, v in base_env.items() if k != "REDIS_URL"} | {"CELERY_FS_ROOT": str(root)}
-    for folder in ("queue", "processed", "results", "control"):
-        (root / folder).mkdir(parents=True)
-    client = Celery("test-client", broker="filesystem://", backend=f"file://{root / 'results'}")
-    client.conf.broker_transport_options = {
-        "data_folder_in": str(root / "queue"),
-        "data_folder_out": str(root / "queue"),
-        "processed_folder": str(root / "processed"),
-        "control_folder": str(root / "control"),
-    }
+    client, env = filesystem_transport(tmp_path / "celery", base_env)
     log = tmp_path / "worker.log"
     try:
         with running_worker([], env, log) as worker:

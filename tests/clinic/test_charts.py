@@ -132,3 +132,32 @@ def test_a_chart_over_two_days_ticks_every_day() -> None:
     svg = chart(start=at(0), end=at(2 * 24 * 60 + 60))
     assert ">May 5</text>" in svg
     assert ">May 6</text>" in svg
+
+
+def test_a_chart_over_weeks_marks_days_with_their_date_at_local_midnight() -> None:
+    # 1 March to 26 March 2026 in New York: across the change to daylight saving time on 8 March.
+    start, end = datetime(2026, 3, 1, 15, tzinfo=NY), datetime(2026, 3, 26, 10, tzinfo=NY)
+    svg = time_chart_svg([Series("PHQ-9", ((start, 18), (end, 6)), "phq9")], start=start, end=end,
+                         y_min=0, y_max=27, tz=NY, title="PHQ-9")  # fmt: skip
+    labels = re.findall(r'<text class="chart-axis" x="[\d.]+" y="[\d.]+" text-anchor="middle">([^<]+)</text>', svg)
+    assert labels == ["Mar 8", "Mar 15", "Mar 22"]  # weekly ticks; 1 March 00:00 is before the first point
+    hours = time_chart_svg([], start=start, end=start + timedelta(hours=10), y_min=0, y_max=27, tz=NY, title="t")
+    assert ":00</text>" in hours  # a span of hours still shows the time of day
+
+
+@pytest.mark.parametrize(
+    ("span", "label"),
+    [(timedelta(days=5), "Mar 2"), (timedelta(days=12), "Mar 3"), (timedelta(days=100), "Mar 29")],
+)
+def test_the_date_axis_chooses_days_or_weeks_by_the_span(span: timedelta, label: str) -> None:
+    start = datetime(2026, 3, 1, 15, tzinfo=NY)
+    svg = time_chart_svg([], start=start, end=start + span, y_min=0, y_max=27, tz=NY, title="t")
+    assert f">{label}</text>" in svg
+    assert ":" not in "".join(re.findall(r'text-anchor="middle">([^<]+)<', svg))
+
+
+def test_each_chart_of_a_document_can_have_its_own_title_id() -> None:
+    assert 'aria-labelledby="chart-title"' in chart()
+    svg = chart(chart_id="vitals-7")
+    assert 'aria-labelledby="vitals-7-title"' in svg
+    assert '<title id="vitals-7-title">' in svg
