@@ -34,7 +34,7 @@ button on a list) a refusal becomes a message and goes back to the page. Other a
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from typing import Any, Protocol
 
 from django.contrib import messages
@@ -82,11 +82,14 @@ def add_domain_error(form: BaseForm, exc: DomainError, *, rows: ErrorRows | None
         form.add_error(name if name in form.fields else None, problems)
 
 
-def error_sentences(form: BaseForm) -> list[str]:
+def error_sentences(form: BaseForm, *, skip: Collection[str] = ()) -> list[str]:
     """A form's errors as lines for a message (a form posted from a page that does not show it again), each naming
-    its field by the label the page shows: "Lot number: Give the medication's lot number."."""
+    its field by the label the page shows: "Lot number: Give the medication's lot number."; `skip` leaves out the
+    errors of some fields."""
     lines = []
     for name, errors in form.errors.items():
+        if name in skip:
+            continue
         text = " ".join(map(str, errors))
         field = form.fields.get(name)
         label = str(field.label) if field is not None and field.label else ""
@@ -189,10 +192,9 @@ class PostedFromPageMixin[F: BaseForm](FormPostMixin[F]):
 
     http_method_names = ["post"]
     form_key = ""
-
-    def page(self, *, status: int = 200, **forms: BaseForm) -> HttpResponse:
-        """The whole page, with `forms` (bound, after a refused post) in place of its empty forms."""
-        raise NotImplementedError
+    # The whole page, with `forms` (bound, after a refused post) in place of its empty forms: given by the page's
+    # own view class, which comes after this mixin among the bases.
+    page: Callable[..., HttpResponse]
 
     def show_form(self, form: F, *, status: int = 200) -> HttpResponse:
         return self.page(status=status, **{self.form_key: form})

@@ -41,6 +41,7 @@ __all__ = [
     "StartFacts",
     "discharge_checklist",
     "early_stop",
+    "ends_early",
     "start_checklist",
 ]
 
@@ -286,6 +287,11 @@ class EarlyStop:
     notes: tuple[str, ...] = field(default=())
 
 
+def ends_early(started_at: datetime, at: datetime, planned_min: int | None, tolerance_min: int) -> bool:
+    """Whether dosing ended at `at` would be an early stop: more than `tolerance_min` before its planned minutes."""
+    return planned_min is not None and at - started_at < timedelta(minutes=planned_min - tolerance_min)
+
+
 def early_stop(
     *,
     started_at: datetime,
@@ -303,8 +309,7 @@ def early_stop(
     if ran < timedelta(0):
         raise ValueError("dosing ended before it started")
     actual_min = ran // _MINUTE
-    early = planned_min is not None and ran < timedelta(minutes=planned_min - tolerance_min)
-    if not early:
+    if not ends_early(started_at, ended_at, planned_min, tolerance_min):
         return EarlyStop(actual_min, False, planned_dose_mg, planned_min)
     assert planned_min is not None  # noqa: S101 - early implies a planned duration
     short = planned_min - actual_min

@@ -118,17 +118,19 @@ def start_checklist_for(
     override_reason: str = "",
     review_reason: str = "",
     escort_confirmed: bool | None = None,
+    dose_problem: str = "",
     protocol: Protocol | None = None,
 ) -> Checklist:
     """What starting dosing still needs (sessions.progress.start_checklist), from the session's record and, when
     `dose_inputs` are given (the dose panel's fields), the dose they calculate. The session page shows it and
-    start_dosing refuses with it. A review or an escort given with the start itself counts as given."""
+    start_dosing refuses with it. A review or an escort given with the start itself counts as given; `dose_problem`
+    is what the form itself refused in the dose inputs (a number that is not one)."""
     check = CheckIn.objects.filter(session=session).first()
     not_cleared, _ = clearance_problem(session.patient, timezone.now())
     reading = latest_pre_dose_reading(session)
     pending = pending_review(session, reading)
-    dose: DoseFacts | None = None
-    if dose_inputs is not None:
+    dose: DoseFacts | None = DoseFacts(problem=dose_problem) if dose_problem else None
+    if dose_inputs is not None and not dose_problem:
         dose = _dose_facts(session, dose_inputs, override_reason, protocol or current_protocol(session.patient.site))
     facts = StartFacts(
         clearance_reasons=tuple(not_cleared.details["reasons"]) if not_cleared is not None else (),
