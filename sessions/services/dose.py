@@ -88,8 +88,11 @@ INPUT_NAMES = {
 def input_sentence(field: str, message: str) -> str:
     """A calculation's refusal as a sentence: "must be positive, got 0" on weight_kg reads "The weight must be
     positive, got 0."; a message that is already a sentence keeps its words."""
-    if message[:1].islower():
-        message = f"{INPUT_NAMES.get(field, 'This value')} {message.removeprefix('required: ')}"
+    name = INPUT_NAMES.get(field, "This value")
+    if message.startswith("required: "):
+        message = f"{name} is required: {message.removeprefix('required: ')}"
+    elif message[:1].islower():
+        message = f"{name} {message}"
     return message if message.endswith(".") else message + "."
 
 

@@ -133,7 +133,7 @@ def test_an_integration_session_opens_as_a_page_for_staff_and_patient(page: Page
     page.get_by_role("row", name="Integration with Theo Therapist").get_by_role("link").first.click()
     expect(page.get_by_role("heading", name="Integration session")).to_be_visible()
     expect(page.get_by_text("Blue room")).to_be_visible()
-    ics = page.get_by_role("link", name="Add to calendar (.ics)")
+    ics = page.get_by_role("button", name="Add to calendar (.ics)")  # a link drawn as a button
     expect(ics).to_have_attribute("href", f"/staff/schedule/integration/{appointment.pk}/calendar.ics")
 
     page.context.clear_cookies()
