@@ -12,33 +12,20 @@ register = template.Library()
 @register.filter
 def status_badge(status: str) -> str:
     """The badge modifier class of a session status: `{{ session.status|status_badge }}`."""
-    return BADGES["status"].get(status, "")
+    return badge(status, "status")
 
 
 @register.filter
-def gate_badge(decision: str) -> str:
-    return BADGES["gate"].get(decision, "")
+def badge(value: str, kind: str) -> str:
+    """The badge modifier class of a gate decision, a severity, a fasting result or a REMS form's status:
+    `{{ reading.gate|badge:"gate" }}`."""
+    return BADGES[kind].get(value, "")
 
 
 @register.filter
 def gate_list_class(decision: str) -> str:
     """The reasons of a `defer` gate read as alerts."""
     return "alert-list" if decision == "defer" else ""
-
-
-@register.filter
-def severity_badge(severity: str) -> str:
-    return BADGES["severity"].get(severity, "")
-
-
-@register.filter
-def fasting_badge(fasting: str) -> str:
-    return BADGES["fasting"].get(fasting, "")
-
-
-@register.filter
-def rems_badge(status: str) -> str:
-    return BADGES["rems"].get(status, "")
 
 
 @register.filter

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -47,6 +48,19 @@ def page(chromium: object, live_server: object) -> Iterator[object]:
         yield page
     finally:
         context.close()
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> Any:
+    """The server's clock, frozen at the current minute and moved on by the test (django.utils.timezone.now, which
+    the live server thread shares with the test)."""
+    from django.utils import timezone
+
+    from tests.sessions.conftest import Clock
+
+    frozen = Clock(timezone.now().replace(second=0, microsecond=0))
+    monkeypatch.setattr(timezone, "now", frozen)
+    return frozen
 
 
 def sign_in(page: object, username: str, password: str) -> None:

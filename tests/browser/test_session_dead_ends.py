@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 import pytest
-from django.utils import timezone
 from playwright.sync_api import Browser, Page, expect
 
 from clinic.models import Chair, Patient, Role, User
@@ -24,13 +23,6 @@ from tests.factories import TEST_PASSWORD, ChairFactory, SiteFactory, staff
 from tests.sessions.conftest import PROCEED, Clock, cleared
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
-    frozen = Clock(timezone.now().replace(second=0, microsecond=0))
-    monkeypatch.setattr(timezone, "now", frozen)
-    return frozen
 
 
 @dataclass
@@ -122,6 +114,7 @@ def test_a_refused_start_keeps_everything_typed_with_the_reason_beside_the_field
     lot = page.get_by_label("Lot number")
     expect(page.locator("#id_lot_number_error")).to_have_text("Give the medication's lot number.")
     expect(lot).to_have_attribute("aria-invalid", "true")
+    expect(lot).to_be_focused()  # the page comes back at the refused field
     expect(page.get_by_label("mg/kg")).to_have_value("0.6")
     expect(page.get_by_label("Bag volume (mL)")).to_have_value("250")
     expect(page.get_by_label("Vial concentration (mg/mL)")).to_have_value("50")

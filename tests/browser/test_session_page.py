@@ -12,7 +12,6 @@ import datetime as dt
 import re
 
 import pytest
-from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from clinic.domain import local_day
@@ -24,13 +23,6 @@ from tests.factories import TEST_PASSWORD, ChairFactory, SiteFactory, staff
 from tests.sessions.conftest import Clock, cleared
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
-    frozen = Clock(timezone.now().replace(second=0, microsecond=0))
-    monkeypatch.setattr(timezone, "now", frozen)
-    return frozen
 
 
 def test_a_nurse_runs_a_session_from_check_in_to_discharge(page: Page, clock: Clock) -> None:
