@@ -40,7 +40,10 @@ def chromium() -> Iterator[object]:
 
 
 @pytest.fixture
-def page(chromium: object, live_server: object) -> Iterator[object]:
+def page(chromium: object, django_db_setup: None, live_server: object) -> Iterator[object]:
+    # django_db_setup comes before live_server: the live server then starts on the test database, and with SQLite's
+    # in-memory database its request threads share the test's connection (pytest-django's connections_override)
+    # instead of each opening one that is never closed (a ResourceWarning, an error in this suite).
     context = chromium.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 900})  # type: ignore[attr-defined]
     context.set_default_timeout(15_000)
     page = context.new_page()

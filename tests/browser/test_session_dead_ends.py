@@ -170,7 +170,7 @@ def test_discharge_waits_for_its_checklist(page: Page, chairside: Chairside, clo
 
 
 @pytest.fixture
-def no_script_page(chromium: Browser, live_server: object) -> Iterator[Page]:
+def no_script_page(chromium: Browser, django_db_setup: None, live_server: object) -> Iterator[Page]:
     """A browser with JavaScript off: the refusal must still come back with everything typed."""
     context = chromium.new_context(base_url=live_server.url, java_script_enabled=False)  # type: ignore[attr-defined]
     context.set_default_timeout(15_000)
