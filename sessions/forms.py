@@ -137,7 +137,9 @@ class DoseForm(forms.Form):
     bag_volume_ml = _decimal("Bag volume (mL)", required=False, decimal_places=1)
     concentration_mg_per_ml = _decimal("Vial concentration (mg/mL)", required=False, decimal_places=2)
     weight_kg = _decimal("Weight today (kg)", required=False, decimal_places=1, help_text="Empty: the record's.")
-    lot_number = forms.CharField(label="Lot number", max_length=60, required=False)
+    lot_number = forms.CharField(
+        label="Lot number", max_length=60, error_messages={"required": "Give the medication's lot number."}
+    )
     override_reason = forms.CharField(
         label="Prescriber's override reason", required=False, widget=forms.Textarea(attrs={"rows": 2})
     )

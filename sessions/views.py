@@ -127,10 +127,9 @@ class SessionPage(StaffView):
         inputs: dict[str, Any] = {}
         override = problem = ""
         if form is not None and form.is_bound:
-            if form.is_valid():
-                inputs, override = form.service_inputs(), form.cleaned_data.get("override_reason", "")
-            else:
-                problem = " ".join(error_sentences(form, skip=NOT_DOSE_INPUTS))
+            form.is_valid()  # the lot number may still be empty: the dose is judged from what was typed
+            problem = " ".join(error_sentences(form, skip=NOT_DOSE_INPUTS))
+            inputs, override = form.service_inputs(), form.cleaned_data.get("override_reason", "")
         checklist = services.start_checklist_for(
             self.get_session(), dose_inputs=inputs, override_reason=override, dose_problem=problem
         )
@@ -436,13 +435,14 @@ class DosePreviewView(SessionPage):
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
         session = self.get_session()
         form = self.dose_form(request.POST)
+        form.is_valid()  # the lot number may still be empty: the calculation needs only the dose inputs
         result = None
-        if form.is_valid():
+        if not form.errors.keys() - set(NOT_DOSE_INPUTS):
             try:
                 result = services.preview_dose(session, **form.service_inputs())
             except DomainError as exc:
                 add_domain_error(form, exc)
-        error = " ".join(error_sentences(form))
+        error = " ".join(error_sentences(form, skip=NOT_DOSE_INPUTS))
         return render(request, "staff/sessions/dose_preview.html", {"result": result, "error": error})
 
 
