@@ -25,13 +25,16 @@ PatientFormView, portal.views.PortalFormView) and writes only what is its own:
 
 A service's refusal (clinic.errors) goes through `add_domain_error`, the one function that turns a domain error into
 form errors: each field's message beside its field, anything else above the form; the page comes back (400) with
-everything that was typed. A button or small form on a busy page derives from `PostedFromPageMixin` instead: its
-refusals answer with a message and go back to the page. Other answers override `form_invalid` / `refused`.
+everything that was typed. A form among several on a busy page (the session page) derives from
+`PostedFromPageMixin`: it names its place on the page (`form_key`) and the page draws itself with `page(status,
+**forms)`, so a refusal redraws the whole page (400) with this form bound in its place. Without a `form_key` (a
+button on a list) a refusal becomes a message and goes back to the page. Other answers override `form_invalid` /
+`refused`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from typing import Any, Protocol
 
 from django.contrib import messages
@@ -41,7 +44,7 @@ from django.http import HttpResponse, HttpResponseRedirect
 from django.http.response import HttpResponseBase
 from django.views import View
 
-from clinic.errors import DomainError, InvalidInput
+from clinic.errors import DomainError, InvalidInput, NotAllowed
 from clinic.http import AuthedRequest
 from clinic.models import User
 
@@ -62,10 +65,16 @@ def add_domain_error(form: BaseForm, exc: DomainError, *, rows: ErrorRows | None
     `field_for_error(key)` when its fields are named otherwise, or on `rows`; a field the form does not show gets
     its message above the form. Any other domain error (NotAllowed, Conflict): its message above the form.
     """
-    if not isinstance(exc, InvalidInput):
-        form.add_error(None, exc.message)
-        return
     rename: Callable[[str], str | None] | None = getattr(form, "field_for_error", None)
+    if not isinstance(exc, InvalidInput):
+        # A refusal that lists several problems (discharge: each blocker with its code) puts each beside the field
+        # its code names, when the form names one; the rest goes above the form.
+        blockers = exc.details.get("blockers")
+        problems = blockers if isinstance(blockers, list) and blockers else [{"code": exc.code, "detail": exc.message}]
+        for problem in problems:
+            name = rename(str(problem["code"])) if rename is not None else None
+            form.add_error(name if name in form.fields else None, str(problem["detail"]))
+        return
     for key, problems in exc.errors.items():
         if rows is not None and rows.take_error(key, problems):
             continue
@@ -73,12 +82,19 @@ def add_domain_error(form: BaseForm, exc: DomainError, *, rows: ErrorRows | None
         form.add_error(name if name in form.fields else None, problems)
 
 
-def error_sentences(form: BaseForm) -> list[str]:
-    """A form's errors as lines for a message (a form posted from a page that does not show it again)."""
-    return [
-        f"{field}: {' '.join(map(str, errors))}" if field != "__all__" else " ".join(map(str, errors))
-        for field, errors in form.errors.items()
-    ]
+def error_sentences(form: BaseForm, *, skip: Collection[str] = ()) -> list[str]:
+    """A form's errors as lines for a message (a form posted from a page that does not show it again), each naming
+    its field by the label the page shows: "Lot number: Give the medication's lot number."; `skip` leaves out the
+    errors of some fields."""
+    lines = []
+    for name, errors in form.errors.items():
+        if name in skip:
+            continue
+        text = " ".join(map(str, errors))
+        field = form.fields.get(name)
+        label = str(field.label) if field is not None and field.label else ""
+        lines.append(f"{label}: {text}" if label else text)
+    return lines
 
 
 class GuardedView(View):
@@ -164,14 +180,31 @@ class FormPostMixin[F: BaseForm](GuardedView):
 
 
 class PostedFromPageMixin[F: BaseForm](FormPostMixin[F]):
-    """A form posted from a page that does not show it again (a button or a small form among many, such as the
-    session page's): an invalid form or a refusal becomes an error message, and every answer goes back to the page,
-    `success_url(None)` when there is no result. It answers POST only."""
+    """A form posted from a busy page that shows several forms (the session page): it answers POST only, and goes
+    back to the page (`success_url`) with the outcome as a message.
+
+    A page that can draw itself again implements `page(status=..., **forms)`, and each form view names its place
+    on it (`form_key`, the context name of the form): an invalid form or a refusal then redraws the page (400)
+    with this form bound in its place, everything typed and the reason beside the field, like any form post; a
+    refusal of the user's role (NotAllowed) is not about what was typed and goes back as a message. Without a
+    `form_key` (a button on a list that cannot be drawn again) every refusal becomes an error message on the page
+    it came from (`success_url(None)`)."""
 
     http_method_names = ["post"]
+    form_key = ""
+    # The whole page, with `forms` (bound, after a refused post) in place of its empty forms: given by the page's
+    # own view class, which comes after this mixin among the bases.
+    page: Callable[..., HttpResponse]
+
+    def show_form(self, form: F, *, status: int = 200) -> HttpResponse:
+        return self.page(status=status, **{self.form_key: form})
 
     def form_invalid(self, form: F) -> HttpResponseBase:
+        if self.form_key:
+            return super().form_invalid(form)
         return self.back_with_error("; ".join(error_sentences(form)))
 
     def refused(self, form: F, exc: DomainError) -> HttpResponseBase:
+        if self.form_key and not isinstance(exc, NotAllowed):
+            return super().refused(form, exc)
         return self.back_with_error(exc.message)

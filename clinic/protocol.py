@@ -316,6 +316,9 @@ class Monitoring(_Frozen):
     cadss_at_min: PositiveInt = 40
     rems_form_due_days: PositiveInt = 7
     rems_bp_at_min: PositiveInt = 40
+    early_stop_tolerance_min: Annotated[int, Field(ge=0)] = 2
+    """[policy] Dosing that ends more than this many minutes before its planned duration has stopped early: it
+    needs a reason and records the dose actually given."""
 
 
 # --- Section 5: measurement-based care --------------------------------------------------------------------------

@@ -17,6 +17,7 @@ urlpatterns = [
     path("consent/", views.ConsentView.as_view(), name="consent"),
     path("sessions/", sessions_views.MySessionsView.as_view(), name="sessions"),
     path("sessions/<int:pk>/calendar.ics", sessions_views.SessionCalendarView.as_view(), name="session_calendar"),
+    path("integration/<int:pk>/", sessions_views.AppointmentView.as_view(), name="appointment"),
     path(
         "integration/<int:pk>/calendar.ics",
         sessions_views.AppointmentCalendarView.as_view(),

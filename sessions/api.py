@@ -257,6 +257,14 @@ class StartInput(serializers.Serializer[Any]):
     escort_confirmed = serializers.BooleanField(required=False, allow_null=True, default=None)
 
 
+class EndDosingInput(serializers.Serializer[Any]):
+    """Ending dosing before its planned duration (an early stop) needs `stop_reason`; `actual_dose_mg` is the dose
+    given when it was not the infusion rate times the minutes it ran (never more than the planned dose)."""
+
+    stop_reason = serializers.CharField(required=False, allow_blank=True, default="")
+    actual_dose_mg = _decimal(**OPTIONAL)
+
+
 class AdverseEventInput(serializers.Serializer[Any]):
     kind = serializers.CharField()
     severity = serializers.CharField()
@@ -499,10 +507,18 @@ class DosingSessionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Sco
         return Response({"id": session.pk, "status": SessionStatus.DOSING, "dose": _dose_body(dose)})
 
     @action(detail=True, methods=["post"])
-    @extend_schema(request=None, responses=OpenApiTypes.OBJECT)
+    @extend_schema(request=EndDosingInput, responses=OpenApiTypes.OBJECT)
     def end(self, request: Request, pk: str) -> Response:
-        _session, dose = self._step(services.end_dosing)
-        return Response({"id": dose.session_id, "status": SessionStatus.MONITORING, "dose": _dose_body(dose)})
+        _session, dose = self._step(services.end_dosing, EndDosingInput)
+        ended = {
+            "actual_duration_min": dose.actual_duration_min,
+            "actual_dose_mg": dose.actual_dose_mg,
+            "stopped_early": dose.stopped_early,
+            "stop_reason": dose.stop_reason,
+        }
+        return Response(
+            {"id": dose.session_id, "status": SessionStatus.MONITORING, "dose": {**(_dose_body(dose) or {}), **ended}}
+        )
 
     @action(detail=True, methods=["post"])
     @extend_schema(request=ReasonInput, responses=OpenApiTypes.OBJECT)

@@ -19,18 +19,18 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 
+from clinic import audit
 from clinic.domain import local_day, show_time, site_zone
 from clinic.errors import DomainError
 from clinic.form_posts import FormPostMixin, PostedFromPageMixin
 from clinic.models import Chair, Patient, Role, Site, User
 from clinic.protocol import Route
-from clinic.scoping import can_view_clinical, chairs_visible_to, get_patient_for, patients_visible_to
+from clinic.scoping import chairs_visible_to, get_patient_for, patients_visible_to
 from clinic.services import current_protocol
 from clinic.views import PatientScopedView, StaffView
-from intake.services import is_cleared_for_dosing
 from sessions import calendar, permissions, queries, services
 from sessions.forms import BookingForm, CourseForm, IntegrationForm, ReasonForm, local_datetime
-from sessions.models import DosingSession, IntegrationAppointment, TreatmentCourse
+from sessions.models import AppointmentStatus, DosingSession, IntegrationAppointment, TreatmentCourse
 
 
 def _prescribers(site: Site) -> QuerySet[User]:
@@ -82,9 +82,11 @@ class BookSessionView(FormPostMixin[BookingForm], PatientPickerView):
             route = Route.IV.value
         initial = {"date": day, "route": route, "chair": source.get("chair"), "time": source.get("time")}
         form = form or BookingForm(initial=initial, chairs=self.chairs(site), prescribers=_prescribers(site))
-        protocol = current_protocol(site)
-        slots = queries.free_slots(self.request.user, patient, day, Route(route), protocol)
-        clearance = is_cleared_for_dosing(patient, timezone.now()) if can_view_clinical(self.request.user) else None
+        clearance = queries.booking_clearance(self.request.user, patient)
+        slots = []
+        if clearance.cleared:  # free times are offered only for a patient who may be dosed
+            protocol = current_protocol(site)
+            slots = queries.free_slots(self.request.user, patient, day, Route(route), protocol)
         context.update(form=form, slots=slots, day=day, route=route, site_tz=site.time_zone, clearance=clearance)
         return context
 
@@ -266,6 +268,29 @@ class AppointmentView(StaffView):
     def check_access(self, user: User) -> None:
         self.get_appointment()
         super().check_access(user)
+
+
+class AppointmentDetailView(AppointmentView):
+    """One integration appointment as a page (when, where, with whom, its dosing session), with its calendar file
+    as a separate link; each load is audited as a read of the patient's record."""
+
+    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
+        appointment = self.get_appointment()
+        audit.record(
+            "sessions.integrationappointment.view",
+            patient=appointment.patient,
+            obj=appointment,
+            details={"via": "staff"},
+        )
+        context = {
+            "appointment": appointment,
+            "patient": appointment.patient,
+            "site_tz": appointment.patient.site.time_zone,
+            "can_cancel": permissions.can_book_integration(request.user)
+            and appointment.may_become(AppointmentStatus.CANCELLED),
+            "cancel_form": ReasonForm(),
+        }
+        return render(request, "staff/sessions/appointment.html", context)
 
 
 class AppointmentCalendarView(AppointmentView):

@@ -11,6 +11,7 @@ from django.db.models import QuerySet
 from clinic.models import Chair, Role, Site, User
 from clinic.protocol import Route
 from sessions.models import ROUTE_CHOICES, AdverseEventKind, Severity
+from sessions.services import CHECK_IN_FACTS
 
 WEEKDAY_CHOICES = [(str(i), name) for i, name in enumerate(("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"))]
 ALDRETE_ITEMS = (
@@ -66,6 +67,20 @@ class RequiredReasonForm(forms.Form):
     reason = forms.CharField(label="Reason", max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
 
 
+# The session page shows several forms at once: those whose fields share a name have a prefix, so that every
+# input keeps its own id and label.
+class ReviewForm(RequiredReasonForm):
+    prefix = "review"
+
+
+class DeferForm(RequiredReasonForm):
+    prefix = "defer"
+
+
+class CancelForm(ReasonForm):
+    prefix = "cancel"
+
+
 class CheckInForm(forms.Form):
     fasting_solids_hours = _decimal(
         "Hours since the last solid food", min_value=0, max_value=240, decimal_places=2, required=False
@@ -75,6 +90,34 @@ class CheckInForm(forms.Form):
     )
     escort_confirmed = forms.BooleanField(label="An adult escort will take the patient home", required=False)
     escort_name = forms.CharField(label="Escort's name", max_length=120, required=False)
+    escort_phone = forms.CharField(
+        label="Escort's phone", max_length=40, required=False, widget=forms.TextInput(attrs={"type": "tel"})
+    )
+
+
+class CheckInCorrectionForm(CheckInForm):
+    """Every fact of the check-in given again (starting from the record), and what changed."""
+
+    reason = forms.CharField(label="What changed", max_length=500, required=False)
+
+    def __init__(self, *args: Any, check_in: Any = None, **kwargs: Any) -> None:
+        if check_in is not None and "initial" not in kwargs:
+            kwargs["initial"] = {name: getattr(check_in, name) for name in CHECK_IN_FACTS}
+        super().__init__(*args, **kwargs)
+
+
+class EndDosingForm(forms.Form):
+    """Ending dosing; before the planned duration the service asks why, and the dose given may be entered."""
+
+    stop_reason = forms.CharField(
+        label="Why is dosing ending early?", required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    actual_dose_mg = _decimal(
+        "Dose given (mg)",
+        decimal_places=1,
+        min_value=0,
+        help_text="Empty: the infusion rate times the minutes it ran.",
+    )
 
 
 class VitalsForm(forms.Form):
@@ -94,13 +137,17 @@ class DoseForm(forms.Form):
     bag_volume_ml = _decimal("Bag volume (mL)", required=False, decimal_places=1)
     concentration_mg_per_ml = _decimal("Vial concentration (mg/mL)", required=False, decimal_places=2)
     weight_kg = _decimal("Weight today (kg)", required=False, decimal_places=1, help_text="Empty: the record's.")
-    lot_number = forms.CharField(label="Lot number", max_length=60, required=False)
+    lot_number = forms.CharField(
+        label="Lot number", max_length=60, error_messages={"required": "Give the medication's lot number."}
+    )
     override_reason = forms.CharField(
         label="Prescriber's override reason", required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
 
-    def __init__(self, *args: Any, route: str, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, route: str, can_override: bool = True, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        if not can_override:
+            del self.fields["override_reason"]
         if route in (Route.SUBLINGUAL, Route.ESKETAMINE):
             for name in ("mg_per_kg", "duration_min", "bag_volume_ml", "weight_kg"):
                 del self.fields[name]
@@ -117,8 +164,13 @@ class DoseForm(forms.Form):
         skip = {"lot_number", "override_reason"}
         return {k: v for k, v in self.cleaned_data.items() if k not in skip and v is not None}
 
+    def field_for_error(self, key: str) -> str | None:
+        """A dose that needs an override: the reason goes beside the override field (a prescriber's)."""
+        return "override_reason" if key == "dose_override_required" else key
+
 
 class AdverseEventForm(forms.Form):
+    prefix = "adverse"
     kind = forms.ChoiceField(label="Kind", choices=AdverseEventKind.choices)
     severity = forms.ChoiceField(label="Severity", choices=Severity.choices)
     action_taken = forms.CharField(label="Action taken", widget=forms.Textarea(attrs={"rows": 2}))
@@ -126,6 +178,8 @@ class AdverseEventForm(forms.Form):
 
 
 class DischargeForm(forms.Form):
+    # Not drawn as an input: it holds the errors about the score as a whole, shown with the five items.
+    aldrete = forms.Field(label="Modified Aldrete score", required=False, widget=forms.HiddenInput)
     escort_confirmed = forms.BooleanField(label="Escort present to take the patient home", required=False)
     escort_name = forms.CharField(label="Escort's name", max_length=120, required=False)
     instructions_given = forms.BooleanField(label="Discharge instructions given", required=False)
@@ -148,9 +202,24 @@ class DischargeForm(forms.Form):
         """The five Aldrete items become one list, in the instrument's order, as the discharge service takes it."""
         data = super().clean() or {}
         items = [data.pop(f"aldrete_{key}", None) for key, _label, _options in ALDRETE_ITEMS]
+        data.pop("aldrete", None)
         if None not in items:
             data["aldrete"] = items
         return data
+
+    @property
+    def aldrete_items(self) -> list[forms.BoundField]:
+        """The five Aldrete selects, in the instrument's order."""
+        return [self[f"aldrete_{key}"] for key, _label, _options in ALDRETE_ITEMS]
+
+    def field_for_error(self, key: str) -> str | None:
+        """The discharge refusal's blockers beside what they are about."""
+        return {"aldrete_too_low": "aldrete", "no_escort": "escort_confirmed"}.get(key, key)
+
+    def aldrete_total(self) -> int | None:
+        """The score as entered so far (for the checklist), or None until every item has a valid value."""
+        items = self.cleaned_data.get("aldrete") if hasattr(self, "cleaned_data") else None
+        return sum(items) if items else None
 
 
 class DissociationForm(forms.Form):

@@ -235,7 +235,15 @@ class CheckIn(models.Model):
     fasting_reasons = models.JSONField(default=list, blank=True)
     escort_confirmed = models.BooleanField(default=False)
     escort_name = models.CharField(max_length=120, blank=True)
+    escort_phone = models.CharField(max_length=40, blank=True)
     protocol_version = models.ForeignKey(ProtocolVersion, on_delete=models.PROTECT, related_name="+")
+    corrected_at = models.DateTimeField(null=True, blank=True, help_text="When the check-in was last corrected.")
+    fasting_attested_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When the fasting hours were last attested (a correction); empty: at check-in. A prescriber's "
+        "fasting review counts only if made after it.",
+    )
 
     def __str__(self) -> str:
         return f"Check-in of {self.session_id} at {self.checked_in_at:%Y-%m-%d %H:%M}"
@@ -322,9 +330,25 @@ class DoseRecord(models.Model):
     override_reasons = models.JSONField(default=list, blank=True)
     override_reason = models.TextField(blank=True)
     override_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    # The planned values above stay as calculated; the end of dosing records what really happened.
+    actual_duration_min = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="Minutes from the start to the end of dosing."
+    )
+    actual_dose_mg = models.DecimalField(
+        max_digits=7, decimal_places=1, null=True, blank=True, help_text="The dose given (less after an early stop)."
+    )
+    stopped_early = models.BooleanField(default=False)
+    stop_reason = models.TextField(blank=True, help_text="Why dosing ended before its planned duration.")
 
     class Meta:
         constraints = [
+            models.CheckConstraint(
+                condition=Q(stopped_early=False) | ~Q(stop_reason=""), name="dose_early_stop_has_reason"
+            ),
+            models.CheckConstraint(
+                condition=Q(actual_dose_mg__isnull=True) | Q(actual_dose_mg__lte=F("dose_mg")),
+                name="dose_given_not_above_planned",
+            ),
             models.CheckConstraint(
                 condition=Q(requires_override=False) | (~Q(override_reason="") & Q(override_by__isnull=False)),
                 name="dose_override_has_reason_and_prescriber",

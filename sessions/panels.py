@@ -5,21 +5,19 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
-from django.utils import timezone
 
 from clinic import panels
-from clinic.domain import local_day
 from clinic.models import Patient
 from clinic.scoping import sites_of
 from sessions import permissions, queries
-from sessions.models import ACTIVE_APPOINTMENT_STATUSES, TreatmentCourse
+from sessions.models import TreatmentCourse
 
 
 def staff_panel(request: HttpRequest, patient: Patient) -> dict[str, Any]:
     """Upcoming sessions and integration appointments, and the courses: schedules, so front desk sees it too."""
     user = request.user
     return {
-        "upcoming": queries.upcoming_for_patient(patient),
+        "rows": queries.upcoming_rows(user, patient),
         "courses": TreatmentCourse.objects.filter(patient=patient).order_by("-start_date")[:5],
         "site_tz": patient.site.time_zone,
         "can_book": permissions.can_book(user),
@@ -33,23 +31,13 @@ def portal_panel(request: HttpRequest, patient: Patient) -> dict[str, Any] | Non
 
 
 def today_panel(request: HttpRequest, _patient: None) -> dict[str, Any] | None:
-    """The staff home's "Today": each of the user's sites with the day's sessions and integration appointments."""
+    """The staff home's "Today": each of the user's sites with the day's sessions and integration appointments, and
+    what needs the nurse (sessions.chairside)."""
     user = request.user
     days = []
     for site in sites_of(user).order_by("name"):
-        day = local_day(site, timezone.now())
-        sessions = (
-            queries.on_day(queries.sessions_visible_to(user), site, day, site_field="chair__site")
-            .select_related("patient", "chair")
-            .order_by("start")
-        )
-        appointments = (
-            queries.on_day(queries.appointments_visible_to(user), site, day, site_field="patient__site")
-            .filter(status__in=ACTIVE_APPOINTMENT_STATUSES)
-            .select_related("patient", "therapist")
-            .order_by("start")
-        )
-        days.append({"site": site, "day": day, "sessions": list(sessions), "appointments": list(appointments)})
+        day, rows = queries.today_at(user, site)
+        days.append({"site": site, "day": day, "rows": rows})
     if not days:
         return None
     return {"days": days, "can_book": permissions.can_book(user)}

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import QuerySet
@@ -21,6 +21,17 @@ from clinic.domain import local_day, site_zone
 from clinic.models import Chair, Patient, Site
 from clinic.protocol import Protocol, Route
 from clinic.scoping import Requester, can_view_clinical, chairs_visible_to, is_active_user, patients_visible_to
+from clinic.services import current_protocol
+from intake.services import is_cleared_for_dosing
+from sessions import permissions
+from sessions.chairside import (
+    ScheduleRow,
+    appointment_rows,
+    board_span,
+    session_rows,
+    vitals_due,
+    with_chairside,
+)
 from sessions.models import (
     ACTIVE_APPOINTMENT_STATUSES,
     ACTIVE_SESSION_STATUSES,
@@ -33,10 +44,15 @@ from sessions.models import (
     VitalPhase,
     VitalSign,
 )
-from sessions.monitoring import RemsForm, RemsStatus, cadss_due_at, next_vitals_due
+from sessions.monitoring import RemsForm, RemsStatus, cadss_due_at
+from sessions.progress import Checklist, ends_early
 from sessions.scheduling import chair_block_minutes, free_starts
 from sessions.services import (
+    ADVERSE_EVENT_STATUSES,
     DISSOCIATION_STATUSES,
+    IN_PROGRESS_STATUSES,
+    PHASE_BY_STATUS,
+    check_in_correctable,
     patient_starts_around,
     pending_review,
     rems_form_of,
@@ -100,17 +116,6 @@ def on_day(qs: QuerySet[Any], site: Site, day: dt.date, *, site_field: str) -> Q
 
 # --- The day board ----------------------------------------------------------------------------------------------
 
-STATUS_BADGES: dict[str, str] = {
-    SessionStatus.SCHEDULED: "badge--muted",
-    SessionStatus.CHECKED_IN: "",
-    SessionStatus.DOSING: "badge--warn",
-    SessionStatus.MONITORING: "badge--warn",
-    SessionStatus.DISCHARGED: "badge--ok",
-    SessionStatus.CANCELLED: "badge--muted",
-    SessionStatus.DEFERRED: "badge--danger",
-    SessionStatus.NO_SHOW: "badge--danger",
-}
-
 
 @dataclass
 class Board:
@@ -120,6 +125,7 @@ class Board:
     sessions: list[DosingSession]
     appointments: list[IntegrationAppointment]
     svg: str = ""
+    rows: list[ScheduleRow] = field(default_factory=list)
 
 
 def _initials(patient: Patient) -> str:
@@ -141,26 +147,22 @@ def _board_hours(spans: list[tuple[dt.datetime, dt.datetime]], day: dt.date, tz:
 
 
 def day_board(user: Requester, site: Site, day: dt.date) -> Board:
-    """The chairs of `site` with the day's sessions (all statuses) and integration appointments held in chairs."""
+    """The chairs of `site` with the day's sessions (all statuses) and integration appointments held in chairs; a
+    session's block sits where dosing really started, and each row says what needs the nurse (sessions.chairside)."""
     chairs = list(chairs_visible_to(user).filter(site=site, is_active=True).order_by("name"))
-    sessions = list(on_day(sessions_visible_to(user), site, day, site_field="chair__site").order_by("start"))
-    appointments = list(
-        on_day(appointments_visible_to(user), site, day, site_field="patient__site")
-        .filter(status__in=ACTIVE_APPOINTMENT_STATUSES)
-        .order_by("start")
-    )
+    sessions = with_chairside(on_day(sessions_visible_to(user), site, day, site_field="chair__site").order_by("start"))
+    appointments = day_appointments(user, site, day)
     tz = site_zone(site)
-    first_hour, last_hour = _board_hours(
-        [(s.start, s.block_end) for s in sessions] + [(a.start, a.end) for a in appointments], day, tz
-    )
+    spans = {s.pk: board_span(s) for s in sessions}
+    first_hour, last_hour = _board_hours([*spans.values()] + [(a.start, a.end) for a in appointments], day, tz)
     first, last = day_range(site, day, first_hour, last_hour)
     lane = {chair.pk: index for index, chair in enumerate(chairs)}
     blocks = [
         BoardBlock(
             lane=lane.get(s.chair_id, -1),
-            start=s.start,
-            end=s.block_end,
-            title=f"{s.start.astimezone(tz):%H:%M} {_initials(s.patient)}",
+            start=spans[s.pk][0],
+            end=spans[s.pk][1],
+            title=f"{spans[s.pk][0].astimezone(tz):%H:%M} {_initials(s.patient)}",
             subtitle=f"{s.get_status_display()} · {s.get_route_display()}",
             href=reverse("staff:sessions:session", args=[s.pk]),
             css_class=f"status-{s.status}",
@@ -174,12 +176,13 @@ def day_board(user: Requester, site: Site, day: dt.date) -> Board:
             end=a.end,
             title=f"{a.start.astimezone(tz):%H:%M} {_initials(a.patient)}",
             subtitle=f"Integration · {a.therapist.get_full_name() or a.therapist.username}",
-            href=reverse("staff:sessions:appointment_calendar", args=[a.pk]),
+            href=reverse("staff:sessions:appointment", args=[a.pk]),
             css_class="status-integration",
         )
         for a in appointments
         if a.chair_id
     ]
+    now = timezone.now()
     svg = day_board_svg(
         [c.name for c in chairs],
         blocks,
@@ -187,9 +190,43 @@ def day_board(user: Requester, site: Site, day: dt.date) -> Board:
         day_end=last,
         tz=tz,
         title=f"Chairs of {site.name} on {day:%A %Y-%m-%d}",
-        now=timezone.now(),
+        now=now,
     )
-    return Board(site, day, chairs, sessions, appointments, svg)
+    rows = schedule_rows(user, sessions, appointments, now)
+    return Board(site, day, chairs, sessions, appointments, svg, rows)
+
+
+def day_appointments(user: Requester, site: Site, day: dt.date) -> list[IntegrationAppointment]:
+    return list(
+        on_day(appointments_visible_to(user), site, day, site_field="patient__site")
+        .filter(status__in=ACTIVE_APPOINTMENT_STATUSES)
+        .order_by("start")
+    )
+
+
+def schedule_rows(
+    user: Requester,
+    sessions: list[DosingSession],
+    appointments: list[IntegrationAppointment],
+    now: dt.datetime,
+) -> list[ScheduleRow]:
+    """The rows of a schedule (board, staff home, patient page), soonest first, with the flags the user may see."""
+    protocols: dict[int, Protocol] = {}
+
+    def protocol_for(site: Site) -> Protocol:
+        if site.pk not in protocols:
+            protocols[site.pk] = current_protocol(site)
+        return protocols[site.pk]
+
+    rows = session_rows(sessions, now, protocol_for, clinical=can_view_clinical(user)) + appointment_rows(appointments)
+    return sorted(rows, key=lambda row: row.start)
+
+
+def today_at(user: Requester, site: Site) -> tuple[dt.date, list[ScheduleRow]]:
+    """The staff home's "Today" at one site: the local day and its rows."""
+    day = local_day(site, timezone.now())
+    sessions = with_chairside(on_day(sessions_visible_to(user), site, day, site_field="chair__site").order_by("start"))
+    return day, schedule_rows(user, sessions, day_appointments(user, site, day), timezone.now())
 
 
 def free_slots(
@@ -279,6 +316,39 @@ def upcoming_for_patient(patient: Patient, *, limit: int = 10) -> list[DosingSes
     return sorted(items, key=lambda item: item.start)[:limit]
 
 
+def upcoming_rows(user: Requester, patient: Patient) -> list[ScheduleRow]:
+    """The patient page's list: the next sessions and integration appointments as schedule rows."""
+    items = upcoming_for_patient(patient)
+    ids = [item.pk for item in items if isinstance(item, DosingSession)]
+    sessions = with_chairside(DosingSession.objects.filter(pk__in=ids).order_by("start"))
+    appointments = [item for item in items if isinstance(item, IntegrationAppointment)]
+    return schedule_rows(user, sessions, appointments, timezone.now())
+
+
+@dataclass(frozen=True)
+class BookingClearance:
+    """Whether free times may be offered for a patient, and if not why (the reasons only for clinical staff) and
+    where intake completes what is missing."""
+
+    cleared: bool
+    reasons: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()
+    intake_url: str = ""
+
+
+def booking_clearance(user: Requester, patient: Patient) -> BookingClearance:
+    """intake's `is_cleared_for_dosing` for the booking page: screening, consent and medical clearance."""
+    clearance = is_cleared_for_dosing(patient, timezone.now())
+    if not can_view_clinical(user, patient):
+        return BookingClearance(clearance.cleared)
+    return BookingClearance(
+        clearance.cleared,
+        tuple(clearance.reasons),
+        tuple(clearance.warnings),
+        reverse("staff:intake", args=[patient.pk]),
+    )
+
+
 # --- The session page -------------------------------------------------------------------------------------------
 
 
@@ -304,6 +374,8 @@ class Monitor:
     cadss_at_min: int
     cadss_pending: bool
     cadss_overdue: bool
+    planned_end: dt.datetime | None = None
+    ends_early: bool = False
 
     @property
     def next_due_ms(self) -> int | None:
@@ -317,14 +389,7 @@ def session_monitor(session: DosingSession, protocol: Protocol) -> Monitor:
     pre = [r for r in readings if r.phase == VitalPhase.PRE]
     latest_pre = max(pre, key=lambda r: (r.recorded_at, r.pk)) if pre else None
     dose = DoseRecord.objects.filter(session=session).first()
-    next_due: dt.datetime | None = None
-    if dose is not None and session.status in (SessionStatus.DOSING, SessionStatus.MONITORING):
-        since_start = [r.recorded_at for r in readings if r.recorded_at >= dose.started_at]
-        # A reading may be stamped a few minutes ahead of the server's clock (clinic devices drift).
-        current = max([now, *since_start, dose.ended_at or now])
-        next_due = next_vitals_due(
-            max(since_start) if since_start else None, dose.started_at, dose.ended_at, current, protocol.monitoring
-        )
+    next_due = vitals_due(session, readings, dose, protocol, now)
     observation_min = (now - dose.ended_at) // dt.timedelta(minutes=1) if dose and dose.ended_at else None
     observation_needed_min = protocol.dosing.routes[Route(session.route)].observation_min
     vitals_every_min = {
@@ -335,6 +400,7 @@ def session_monitor(session: DosingSession, protocol: Protocol) -> Monitor:
     dissociation = list(session.dissociation_scores.select_related("recorded_by"))
     cadss_due = cadss_due_at(dose.started_at, protocol.monitoring) if dose is not None else None
     cadss_pending = cadss_due is not None and not dissociation and session.status in DISSOCIATION_STATUSES
+    planned_end = dose.started_at + dt.timedelta(minutes=dose.duration_min) if dose and dose.duration_min else None
     return Monitor(
         readings=readings,
         latest_pre=latest_pre,
@@ -354,6 +420,12 @@ def session_monitor(session: DosingSession, protocol: Protocol) -> Monitor:
         cadss_at_min=protocol.monitoring.cadss_at_min,
         cadss_pending=cadss_pending,
         cadss_overdue=bool(cadss_pending and cadss_due is not None and cadss_due <= now),
+        planned_end=planned_end,
+        ends_early=bool(
+            session.status == SessionStatus.DOSING
+            and dose is not None
+            and ends_early(dose.started_at, now, dose.duration_min, protocol.monitoring.early_stop_tolerance_min)
+        ),
     )
 
 
@@ -430,3 +502,77 @@ def rems_due(user: Requester, protocol_for: Callable[[Site], Protocol]) -> list[
         form = rems_form_of(session, protocol_for(session.chair.site))
         rows.append(RemsDue(session, form, rems_status_of(session, form)))
     return sorted(rows, key=lambda row: (row.form.due_on or dt.date.max, row.session.start))
+
+
+# --- What the session page offers -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SessionActions:
+    """What the session page shows and offers, decided from the session's status (its transition table and the
+    services' rules) and the user's role; the template asks these flags and never the status itself."""
+
+    check_in: bool
+    correct_check_in: bool
+    record_vitals: bool
+    start_dosing: bool
+    acknowledge_review: bool
+    defer: bool
+    end_dosing: bool
+    record_dissociation: bool
+    record_adverse: bool
+    discharge: bool
+    submit_rems: bool
+    cancel: bool
+    no_show: bool
+    live: bool
+    awaiting_pre_dose_vitals: bool
+    vitals_when: str
+
+
+def session_actions(session: DosingSession, user: Requester, *, rems_submitted: bool = False) -> SessionActions:
+    can_book, can_run = permissions.can_book(user), permissions.can_run_sessions(user)
+    status = SessionStatus(session.status)
+    return SessionActions(
+        check_in=can_run and session.may_become(SessionStatus.CHECKED_IN),
+        correct_check_in=can_run and check_in_correctable(session),
+        record_vitals=can_run and status in PHASE_BY_STATUS,
+        start_dosing=can_run and session.may_become(SessionStatus.DOSING),
+        acknowledge_review=permissions.can_prescribe(user) and session.may_become(SessionStatus.DOSING),
+        defer=can_run and session.may_become(SessionStatus.DEFERRED),
+        end_dosing=can_run and session.may_become(SessionStatus.MONITORING),
+        record_dissociation=can_run and status in DISSOCIATION_STATUSES,
+        record_adverse=can_run and status in ADVERSE_EVENT_STATUSES,
+        discharge=can_run and session.may_become(SessionStatus.DISCHARGED),
+        submit_rems=permissions.can_submit_rems(user) and status == SessionStatus.DISCHARGED and not rems_submitted,
+        cancel=can_book and session.may_become(SessionStatus.CANCELLED),
+        no_show=can_book and session.may_become(SessionStatus.NO_SHOW),
+        live=status in IN_PROGRESS_STATUSES,
+        awaiting_pre_dose_vitals=status == SessionStatus.CHECKED_IN,
+        vitals_when={SessionStatus.DOSING: "while dosing", SessionStatus.MONITORING: "after dosing"}.get(status, ""),
+    )
+
+
+@dataclass(frozen=True)
+class RequirementView:
+    text: str
+    state: str
+    mark: str
+    label: str
+
+
+@dataclass(frozen=True)
+class ChecklistView:
+    """A checklist ready to show: each requirement with its state (met, missing, to do from the form)."""
+
+    items: tuple[RequirementView, ...]
+    ready: bool
+    missing: tuple[str, ...]
+
+
+REQUIREMENT_STATES = {True: ("met", "✓", "Done"), False: ("unmet", "✗", "Missing"), None: ("waiting", "○", "To do")}
+
+
+def checklist_view(checklist: Checklist) -> ChecklistView:
+    items = tuple(RequirementView(item.text, *REQUIREMENT_STATES[item.met]) for item in checklist.items)
+    return ChecklistView(items, checklist.ready, tuple(item.text for item in checklist.unmet))

@@ -13,9 +13,8 @@ import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
-from django.contrib import messages
 from django.forms import BaseForm, Form
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.urls import reverse
@@ -26,7 +25,7 @@ from django.views.generic import TemplateView
 from clinic import audit
 from clinic.domain import local_day
 from clinic.errors import DomainError
-from clinic.form_posts import FormPostMixin, PostedFromPageMixin, error_sentences
+from clinic.form_posts import PostedFromPageMixin, add_domain_error, error_sentences
 from clinic.http import AuthedRequest
 from clinic.models import Site, User
 from clinic.protocol import Protocol, Route
@@ -37,18 +36,22 @@ from intake.services import is_cleared_for_dosing
 from sessions import calendar, permissions, queries, services
 from sessions.forms import (
     AdverseEventForm,
+    CancelForm,
+    CheckInCorrectionForm,
     CheckInForm,
+    DeferForm,
     DischargeForm,
     DissociationForm,
     DoseForm,
-    ReasonForm,
+    EndDosingForm,
     RemsSubmissionForm,
-    RequiredReasonForm,
+    ReviewForm,
     VitalsForm,
 )
-from sessions.models import CheckIn, Discharge, DosingSession, SessionStatus, VitalSign
+from sessions.models import CheckIn, Discharge, DoseRecord, DosingSession, SessionStatus, VitalSign
 
 SESSION_TEMPLATE = "staff/sessions/session.html"
+NOT_DOSE_INPUTS = ("lot_number", "override_reason")
 
 
 # --- The day board ----------------------------------------------------------------------------------------------
@@ -98,7 +101,8 @@ class BoardView(StaffView, TemplateView):
 
 class SessionPage(StaffView):
     """A view of one dosing session, looked up through sessions.queries (404 if its patient is not visible, or with
-    `clinical` if the user may not see clinical data)."""
+    `clinical` if the user may not see clinical data). `page(status, **forms)` draws the whole session page, with
+    bound forms (after a refused post) in place of the empty ones."""
 
     clinical = False
 
@@ -111,59 +115,93 @@ class SessionPage(StaffView):
         self.get_session()
         super().check_access(user)
 
+    def page(self, *, status: int = 200, **forms: BaseForm) -> HttpResponse:
+        return render(self.request, SESSION_TEMPLATE, self.session_context(self.get_session(), **forms), status=status)
+
+    def dose_form(self, data: Any = None) -> DoseForm:
+        session = self.get_session()
+        return DoseForm(data, route=session.route, can_override=permissions.can_prescribe(self.request.user))
+
+    def start_checklist(self, form: DoseForm | None = None) -> queries.ChecklistView:
+        """What starting dosing still needs, with the dose the panel's inputs give (its defaults when empty)."""
+        inputs: dict[str, Any] = {}
+        override = problem = ""
+        if form is not None and form.is_bound:
+            form.is_valid()  # the lot number may still be empty: the dose is judged from what was typed
+            problem = " ".join(error_sentences(form, skip=NOT_DOSE_INPUTS))
+            inputs, override = form.service_inputs(), form.cleaned_data.get("override_reason", "")
+        checklist = services.start_checklist_for(
+            self.get_session(), dose_inputs=inputs, override_reason=override, dose_problem=problem
+        )
+        return queries.checklist_view(checklist)
+
+    def discharge_checklist(self, protocol: Protocol, form: DischargeForm | None = None) -> queries.ChecklistView:
+        total = escort = None
+        if form is not None and form.is_bound:
+            form.is_valid()
+            total, escort = form.aldrete_total(), bool(form.cleaned_data.get("escort_confirmed"))
+        checklist = services.discharge_checklist_for(
+            self.get_session(), protocol, aldrete_total=total, escort_present=escort
+        )
+        return queries.checklist_view(checklist)
+
     def session_context(self, session: DosingSession, **forms: Any) -> dict[str, Any]:
         user = self.request.user
         site = session.chair.site
         clinical = can_view_clinical(user, session.patient)
-        can_book, can_run = permissions.can_book(user), permissions.can_run_sessions(user)
+        rems_submission = services.rems_submission_of(session) if session.route == Route.ESKETAMINE else None
+        actions = queries.session_actions(session, user, rems_submitted=rems_submission is not None)
         context: dict[str, Any] = {
             "session": session,
             "patient": session.patient,
             "site_tz": site.time_zone,
             "clinical": clinical,
-            "can_book": can_book,
-            "can_run": can_run,
-            "can_prescribe": permissions.can_prescribe(user),
-            "can_cancel": can_book and session.may_become(SessionStatus.CANCELLED),
-            "can_mark_no_show": can_book and session.may_become(SessionStatus.NO_SHOW),
-            "can_record_vitals": can_run and session.status in services.PHASE_BY_STATUS,
-            "can_record_dissociation": can_run and session.status in services.DISSOCIATION_STATUSES,
-            "can_record_adverse": can_run and session.status in services.ADVERSE_EVENT_STATUSES,
-            "cancel_form": ReasonForm(),
-            "statuses": SessionStatus,
+            "actions": actions,
+            "can_book": permissions.can_book(user),
+            "cancel_form": forms.get("cancel_form") or CancelForm(),
             "integration": session.integration_appointments.select_related("therapist").order_by("start"),
         }
         if not clinical:
             return context
         protocol = current_protocol(site)
         monitor = queries.session_monitor(session, protocol)
+        check_in = CheckIn.objects.filter(session=session).first()
+        dose_form = forms.get("dose_form") or self.dose_form()
+        discharge_form = forms.get("discharge_form") or DischargeForm()
         context.update(
             monitor=monitor,
             chart=mark_safe(monitor.chart),  # noqa: S308 - built by clinic.charts, which escapes every text
-            check_in=CheckIn.objects.filter(session=session).first(),
+            check_in=check_in,
             discharge=Discharge.objects.filter(session=session).first(),
             adverse_events=session.adverse_events.select_related("recorded_by"),
             status_changes=session.status_changes.select_related("changed_by"),
             acknowledgements=session.review_acknowledgements.select_related("acknowledged_by"),
             clearance=is_cleared_for_dosing(session.patient, timezone.now()),
             check_in_form=forms.get("check_in_form") or CheckInForm(),
+            correct_form=forms.get("correct_form") or CheckInCorrectionForm(check_in=check_in),
             vitals_form=forms.get("vitals_form") or VitalsForm(),
-            dose_form=forms.get("dose_form") or DoseForm(route=session.route),
-            review_form=RequiredReasonForm(),
-            defer_form=RequiredReasonForm(),
+            dose_form=dose_form,
+            review_form=forms.get("review_form") or ReviewForm(),
+            defer_form=forms.get("defer_form") or DeferForm(),
+            end_form=forms.get("end_form") or EndDosingForm(),
             adverse_form=forms.get("adverse_form") or AdverseEventForm(),
-            discharge_form=forms.get("discharge_form") or DischargeForm(),
-            dissociation_form=DissociationForm(),
+            discharge_form=discharge_form,
+            dissociation_form=forms.get("dissociation_form") or DissociationForm(),
         )
+        if actions.start_dosing:
+            context["start_checklist"] = self.start_checklist(dose_form)
+        if actions.discharge:
+            context["discharge_checklist"] = self.discharge_checklist(protocol, discharge_form)
         if session.route == Route.ESKETAMINE:
             form = services.rems_form_of(session, protocol)
+            rems_status = services.rems_status_of(session, form)
             context.update(
                 rems=form,
-                rems_status=services.rems_status_of(session, form),
-                rems_submission=services.rems_submission_of(session),
-                rems_form=RemsSubmissionForm(),
+                rems_status=rems_status,
+                rems_not_required=rems_status == "not_required",
+                rems_submission=rems_submission,
+                rems_form=forms.get("rems_form") or RemsSubmissionForm(),
                 rems_due_days=protocol.monitoring.rems_form_due_days,
-                can_submit_rems=permissions.can_submit_rems(user),
             )
         return context
 
@@ -173,14 +211,14 @@ class SessionView(SessionPage):
 
     def get(self, request: HttpRequest, pk: int) -> HttpResponse:
         session = self.get_session()
-        context = self.session_context(session)
+        response = self.page()
         audit.record(
             "sessions.dosingsession.view",
             patient=session.patient,
             obj=session,
-            details={"via": "staff", "clinical": context["clinical"]},
+            details={"via": "staff", "clinical": can_view_clinical(self.request.user, session.patient)},
         )
-        return render(request, SESSION_TEMPLATE, context)
+        return response
 
 
 class MonitorView(SessionPage):
@@ -192,42 +230,41 @@ class MonitorView(SessionPage):
         return render(request, f"{SESSION_TEMPLATE}#monitor", self.session_context(self.get_session()))
 
 
-def _back(session: DosingSession, anchor: str = "") -> HttpResponseRedirect:
-    return HttpResponseRedirect(reverse("staff:sessions:session", args=[session.pk]) + anchor)
+class StartCheckView(SessionPage):
+    """The "Before dosing starts" checklist for the dose panel's current inputs (htmx, as the nurse types and as
+    vitals are recorded); nothing is recorded."""
 
-
-class VitalsView(FormPostMixin[VitalsForm], SessionPage):
-    """Fast vitals entry: with htmx the answer is the refreshed monitor and an empty form (or the form's errors)."""
-
-    http_method_names = ["post"]
     clinical = True
-    form_class = VitalsForm
+    http_method_names = ["post"]
 
-    def act(self, form: VitalsForm) -> VitalSign:
-        return services.record_vitals(by=self.request.user, session=self.get_session(), **form.cleaned_data)
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        context = {"checklist": self.start_checklist(self.dose_form(request.POST)), **START_BUTTON}
+        return render(request, CHECKLIST_TEMPLATE, {**context, "session": self.get_session()})
 
-    def form_invalid(self, form: VitalsForm) -> HttpResponseBase:
-        return self._answer(form, saved=False)
 
-    def succeeded(self, result: VitalSign) -> HttpResponseBase:
-        return self._answer(VitalsForm(), saved=True)
+class DischargeCheckView(SessionPage):
+    """The "Before discharge" checklist for the discharge form's current scores and ticks (htmx)."""
 
-    def _answer(self, form: VitalsForm, *, saved: bool) -> HttpResponseBase:
+    clinical = True
+    http_method_names = ["post"]
+
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
         session = self.get_session()
-        if not self.request.headers.get("HX-Request"):
-            if not saved:
-                messages.error(self.request, "Vital signs not saved: " + "; ".join(error_sentences(form)))
-            return _back(session)
-        session.refresh_from_db()
-        # 200 either way: htmx swaps only successful answers, and the errors must reach the form.
-        return render(
-            self.request, "staff/sessions/vitals_response.html", self.session_context(session, vitals_form=form)
-        )
+        checklist = self.discharge_checklist(current_protocol(session.chair.site), DischargeForm(request.POST))
+        return render(request, CHECKLIST_TEMPLATE, {"checklist": checklist, "session": session, **DISCHARGE_BUTTON})
+
+
+CHECKLIST_TEMPLATE = "staff/sessions/_checklist.html#body"
+START_BUTTON = {"checklist_id": "start-checklist", "title": "Before dosing starts", "button": "Start dosing",
+                "check_url_name": "staff:sessions:start_check"}  # fmt: skip
+DISCHARGE_BUTTON = {"checklist_id": "discharge-checklist", "title": "Before discharge", "button": "Discharge",
+                    "check_url_name": "staff:sessions:discharge_check"}  # fmt: skip
 
 
 class SessionActionView[F: BaseForm](PostedFromPageMixin[F], SessionPage):
-    """A button or small form on the session page that runs one service on the session, with the form's fields as
-    the service's arguments, and comes back to the page with the outcome as a message."""
+    """A form on the session page that runs one service on the session, with the form's fields as the service's
+    arguments. Success comes back to the page (at `anchor`) with a message; a refusal redraws the page (400) with
+    this form (`form_key`) as it was posted and the reason beside the field."""
 
     clinical = True
     service: Callable[..., Any]
@@ -240,47 +277,111 @@ class SessionActionView[F: BaseForm](PostedFromPageMixin[F], SessionPage):
         return reverse("staff:sessions:session", args=[self.get_session().pk]) + self.anchor
 
 
+class VitalsView(SessionActionView[VitalsForm]):
+    """Fast vitals entry: with htmx the answer is the refreshed monitor and an empty form (or the form's errors),
+    and the page's checklists are told to look again."""
+
+    service = staticmethod(services.record_vitals)
+    form_class = VitalsForm
+    form_key = "vitals_form"
+    success_message = "Vital signs recorded."
+
+    def form_invalid(self, form: VitalsForm) -> HttpResponseBase:
+        return self._fragment(form) if self._htmx() else super().form_invalid(form)
+
+    def refused(self, form: VitalsForm, exc: DomainError) -> HttpResponseBase:
+        if not self._htmx():
+            return super().refused(form, exc)
+        add_domain_error(form, exc)
+        return self._fragment(form)
+
+    def succeeded(self, result: VitalSign) -> HttpResponseBase:
+        if not self._htmx():
+            return super().succeeded(result)
+        response = self._fragment(VitalsForm())
+        response["HX-Trigger"] = "vitals-recorded"
+        return response
+
+    def _htmx(self) -> bool:
+        return bool(self.request.headers.get("HX-Request"))
+
+    def _fragment(self, form: VitalsForm) -> HttpResponse:
+        session = self.get_session()
+        session.refresh_from_db()
+        # 200 either way: htmx swaps only successful answers, and the errors must reach the form.
+        return render(
+            self.request, "staff/sessions/vitals_response.html", self.session_context(session, vitals_form=form)
+        )
+
+
 class CheckInView(SessionActionView[CheckInForm]):
     service = staticmethod(services.check_in)
     form_class = CheckInForm
+    form_key = "check_in_form"
     success_message = "Checked in."
     anchor = "#vitals"
 
 
-class AcknowledgeView(SessionActionView[RequiredReasonForm]):
+class CorrectCheckInView(SessionActionView[CheckInCorrectionForm]):
+    """Complete or correct the check-in until dosing starts (the escort who arrived later, a fasting time)."""
+
+    service = staticmethod(services.correct_check_in)
+    form_class = CheckInCorrectionForm
+    form_key = "correct_form"
+    anchor = "#check-in"
+
+    def success_text(self, result: services.CheckInCorrection) -> str:
+        if not result.changes:
+            return "Nothing changed in the check-in."
+        labels = CheckInCorrectionForm.base_fields
+        changed = [str(labels[name].label).lower() for name in result.changes if name in labels]
+        fasting = ["the fasting result"] if "fasting" in result.changes else []
+        return "Check-in updated: " + ", ".join(changed + fasting) + "."
+
+
+class AcknowledgeView(SessionActionView[ReviewForm]):
     service = staticmethod(services.acknowledge_review)
-    form_class = RequiredReasonForm
+    form_class = ReviewForm
+    form_key = "review_form"
     success_message = "Review acknowledged."
     anchor = "#dose"
 
 
 class StartView(SessionActionView[DoseForm]):
-    """Start dosing with the dose panel's inputs; prescribers add a review or override reason when needed."""
+    """Start dosing with the dose panel's inputs; prescribers add an override reason when the dose needs one."""
 
     service = staticmethod(services.start_dosing)
+    form_key = "dose_form"
     success_message = "Dosing started."
     anchor = "#dose"
 
     def get_form(self, data: Any = None) -> DoseForm:
-        return DoseForm(data, route=self.get_session().route)
+        return self.dose_form(data)
 
 
-class EndView(SessionActionView[Form]):
+class EndView(SessionActionView[EndDosingForm]):
     service = staticmethod(services.end_dosing)
-    form_class = Form
-    success_message = "Dosing ended: observation started."
+    form_class = EndDosingForm
+    form_key = "end_form"
     anchor = "#discharge"
 
+    def success_text(self, result: DoseRecord) -> str:
+        if result.stopped_early:
+            return f"Dosing stopped early: {result.actual_dose_mg} mg given. Observation started."
+        return "Dosing ended: observation started."
 
-class DeferView(SessionActionView[RequiredReasonForm]):
+
+class DeferView(SessionActionView[DeferForm]):
     service = staticmethod(services.defer_session)
-    form_class = RequiredReasonForm
+    form_class = DeferForm
+    form_key = "defer_form"
     success_message = "Session deferred."
 
 
 class AdverseEventView(SessionActionView[AdverseEventForm]):
     service = staticmethod(services.record_adverse_event)
     form_class = AdverseEventForm
+    form_key = "adverse_form"
     success_message = "Adverse event recorded."
     anchor = "#adverse"
 
@@ -288,6 +389,7 @@ class AdverseEventView(SessionActionView[AdverseEventForm]):
 class DissociationView(SessionActionView[DissociationForm]):
     service = staticmethod(services.record_dissociation)
     form_class = DissociationForm
+    form_key = "dissociation_form"
     success_message = "CADSS-6 recorded."
     anchor = "#dissociation"
 
@@ -295,6 +397,7 @@ class DissociationView(SessionActionView[DissociationForm]):
 class DischargeView(SessionActionView[DischargeForm]):
     service = staticmethod(services.discharge_session)
     form_class = DischargeForm
+    form_key = "discharge_form"
     success_message = "Discharged. No driving until tomorrow."
     anchor = "#discharge"
 
@@ -302,16 +405,18 @@ class DischargeView(SessionActionView[DischargeForm]):
 class RemsSubmitView(SessionActionView[RemsSubmissionForm]):
     service = staticmethod(services.submit_rems_form)
     form_class = RemsSubmissionForm
+    form_key = "rems_form"
     success_message = "REMS form marked submitted."
     anchor = "#rems"
 
 
-class CancelView(SessionActionView[ReasonForm]):
+class CancelView(SessionActionView[CancelForm]):
     """Front desk cancels too: the schedule part of the session is enough."""
 
     clinical = False
     service = staticmethod(services.cancel_session)
-    form_class = ReasonForm
+    form_class = CancelForm
+    form_key = "cancel_form"
     success_message = "Session cancelled."
 
 
@@ -329,15 +434,15 @@ class DosePreviewView(SessionPage):
 
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
         session = self.get_session()
-        form = DoseForm(request.POST, route=session.route)
-        result, error = None, ""
-        if form.is_valid():
+        form = self.dose_form(request.POST)
+        form.is_valid()  # the lot number may still be empty: the calculation needs only the dose inputs
+        result = None
+        if not form.errors.keys() - set(NOT_DOSE_INPUTS):
             try:
                 result = services.preview_dose(session, **form.service_inputs())
             except DomainError as exc:
-                error = exc.message
-        else:
-            error = "; ".join(error_sentences(form))
+                add_domain_error(form, exc)
+        error = " ".join(error_sentences(form, skip=NOT_DOSE_INPUTS))
         return render(request, "staff/sessions/dose_preview.html", {"result": result, "error": error})
 
 

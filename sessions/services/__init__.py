@@ -4,8 +4,9 @@ appointments. Callers import this package (`from sessions import services`); eac
 - availability: who and what is busy when (overlaps of both tables), the spacing rules, the clearance a booking needs;
 - booking: one dosing session booked, cancelled, or marked a no-show;
 - courses: a whole course booked from a protocol template, stopped, activated by its first dose, completed;
-- lifecycle: check-in, vital signs, a prescriber's review, end of dosing, deferral, discharge;
-- dose: the dose calculated for the dose panel, and dosing started with it;
+- lifecycle: check-in (and its corrections), vital signs, a prescriber's review, end of dosing (an early stop),
+  deferral, discharge and what it still needs;
+- dose: the dose calculated for the dose panel, what starting dosing still needs, and dosing started;
 - observations: adverse events and CADSS-6 dissociation ratings;
 - rems: the esketamine REMS Patient Monitoring Form;
 - integration: integration-therapy appointments on the same calendar;
@@ -49,17 +50,22 @@ from sessions.services.base import (
 )
 from sessions.services.booking import Booking, book_dosing_session, cancel_session, mark_no_show
 from sessions.services.courses import book_course, stop_course
-from sessions.services.dose import calculate, preview_dose, start_dosing
+from sessions.services.dose import calculate, input_sentence, preview_dose, start_checklist_for, start_dosing
 from sessions.services.integration import (
     IntegrationBooking,
     book_integration_appointment,
     cancel_integration_appointment,
 )
 from sessions.services.lifecycle import (
+    CHECK_IN_FACTS,
+    CheckInCorrection,
     PendingReview,
     acknowledge_review,
     check_in,
+    check_in_correctable,
+    correct_check_in,
     defer_session,
+    discharge_checklist_for,
     discharge_session,
     end_dosing,
     latest_pre_dose_reading,
@@ -80,10 +86,12 @@ from sessions.services.rems import (
 
 __all__ = [
     "ADVERSE_EVENT_STATUSES",
+    "CHECK_IN_FACTS",
     "DISSOCIATION_STATUSES",
     "IN_PROGRESS_STATUSES",
     "PHASE_BY_STATUS",
     "Booking",
+    "CheckInCorrection",
     "IntegrationBooking",
     "PendingReview",
     "Problem",
@@ -95,9 +103,13 @@ __all__ = [
     "cancel_integration_appointment",
     "cancel_session",
     "check_in",
+    "check_in_correctable",
+    "correct_check_in",
     "defer_session",
+    "discharge_checklist_for",
     "discharge_session",
     "end_dosing",
+    "input_sentence",
     "latest_pre_dose_reading",
     "local_day",
     "mark_no_show",
@@ -118,6 +130,7 @@ __all__ = [
     "show_time",
     "site_zone",
     "spacing_violations",
+    "start_checklist_for",
     "start_dosing",
     "stop_course",
     "submit_rems_form",

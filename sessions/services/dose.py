@@ -19,8 +19,9 @@ from clinic.models import User
 from clinic.protocol import Protocol
 from clinic.services import current_protocol, use_protocol
 from sessions.dosing import DoseInputError, DoseRequest, DoseResult, SexAtBirth, calculate_dose
-from sessions.models import CheckIn, DoseRecord, DosingSession, GateDecision, SessionStatus
+from sessions.models import CheckIn, DoseRecord, DosingSession, SessionStatus
 from sessions.permissions import can_prescribe, can_run_sessions
+from sessions.progress import Checklist, DoseFacts, Refusal, StartFacts, start_checklist
 from sessions.services.availability import clearance_problem
 from sessions.services.base import audit_step, lock_session, plain
 from sessions.services.courses import course_dosed
@@ -42,8 +43,11 @@ def dose_request(
     weight = weight_kg if weight_kg is not None else patient.weight_kg
     height = height_cm if height_cm is not None else patient.height_cm
     missing = {
-        name: f"No {name.split('_')[0]} on record for the patient: give {name}."
-        for name, value in (("weight_kg", weight), ("height_cm", height))
+        name: f"The patient's record has no {what}: {ask}."
+        for name, value, what, ask in (
+            ("weight_kg", weight, "weight", "give today's weight"),
+            ("height_cm", height, "height", "add it to the patient's record first"),
+        )
         if value is None
     }
     if missing:
@@ -66,18 +70,114 @@ def dose_request(
     )
 
 
+# How a dose-calculation refusal names its input, for a message read without the form beside it.
+INPUT_NAMES = {
+    "mg_per_kg": "The mg/kg",
+    "dose_mg": "The dose",
+    "duration_min": "The infusion time",
+    "bag_volume_ml": "The bag volume",
+    "concentration_mg_per_ml": "The vial concentration",
+    "weight_kg": "The weight",
+    "height_cm": "The height",
+    "age": "The age",
+    "sex_at_birth": "The sex at birth",
+    "route": "The route",
+}
+
+
+def input_sentence(field: str, message: str) -> str:
+    """A calculation's refusal as a sentence: "must be positive, got 0" on weight_kg reads "The weight must be
+    positive, got 0."; a message that is already a sentence keeps its words."""
+    name = INPUT_NAMES.get(field, "This value")
+    if message.startswith("required: "):
+        message = f"{name} is required: {message.removeprefix('required: ')}"
+    elif message[:1].islower():
+        message = f"{name} {message}"
+    return message if message.endswith(".") else message + "."
+
+
 def calculate(request: DoseRequest, protocol: Protocol) -> DoseResult:
-    """calculate_dose with its input errors as InvalidInput naming the field."""
+    """calculate_dose with its input errors as InvalidInput naming the field, in a sentence."""
     try:
         return calculate_dose(request, protocol)
     except DoseInputError as exc:
-        raise InvalidInput({exc.field: exc.message}) from None
+        raise InvalidInput({exc.field: input_sentence(exc.field, exc.message)}) from None
+
+
+def dose_summary(result: DoseResult) -> str:
+    """The dose in one line for the checklist: "35.0 mg (0.5 mg/kg of 70.0 kg) over 40 min"."""
+    parts = [f"{result.dose_mg} mg"]
+    if result.mg_per_kg is not None and result.dosing_weight_kg is not None:
+        parts.append(f"({result.mg_per_kg} mg/kg of {result.dosing_weight_kg} kg)")
+    if result.rate_mg_per_min is not None and result.duration_min is not None:
+        parts.append(f"over {result.duration_min} min")
+    return " ".join(parts)
+
+
+def start_checklist_for(
+    session: DosingSession,
+    *,
+    dose_inputs: dict[str, Any] | None = None,
+    override_reason: str = "",
+    review_reason: str = "",
+    escort_confirmed: bool | None = None,
+    dose_problem: str = "",
+    protocol: Protocol | None = None,
+) -> Checklist:
+    """What starting dosing still needs (sessions.progress.start_checklist), from the session's record and, when
+    `dose_inputs` are given (the dose panel's fields), the dose they calculate. The session page shows it and
+    start_dosing refuses with it. A review or an escort given with the start itself counts as given; `dose_problem`
+    is what the form itself refused in the dose inputs (a number that is not one)."""
+    check = CheckIn.objects.filter(session=session).first()
+    not_cleared, _ = clearance_problem(session.patient, timezone.now())
+    reading = latest_pre_dose_reading(session)
+    pending = pending_review(session, reading)
+    dose: DoseFacts | None = DoseFacts(problem=dose_problem) if dose_problem else None
+    if dose_inputs is not None and not dose_problem:
+        dose = _dose_facts(session, dose_inputs, override_reason, protocol or current_protocol(session.patient.site))
+    facts = StartFacts(
+        clearance_reasons=tuple(not_cleared.details["reasons"]) if not_cleared is not None else (),
+        gate=cast(Any, reading.gate) if reading is not None else None,
+        gate_reasons=tuple(reading.gate_reasons) if reading is not None else (),
+        vitals_review_pending=pending.reading is not None,
+        fasting_ok=check is None or check.fasting == "ok",
+        fasting_reasons=tuple(check.fasting_reasons) if check is not None else (),
+        fasting_review_pending=pending.fasting,
+        escort_confirmed=bool(escort_confirmed or (check is not None and check.escort_confirmed)),
+        escort_name=check.escort_name if check is not None else "",
+        review_reason_given=bool(text(review_reason)),
+        dose=dose,
+    )
+    return start_checklist(facts)
+
+
+def _dose_facts(session: DosingSession, inputs: dict[str, Any], override_reason: str, protocol: Protocol) -> DoseFacts:
+    try:
+        result = calculate(dose_request(session, **inputs), protocol)
+    except InvalidInput as exc:
+        return DoseFacts(problem=" ".join(m for messages in exc.errors.values() for m in messages))
+    return DoseFacts(
+        summary=dose_summary(result),
+        override_reasons=result.override_reasons if result.requires_override else (),
+        override_given=bool(text(override_reason)),
+    )
 
 
 def preview_dose(session: DosingSession, **inputs: Any) -> DoseResult:
     """The dose the session would get with these inputs (for the dose panel), without recording anything."""
     protocol = current_protocol(session.patient.site)
     return calculate(dose_request(session, **inputs), protocol)
+
+
+def _refusal_details(session: DosingSession, refusal: Refusal) -> dict[str, Any]:
+    """The details each start refusal has always carried in the API (the reasons; the defer reading's id)."""
+    if refusal.code in ("vitals_required", "no_escort"):
+        return {}
+    details: dict[str, Any] = {"reasons": list(refusal.reasons)}
+    if refusal.code == "gate_defer":
+        reading = latest_pre_dose_reading(session)
+        details["reading"] = reading.pk if reading is not None else None
+    return details
 
 
 def start_dosing(
@@ -115,35 +215,16 @@ def start_dosing(
         session.check_transition(SessionStatus.DOSING)
         patient = session.patient
         now = timezone.now()
-        not_cleared, _ = clearance_problem(patient, now)
-        if not_cleared is not None:
-            raise not_cleared.as_conflict()
-        reading = latest_pre_dose_reading(session)
-        if reading is None:
-            raise Conflict("Record the pre-dose vital signs first.", code="vitals_required")
-        if reading.gate == GateDecision.DEFER:
-            raise Conflict(
-                "The latest pre-dose vital signs say defer: " + " ".join(reading.gate_reasons),
-                code="gate_defer",
-                details={"reasons": reading.gate_reasons, "reading": reading.pk},
-            )
-        pending = pending_review(session, reading)
-        if pending and not review_reason:
-            raise Conflict(
-                "A prescriber must acknowledge with a reason before dosing starts: " + " ".join(pending.reasons),
-                code="review_unacknowledged",
-                details={"reasons": list(pending.reasons)},
-            )
+        checklist = start_checklist_for(session, review_reason=review_reason, escort_confirmed=escort_confirmed)
+        refusal = checklist.refusal()
+        if refusal is not None:
+            raise Conflict(refusal.message, code=refusal.code, details=_refusal_details(session, refusal))
+        pending = pending_review(session)
         check = CheckIn.objects.get(session=session)
         if escort_confirmed and not check.escort_confirmed:
             check.escort_confirmed = True
             check.save(update_fields=["escort_confirmed"])
             audit_step("sessions.checkin.escort", session, check, by, confirmed=True)
-        if not check.escort_confirmed:
-            raise Conflict(
-                "Confirm the escort (a responsible adult to take the patient home) before dosing starts.",
-                code="no_escort",
-            )
         version, protocol = use_protocol(patient.site)
         request = dose_request(
             session,

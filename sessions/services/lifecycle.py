@@ -23,6 +23,7 @@ from clinic.domain import locked, past_time, require, required_text, text
 from clinic.errors import Conflict, InvalidInput
 from clinic.models import NotificationKind, User
 from clinic.notifications import notify_care_team
+from clinic.protocol import Protocol, Route
 from clinic.services import use_protocol
 from sessions.models import (
     CheckIn,
@@ -36,16 +37,30 @@ from sessions.models import (
     VitalSign,
 )
 from sessions.monitoring import (
+    FastingResult,
     Vitals,
-    discharge_readiness,
     fasting_check,
     in_session_alerts,
     plausibility_errors,
     pre_dose_gate,
 )
 from sessions.permissions import can_prescribe, can_run_sessions
-from sessions.services.base import MINUTE, PHASE_BY_STATUS, audit_step, instrument_total, lock_session
+from sessions.progress import Checklist, DischargeFacts, EarlyStopError, discharge_checklist, early_stop
+from sessions.services.base import MINUTE, PHASE_BY_STATUS, audit_step, instrument_total, lock_session, plain
 from sessions.services.courses import complete_course_if_done
+
+
+def _fasting(
+    session: DosingSession, solids: Decimal | None, liquids: Decimal | None, protocol: Protocol
+) -> FastingResult:
+    """The fasting attestation judged by the protocol; a negative time is InvalidInput on its field."""
+    try:
+        return fasting_check(session.route, solids, liquids, protocol.monitoring)
+    except ValueError as exc:
+        if "must not be negative" not in str(exc):
+            raise
+        field = "fasting_solids_hours" if "solids" in str(exc) else "fasting_clear_liquids_hours"
+        raise InvalidInput({field: "Give the hours since then as a number of zero or more."}) from None
 
 
 def check_in(
@@ -56,22 +71,16 @@ def check_in(
     fasting_clear_liquids_hours: Decimal | None,
     escort_confirmed: bool,
     escort_name: str = "",
+    escort_phone: str = "",
 ) -> CheckIn:
-    """Arrival (clinical protocol §4): the fasting attestation (`ok` or `review`) and the escort."""
+    """Arrival (clinical protocol §4): the fasting attestation (`ok` or `review`) and the escort. Until dosing
+    starts, every fact of it can be corrected (`correct_check_in`)."""
     require(can_run_sessions(by), "Only a nurse or a prescriber may check a patient in for dosing.")
     with transaction.atomic():
         session = lock_session(session)
         session.check_transition(SessionStatus.CHECKED_IN)
         version, protocol = use_protocol(session.patient.site)
-        try:
-            fasting = fasting_check(
-                session.route, fasting_solids_hours, fasting_clear_liquids_hours, protocol.monitoring
-            )
-        except ValueError as exc:
-            if "must not be negative" not in str(exc):
-                raise
-            field = "fasting_solids_hours" if "solids" in str(exc) else "fasting_clear_liquids_hours"
-            raise InvalidInput({field: "Give the hours since then as a number of zero or more."}) from None
+        fasting = _fasting(session, fasting_solids_hours, fasting_clear_liquids_hours, protocol)
         now = timezone.now()
         record = CheckIn.objects.create(
             session=session,
@@ -83,6 +92,7 @@ def check_in(
             fasting_reasons=list(fasting.reasons),
             escort_confirmed=escort_confirmed,
             escort_name=text(escort_name),
+            escort_phone=text(escort_phone),
             protocol_version=version,
         )
         session.set_status(SessionStatus.CHECKED_IN, by=by, at=now)
@@ -97,6 +107,100 @@ def check_in(
             protocol_version=version.number,
         )
     return record
+
+
+# The facts of a check-in a correction may change, in the order a person reads them.
+CHECK_IN_FACTS = (
+    "fasting_solids_hours",
+    "fasting_clear_liquids_hours",
+    "escort_confirmed",
+    "escort_name",
+    "escort_phone",
+)
+
+
+@dataclass(frozen=True)
+class CheckInCorrection:
+    """A corrected check-in and what changed: {fact: (old, new)} (empty when nothing did)."""
+
+    check_in: CheckIn
+    changes: dict[str, tuple[object, object]]
+
+
+def check_in_correctable(session: DosingSession) -> bool:
+    """A check-in can be completed or corrected from check-in until dosing starts."""
+    return session.status == SessionStatus.CHECKED_IN
+
+
+def correct_check_in(
+    *,
+    by: User,
+    session: DosingSession,
+    fasting_solids_hours: Decimal | None,
+    fasting_clear_liquids_hours: Decimal | None,
+    escort_confirmed: bool,
+    escort_name: str = "",
+    escort_phone: str = "",
+    reason: str = "",
+) -> CheckInCorrection:
+    """Complete or correct the check-in before dosing starts (clinical protocol §4): every fact is given again.
+    Changed fasting hours are judged again by the current protocol, and a prescriber's earlier fasting review no
+    longer counts for them. The audit entry holds each changed fact with its old and new value."""
+    require(can_run_sessions(by), "Only a nurse or a prescriber may correct a check-in.")
+    with transaction.atomic():
+        session = lock_session(session)
+        if not check_in_correctable(session):
+            raise Conflict(
+                "The check-in can be corrected only until dosing starts; this session is "
+                f"{session.get_status_display().lower()}.",
+                code="invalid_transition",
+                details={"status": session.status},
+            )
+        record = locked(CheckIn.objects.all()).get(session=session)
+        wanted: dict[str, object] = {
+            "fasting_solids_hours": fasting_solids_hours,
+            "fasting_clear_liquids_hours": fasting_clear_liquids_hours,
+            "escort_confirmed": escort_confirmed,
+            "escort_name": text(escort_name),
+            "escort_phone": text(escort_phone),
+        }
+        changes: dict[str, tuple[object, object]] = {
+            name: (getattr(record, name), value)
+            for name, value in wanted.items()
+            if _differs(getattr(record, name), value)
+        }
+        if not changes:
+            return CheckInCorrection(record, {})
+        now = timezone.now()
+        for name, (_old, value) in changes.items():
+            setattr(record, name, value)
+        record.corrected_at = now
+        details: dict[str, object] = {}
+        if changes.keys() & {"fasting_solids_hours", "fasting_clear_liquids_hours"}:
+            version, protocol = use_protocol(session.patient.site)
+            fasting = _fasting(session, fasting_solids_hours, fasting_clear_liquids_hours, protocol)
+            if fasting.status != record.fasting or list(fasting.reasons) != record.fasting_reasons:
+                changes["fasting"] = (record.fasting, fasting.status)
+            record.fasting, record.fasting_reasons = fasting.status, list(fasting.reasons)
+            record.fasting_attested_at, record.protocol_version = now, version
+            details["protocol_version"] = version.number
+        record.save()
+        audit_step(
+            "sessions.checkin.correct",
+            session,
+            record,
+            by,
+            changes={name: {"old": plain(old), "new": plain(new)} for name, (old, new) in changes.items()},
+            reason=text(reason),
+            **details,
+        )
+    return CheckInCorrection(record, changes)
+
+
+def _differs(old: object, new: object) -> bool:
+    if isinstance(old, Decimal) or isinstance(new, Decimal):
+        return old is None or new is None or Decimal(str(old)) != Decimal(str(new))
+    return old != new
 
 
 def record_vitals(
@@ -210,7 +314,11 @@ def pending_review(session: DosingSession, reading: VitalSign | None = None) -> 
         reasons += reading.gate_reasons
     check = CheckIn.objects.filter(session=session).first()
     fasting_pending = bool(
-        check is not None and check.fasting == "review" and not acknowledgements.filter(covers_fasting=True).exists()
+        check is not None
+        and check.fasting == "review"
+        and not acknowledgements.filter(
+            covers_fasting=True, acknowledged_at__gte=check.fasting_attested_at or check.checked_in_at
+        ).exists()
     )
     if fasting_pending and check is not None:
         reasons += check.fasting_reasons
@@ -254,18 +362,53 @@ def acknowledge_review(*, by: User, session: DosingSession, reason: str) -> Revi
         return acknowledge(session, pending, by, reason)
 
 
-def end_dosing(*, by: User, session: DosingSession) -> DoseRecord:
-    """Dosing ended: the observation clock starts (clinical protocol §4, "Discharge")."""
+def end_dosing(
+    *, by: User, session: DosingSession, stop_reason: str = "", actual_dose_mg: Decimal | None = None
+) -> DoseRecord:
+    """Dosing ended: the observation clock starts (clinical protocol §4, "Discharge"). The record keeps the planned
+    dose and adds the real duration and the dose given; ending more than `monitoring.early_stop_tolerance_min`
+    before the planned duration is an early stop (sessions.progress.early_stop): it needs `stop_reason`, and the
+    dose given is `actual_dose_mg` if the nurse gives it (never more than planned), else rate x minutes."""
     require(can_run_sessions(by), "Only a nurse or a prescriber may end dosing.")
     with transaction.atomic():
         session = lock_session(session)
         session.check_transition(SessionStatus.MONITORING)
         now = timezone.now()
         dose = locked(DoseRecord.objects.all()).get(session=session)
+        version, protocol = use_protocol(session.patient.site)
+        try:
+            stop = early_stop(
+                started_at=dose.started_at,
+                ended_at=max(now, dose.started_at),
+                planned_min=dose.duration_min,
+                planned_dose_mg=dose.dose_mg,
+                rate_mg_per_min=dose.rate_mg_per_min,
+                tolerance_min=protocol.monitoring.early_stop_tolerance_min,
+                stop_reason=text(stop_reason),
+                given_mg=actual_dose_mg,
+            )
+        except EarlyStopError as exc:
+            raise InvalidInput({exc.field: exc.message}) from None
         dose.ended_at = now
-        dose.save(update_fields=["ended_at"])
-        session.set_status(SessionStatus.MONITORING, by=by, at=now)
-        audit_step("sessions.doserecord.end", session, dose, by, dosing_min=(now - dose.started_at) // MINUTE)
+        dose.actual_duration_min = stop.actual_min
+        dose.actual_dose_mg = stop.actual_dose_mg
+        dose.stopped_early = stop.early
+        dose.stop_reason = text(stop_reason) if stop.early else ""
+        dose.save(update_fields=["ended_at", "actual_duration_min", "actual_dose_mg", "stopped_early", "stop_reason"])
+        session.set_status(SessionStatus.MONITORING, by=by, at=now, reason=dose.stop_reason)
+        audit_step(
+            "sessions.doserecord.end",
+            session,
+            dose,
+            by,
+            dosing_min=stop.actual_min,
+            planned_min=dose.duration_min,
+            dose_given_mg=plain(stop.actual_dose_mg),
+            stopped_early=stop.early,
+            stop_reason=dose.stop_reason,
+            dose_given_entered=stop.early and actual_dose_mg is not None,
+            protocol_version=version.number,
+        )
     return dose
 
 
@@ -280,6 +423,26 @@ def defer_session(*, by: User, session: DosingSession, reason: str) -> DosingSes
             "sessions.dosingsession.defer", patient=session.patient, obj=session, actor=by, details={"reason": reason}
         )
     return session
+
+
+def discharge_checklist_for(
+    session: DosingSession,
+    protocol: Protocol,
+    *,
+    aldrete_total: int | None = None,
+    escort_present: bool | None = None,
+    now: dt.datetime | None = None,
+) -> Checklist:
+    """What discharge still needs (sessions.progress.discharge_checklist): the session page shows it, and
+    discharge_session refuses with it."""
+    dose = DoseRecord.objects.filter(session=session).first()
+    facts = DischargeFacts(
+        route=Route(session.route),
+        dosing_ended_at=dose.ended_at if dose is not None else None,
+        aldrete_total=aldrete_total,
+        escort_present=escort_present,
+    )
+    return discharge_checklist(facts, now or timezone.now(), protocol)
 
 
 def discharge_session(
@@ -303,14 +466,17 @@ def discharge_session(
         total = instrument_total("aldrete", aldrete, protocol, "aldrete")
         dose = DoseRecord.objects.get(session=session)
         now = timezone.now()
-        readiness = discharge_readiness(total, dose.ended_at, now, session.route, escort_confirmed, protocol)
-        if not readiness.ready:
+        checklist = discharge_checklist_for(
+            session, protocol, aldrete_total=total, escort_present=escort_confirmed, now=now
+        )
+        if not checklist.ready:
+            blockers = checklist.unmet
             raise Conflict(
-                " ".join(b.message for b in readiness.blockers),
-                code=readiness.blockers[0].code,
-                details={"blockers": [{"code": b.code, "detail": b.message} for b in readiness.blockers]},
+                " ".join(b.text for b in blockers),
+                code=blockers[0].code,
+                details={"blockers": [{"code": b.code, "detail": b.text} for b in blockers]},
             )
-        assert dose.ended_at is not None  # noqa: S101 - discharge_readiness refuses a missing end
+        assert dose.ended_at is not None  # noqa: S101 - the checklist refuses a missing end
         record = Discharge.objects.create(
             session=session,
             discharged_at=now,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -39,7 +40,10 @@ def chromium() -> Iterator[object]:
 
 
 @pytest.fixture
-def page(chromium: object, live_server: object) -> Iterator[object]:
+def page(chromium: object, django_db_setup: None, live_server: object) -> Iterator[object]:
+    # django_db_setup comes before live_server: the live server then starts on the test database, and with SQLite's
+    # in-memory database its request threads share the test's connection (pytest-django's connections_override)
+    # instead of each opening one that is never closed (a ResourceWarning, an error in this suite).
     context = chromium.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 900})  # type: ignore[attr-defined]
     context.set_default_timeout(15_000)
     page = context.new_page()
@@ -47,6 +51,19 @@ def page(chromium: object, live_server: object) -> Iterator[object]:
         yield page
     finally:
         context.close()
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> Any:
+    """The server's clock, frozen at the current minute and moved on by the test (django.utils.timezone.now, which
+    the live server thread shares with the test)."""
+    from django.utils import timezone
+
+    from tests.sessions.conftest import Clock
+
+    frozen = Clock(timezone.now().replace(second=0, microsecond=0))
+    monkeypatch.setattr(timezone, "now", frozen)
+    return frozen
 
 
 def sign_in(page: object, username: str, password: str) -> None:

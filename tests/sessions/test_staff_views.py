@@ -222,7 +222,11 @@ def test_vitals_without_htmx_come_back_to_the_page(clinic: Clinic) -> None:
         f"{session_page(session)}vitals/", {"systolic": 200, "diastolic": 84, "heart_rate": 77, "spo2": 98}
     )
     assert response.status_code == 302
-    assert client.post(f"{session_page(session)}vitals/", {"systolic": "x"}, follow=True).status_code == 200
+    refused = client.post(f"{session_page(session)}vitals/", {"systolic": "x", "diastolic": "84"})
+    assert refused.status_code == 400
+    text = refused.content.decode()
+    assert 'name="diastolic" value="84"' in text
+    assert 'id="id_systolic_error"' in text
 
 
 def test_the_review_gate_is_acknowledged_by_a_prescriber_on_the_page(clinic: Clinic) -> None:
@@ -236,7 +240,7 @@ def test_the_review_gate_is_acknowledged_by_a_prescriber_on_the_page(clinic: Cli
     prescriber = signed_in(clinic.prescriber)
     assert "Acknowledge and allow dosing" in prescriber.get(session_page(session)).content.decode()
     response = prescriber.post(
-        f"{session_page(session)}acknowledge-review/", {"reason": "White-coat; rechecked"}, follow=True
+        f"{session_page(session)}acknowledge-review/", {"review-reason": "White-coat; rechecked"}, follow=True
     )
     assert "Review acknowledged." in response.content.decode()
     started = signed_in(clinic.nurse).post(f"{session_page(session)}start/", {"lot_number": "LOT-9"}, follow=True)
@@ -331,7 +335,7 @@ def test_front_desk_sees_the_schedule_and_can_cancel(clinic: Clinic) -> None:
     assert "Cancel this session" in text
     assert "Check in" not in text
     assert client.post(f"{session_page(session)}check-in/", {}).status_code == 404
-    client.post(f"{session_page(session)}cancel/", {"reason": "Rescheduled by phone"})
+    client.post(f"{session_page(session)}cancel/", {"cancel-reason": "Rescheduled by phone"})
     session.refresh_from_db()
     assert session.status == SessionStatus.CANCELLED
 

@@ -23,4 +23,14 @@
 
   tick();
   setInterval(tick, 1000);
+
+  // A refused form comes back with the whole page (400): bring its first field in error into view, and the cursor
+  // into it, so the nurse does not have to look for the form among the others.
+  var refused = document.querySelector('main [aria-invalid="true"], main .form-errors, main .errorlist');
+  if (refused) {
+    var folded = refused.closest("details");
+    if (folded) folded.open = true;
+    refused.scrollIntoView({ block: "center" });
+    if (refused.matches("[aria-invalid='true']")) refused.focus({ preventScroll: true });
+  }
 })();
