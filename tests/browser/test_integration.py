@@ -19,11 +19,9 @@ from clinic.models import Role
 from integration import services
 from integration.models import IntegrationNote, NoteStatus
 from tests.browser.conftest import sign_in
-from tests.browser.test_session_page import clock
 from tests.factories import TEST_PASSWORD, on_care_team, patient_user, staff
 from tests.sessions.conftest import Clock, advance_to, book, make_clinic
 
-__all__ = ["clock"]  # the session page's frozen clock, which the live server shares
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
