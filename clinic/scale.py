@@ -114,13 +114,12 @@ class TableWriter:
             return lambda value: value  # already a token, or JSON text
         return lambda value: model_field.get_db_prep_save(value, self.connection)
 
-    def finish(self) -> None:
-        """Move the id sequences past the reserved ids; refresh the planner's statistics."""
+    def reset_sequences(self) -> None:
+        """Move the id sequences past the ids written, so that the application's own inserts never collide with
+        them (after every batch: a run stopped half-way leaves a usable database)."""
         with self.connection.cursor() as cursor:
             for statement in self.connection.ops.sequence_reset_sql(no_style(), list(self._next_id)):
                 cursor.execute(statement)
-            if self.postgres:
-                cursor.execute("ANALYZE")
 
 
 # --- The network and its patients -----------------------------------------------------------------------------------
@@ -446,7 +445,8 @@ def seed(
     parts: Iterable[ModuleType] | None = None,
 ) -> ScaleResult:
     """Add `patients` patients with their records to the scale network (made on first use). The caller decides
-    whether the database may already hold data (`seed_scale` refuses unless --append)."""
+    whether the database may already hold data (`seed_scale` refuses unless --append). Ids are reserved from the
+    largest in each table: nothing else may write to the database while it runs."""
     import time
 
     from django.utils import timezone
@@ -473,10 +473,12 @@ def seed(
             for part in chosen:
                 part.seed_batch(ctx, batch)
             ctx.flush_audit()
+            writer.reset_sequences()
+            for site in ctx.sites:
+                Site.objects.filter(pk=site.id).update(next_mrn_number=site.next_mrn)
         done += len(batch.patients)
         progress(f"{done:,} of {patients:,} patients ({time.monotonic() - began:.0f} s)")
-    with transaction.atomic():
-        for site in ctx.sites:
-            Site.objects.filter(pk=site.id).update(next_mrn_number=site.next_mrn)
-        writer.finish()
+    if writer.postgres:
+        with writer.connection.cursor() as cursor:
+            cursor.execute("ANALYZE")  # the planner's statistics, for what is measured next
     return ScaleResult(patients, writer.counts, time.monotonic() - began)

@@ -16,7 +16,7 @@ from django.db.models import Count
 from django.test import Client
 from django.urls import reverse
 
-from clinic import scale
+from clinic import scale, services
 from clinic.models import AuditEvent, Patient, Role, User
 from intake.models import Assessment
 from integration.models import IntegrationNote, RelapsePlanRevision
@@ -126,3 +126,15 @@ def test_a_part_naming_an_unknown_app_or_a_cycle_is_a_configuration_error(monkey
     monkeypatch.setattr("integration.scale.AFTER", ("portal",))
     with pytest.raises(ImproperlyConfigured, match="cycle"):
         scale.scale_parts()
+
+
+def test_the_application_adds_its_own_records_after_the_seeded_ones(seeded: None) -> None:
+    site = Patient.objects.order_by("pk").first().site
+    patient = services.register_patient(
+        by=None,
+        site=site,
+        data={"given_name": "New", "family_name": "Testperson-new", "date_of_birth": dt.date(1990, 1, 1),
+              "sex_at_birth": "female"},
+    )  # fmt: skip
+    assert patient.pk > Patient.objects.exclude(pk=patient.pk).order_by("-pk").first().pk
+    assert not Patient.objects.filter(site=site, mrn=patient.mrn).exclude(pk=patient.pk).exists()

@@ -11,7 +11,8 @@ class Command(BaseCommand):
     help = (
         "Fill the database with a synthetic clinic network at scale: 20 sites over five years, N patients with their "
         "screenings, courses, sessions, notes, reminders and audit trail (obviously fake data; clinic/scale.py). "
-        "Refuses a database that already has patients unless --append."
+        "Refuses a database that already has patients unless --append. Nothing else may write to the database "
+        "while it runs."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
