@@ -124,6 +124,7 @@ def main() -> None:
             chart.dosing_sessions.model.objects.filter(start__date=today).order_by("start").values_list("pk", flat=True)
         )
         plan = {
+            "cookie_name": settings.SESSION_COOKIE_NAME,
             "staff_cookie": signed_in(nurse),
             "patient_cookie": signed_in(portal_user),
             "token": Token.objects.get_or_create(user=nurse)[0].key,

@@ -131,8 +131,9 @@ def gunicorn(env: dict[str, str], args: argparse.Namespace) -> Iterator[int]:
 
 def scenarios(plan: dict[str, Any]) -> list[Scenario]:
     https = {"X-Forwarded-Proto": "https"}
-    staff = {**https, "Cookie": f"sessionid={plan['staff_cookie']}"}
-    patient = {**https, "Cookie": f"sessionid={plan['patient_cookie']}"}
+    cookie = plan.get("cookie_name", "sessionid")
+    staff = {**https, "Cookie": f"{cookie}={plan['staff_cookie']}"}
+    patient = {**https, "Cookie": f"{cookie}={plan['patient_cookie']}"}
     api = {**https, "Authorization": f"Token {plan['token']}", "Accept": "application/json"}
     post = {**api, "Content-Type": "application/json"}
     booking = plan["booking"]
