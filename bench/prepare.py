@@ -30,6 +30,7 @@ from clinic import services  # noqa: E402
 from clinic.audit import audit_context  # noqa: E402
 from clinic.models import Chair, Notification, NotificationKind, Patient, Role, Site, User  # noqa: E402
 from clinic.reminders.models import Reminder  # noqa: E402
+from sessions.models import DosingSession  # noqa: E402
 
 BOOKING_PATIENTS = 60
 BENCH_SITE = "BENCH"
@@ -61,6 +62,12 @@ def booking_patients(nurse: User, prescriber: User) -> dict[str, Any]:
     )
     nurse.sites.add(site)
     prescriber.sites.add(site)
+    # The bookings of an earlier run on this database hold the slots this run books: they go (never dosed).
+    earlier = DosingSession.objects.filter(chair__site=site)
+    Reminder.objects.filter(
+        subject_type="treatment_sessions.dosingsession", subject_id__in=earlier.values("pk")
+    ).delete()
+    earlier.delete()
     now = timezone.now()
     rows = []
     for n in range(BOOKING_PATIENTS):
@@ -120,9 +127,7 @@ def main() -> None:
         portal_user = chart.user
         monitor = chart.dosing_sessions.order_by("-start").first()
         today = timezone.localdate()
-        sessions_today = (
-            chart.dosing_sessions.model.objects.filter(start__date=today).order_by("start").values_list("pk", flat=True)
-        )
+        sessions_today = DosingSession.objects.filter(start__date=today).order_by("start").values_list("pk", flat=True)
         plan = {
             "cookie_name": settings.SESSION_COOKIE_NAME,
             "staff_cookie": signed_in(nurse),
