@@ -7,10 +7,10 @@ PY := $(VENV)/bin/python
 # Commands that only need the settings to import (not production values) run with DEBUG on unless told otherwise.
 DEV_ENV := DEBUG=$${DEBUG:-1}
 
-.PHONY: help setup run test lint fmt typecheck clean
+.PHONY: help setup run test lint fmt typecheck clean bench bench-100k
 
 help: ## List the commands
-	@awk 'BEGIN {FS = ":.*## "} /^[a-z]+:.*## / {printf "  make %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+	@awk 'BEGIN {FS = ":.*## "} /^[a-z0-9-]+:.*## / {printf "  make %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 setup: ## Create .venv, install ".[dev]", check system libraries (idempotent)
 	@bash scripts/setup.sh
@@ -33,6 +33,12 @@ fmt: setup ## Fix what ruff can and format the code
 
 typecheck: setup ## mypy (strict on the rule modules, see pyproject.toml)
 	$(DEV_ENV) $(VENV)/bin/mypy .
+
+bench: setup ## Benchmark on PostgreSQL and Redis at 1,000 patients (bench/README.md; ARGS="--seconds 30")
+	nice $(PY) -m bench.run --patients 1000 $(ARGS)
+
+bench-100k: setup ## The same at 100,000 patients (seeding takes about half an hour the first time)
+	nice $(PY) -m bench.run --patients 100000 $(ARGS)
 
 clean: ## Remove caches and build output (keeps .venv and var/)
 	find . -path ./$(VENV) -prune -o -type d -name __pycache__ -exec rm -rf {} +

@@ -325,6 +325,40 @@ def _time_zone(env: Mapping[str, str]) -> str:
     return name
 
 
+# STORAGE_URL query options passed to django-storages' S3Storage (the rest of its settings are fixed below).
+S3_OPTIONS = {"endpoint_url": str, "region_name": str, "addressing_style": str, "signature_version": str,
+              "custom_domain": str, "querystring_expire": int}  # fmt: skip
+
+
+def _storage(env: Mapping[str, str]) -> dict[str, Any]:
+    """Where uploaded and generated files go (Django's STORAGES["default"]), from STORAGE_URL: empty for the
+    filesystem under MEDIA_ROOT, `file:///PATH` for another folder, or `s3://BUCKET/PREFIX?endpoint_url=...` for S3 or
+    any S3-compatible object store through django-storages (credentials from the usual AWS_ACCESS_KEY_ID and
+    AWS_SECRET_ACCESS_KEY variables, or the machine's role). Files stay private: downloads go through the views,
+    which check who asks, or through short-lived signed URLs."""
+    raw = env.get("STORAGE_URL", "").strip()
+    if not raw:
+        return {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+    parsed = urlparse(raw)
+    if parsed.scheme == "file" and parsed.path:
+        return {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": parsed.path}}
+    if parsed.scheme != "s3" or not parsed.hostname:
+        raise ImproperlyConfigured(
+            f"STORAGE_URL={raw!r} is not a storage: use s3://BUCKET/PREFIX?endpoint_url=... or file:///PATH."
+        )
+    options: dict[str, Any] = {"bucket_name": parsed.hostname, "location": parsed.path.strip("/"),
+                               "default_acl": None, "querystring_auth": True, "file_overwrite": True}  # fmt: skip
+    for name, value in _query(parsed.query).items():
+        kind = S3_OPTIONS.get(name)
+        if kind is None:
+            raise ImproperlyConfigured(f"STORAGE_URL has an unknown option {name!r}: use {', '.join(S3_OPTIONS)}.")
+        try:
+            options[name] = kind(value)
+        except ValueError:
+            raise ImproperlyConfigured(f"STORAGE_URL option {name}={value!r} is not a whole number.") from None
+    return {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": options}
+
+
 @dataclass(frozen=True)
 class Config:
     debug: bool
@@ -344,6 +378,7 @@ class Config:
     conn_max_age: int
     celery_always_eager: bool
     hsts_seconds: int
+    storage: dict[str, Any] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -369,4 +404,5 @@ def load(env: Mapping[str, str], base_dir: Path) -> Config:
         conn_max_age=conn_max_age,
         celery_always_eager=_bool(env, "CELERY_ALWAYS_EAGER", default=False),
         hsts_seconds=_int(env, "SECURE_HSTS_SECONDS", default=0 if debug else 31_536_000),
+        storage=_storage(env),
     )

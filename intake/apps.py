@@ -13,6 +13,7 @@ class IntakeConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     demo_after: tuple[str, ...] = ()
+    scale_seeder = "intake.scale"  # its part of `manage.py seed_scale` (clinic/scale.py)
 
     def seed_demo(self, ctx: DemoContext) -> None:
         """Screenings, consent and clearance for the demo patients (intake/demo.py; clinic.demo.seed)."""

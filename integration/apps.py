@@ -13,6 +13,8 @@ class IntegrationConfig(AppConfig):
     verbose_name = "Integration therapy"
     default_auto_field = "django.db.models.BigAutoField"
 
+    scale_seeder = "integration.scale"  # its part of `manage.py seed_scale` (clinic/scale.py)
+
     demo_after: tuple[str, ...] = ("treatment_sessions",)
 
     def seed_demo(self, ctx: DemoContext) -> None:

@@ -170,5 +170,15 @@ if (( want_browser )) && [[ ! -x $CHROMIUM ]]; then
     fi
 fi
 
+# --- kubectl for the manifest checks (tests/deploy/test_k8s.py, deploy/k8s/check.sh); Debian's package ----------
+if ! command -v kubectl >/dev/null 2>&1; then
+    if can_apt; then
+        say "installing Debian's kubectl for the Kubernetes manifest checks"
+        apt_install kubectl || apt_install kubernetes-client || say "no kubectl package found; the manifest checks fail in CI"
+    else
+        say "kubectl is missing: the manifest checks skip outside CI (sudo apt-get install kubectl)"
+    fi
+fi
+
 # --- runtime folder (SQLite database, Celery's filesystem broker, logs); gitignored -----------------------------
 mkdir -p var/log var/celery

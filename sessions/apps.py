@@ -16,6 +16,7 @@ class TreatmentSessionsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     demo_after: tuple[str, ...] = ("intake",)
+    scale_seeder = "sessions.scale"  # its part of `manage.py seed_scale` (clinic/scale.py)
 
     def seed_demo(self, ctx: DemoContext) -> None:
         """Courses and sessions for the demo patients the intake demo cleared (sessions/demo.py; clinic.demo.seed)."""
