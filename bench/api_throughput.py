@@ -40,7 +40,7 @@ def prepare(env: dict[str, str]) -> tuple[str, int]:
     subprocess.run(["createdb", "-h", "127.0.0.1", "-U", "postgres", DB], check=True)
     sh(PY, "manage.py", "migrate", "--noinput", "-v0", env=env)
     sh(PY, "manage.py", "seed_demo", "--force", env=env)
-    token = sh(PY, "manage.py", "drf_create_token", "nurse", env=env).split()[2]
+    token = sh(PY, "manage.py", "create_api_token", "nurse", env=env).split()[2]
     code = (
         "from clinic.models import Patient; print(Patient.objects.order_by('id').values_list('id', flat=True).first())"
     )

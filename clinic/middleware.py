@@ -11,6 +11,7 @@ from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
 from clinic.audit import audit_context
+from clinic.security.lockout import client_ip
 
 REQUEST_ID_HEADER = "X-Request-ID"
 _SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
@@ -44,7 +45,7 @@ class AuditContextMiddleware:
         with audit_context(
             user=user,
             request_id=getattr(request, "request_id", None),
-            ip_address=request.META.get("REMOTE_ADDR"),
+            ip_address=client_ip(request),
         ):
             return self.get_response(request)
 
