@@ -42,11 +42,6 @@ class LockoutAdmin(ClinicModelAdmin):
         known = User.objects.values("username")
         return qs.exclude(username__in=known) | qs.filter(username__in=_accounts_of(user).values("username"))
 
-    def get_actions(self, request: HttpRequest) -> dict[str, Any]:
-        actions = super().get_actions(request)
-        actions.pop("delete_selected", None)
-        return actions
-
     @admin.display(boolean=True, description="Paused now")
     def is_paused(self, obj: AccessAttempt) -> bool:
         from clinic.security.lockout import locked_until

@@ -12,7 +12,6 @@ import segno
 from django.conf import settings
 from django.db import transaction
 from django.utils.safestring import SafeString, mark_safe
-from django_otp import devices_for_user
 from django_otp.models import Device
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -77,14 +76,16 @@ def confirm_enrolment(user: User, device_id: int, code: str) -> list[str]:
         device.confirmed = True
         device.save(update_fields=["confirmed"])
         codes = _replace_recovery_codes(user)
-        audit.record("clinic.user.mfa_enrol", obj=user, patient=user.patient_id, details={"method": "totp"})
+        audit.record(
+            "clinic.user.mfa_enrol", obj=user, actor=user, patient=user.patient_id, details={"method": "totp"}
+        )
     return codes
 
 
 def new_recovery_codes(user: User) -> list[str]:
     with transaction.atomic():
         codes = _replace_recovery_codes(user)
-        audit.record("clinic.user.mfa_recovery_codes", obj=user, patient=user.patient_id)
+        audit.record("clinic.user.mfa_recovery_codes", obj=user, actor=user, patient=user.patient_id)
     return codes
 
 
@@ -101,15 +102,19 @@ def _replace_recovery_codes(user: User) -> list[str]:
 
 
 def verify(user: User, code: str) -> Device | None:
-    """The device that accepts `code` (an app code, or a recovery code, which is then used up), or None."""
-    cleaned = _digits(code) if code.strip().replace(" ", "").isdigit() else code.strip().lower().replace(" ", "")
+    """The device that accepts `code`: 6 digits go to the authenticator app, anything else is tried as a recovery
+    code (which is then used up). Each kind has its own back-off (django-otp's throttling)."""
+    compact = code.strip().replace(" ", "").replace("-", "").lower()
+    app_code = compact.isdigit() and len(compact) == 6
+    model = TOTPDevice if app_code else StaticDevice
     with transaction.atomic():
-        for device in devices_for_user(user, for_verify=True):
-            if device.verify_token(cleaned):
-                if isinstance(device, StaticDevice):
+        for device in model.objects.select_for_update().filter(user=user, confirmed=True):
+            if device.verify_token(compact):
+                if not app_code:
                     audit.record(
                         "clinic.user.mfa_recovery_code_used",
                         obj=user,
+                        actor=user,
                         patient=user.patient_id,
                         details={"left": recovery_codes_left(user)},
                     )
@@ -123,7 +128,7 @@ def turn_off(user: User) -> None:
         raise InvalidInput({"__all__": ["Two-step sign-in is required for staff accounts."]})
     with transaction.atomic():
         _delete_devices(user)
-        audit.record("clinic.user.mfa_remove", obj=user, patient=user.patient_id)
+        audit.record("clinic.user.mfa_remove", obj=user, actor=user, patient=user.patient_id)
 
 
 def reset(user: User, *, by: User) -> None:
