@@ -223,8 +223,9 @@ OTP_ADMIN_HIDE_SENSITIVE_DATA = True  # no authenticator keys or recovery codes 
 # REST API
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
+        # Token first: a missing or expired token answers 401 with `WWW-Authenticate: Token`.
         "knox.auth.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_THROTTLE_CLASSES": [
         "rest_framework.throttling.AnonRateThrottle",
