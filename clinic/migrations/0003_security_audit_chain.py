@@ -16,7 +16,7 @@ BEGIN
           AND privilege_type IN ('UPDATE', 'DELETE', 'TRUNCATE')
           AND grantee <> (SELECT pg_get_userbyid(relowner) FROM pg_class WHERE oid = 'clinic_auditevent'::regclass)
     LOOP
-        EXECUTE format('REVOKE UPDATE, DELETE, TRUNCATE ON clinic_auditevent FROM %I', grantee_name);
+        EXECUTE 'REVOKE UPDATE, DELETE, TRUNCATE ON clinic_auditevent FROM ' || quote_ident(grantee_name);
     END LOOP;
 END $$;
 """

@@ -76,9 +76,7 @@ def confirm_enrolment(user: User, device_id: int, code: str) -> list[str]:
         device.confirmed = True
         device.save(update_fields=["confirmed"])
         codes = _replace_recovery_codes(user)
-        audit.record(
-            "clinic.user.mfa_enrol", obj=user, actor=user, patient=user.patient_id, details={"method": "totp"}
-        )
+        audit.record("clinic.user.mfa_enrol", obj=user, actor=user, patient=user.patient_id, details={"method": "totp"})
     return codes
 
 
