@@ -52,7 +52,7 @@ def test_every_service_has_a_healthcheck(services: Services, name: str) -> None:
         assert test[0] in {"CMD", "CMD-SHELL"}
 
 
-@pytest.mark.parametrize("name", (*APP_SERVICES, *ONE_SHOT))
+@pytest.mark.parametrize("name", [*APP_SERVICES, *ONE_SHOT])
 def test_app_services_share_the_env_file_and_the_image(services: Services, name: str) -> None:
     service = services[name]
     env_file = service["env_file"]

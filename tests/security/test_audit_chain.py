@@ -124,7 +124,7 @@ def test_concurrent_writers_never_fork_the_chain(require_postgres: None) -> None
         try:
             for i in range(each):
                 audit.record("clinic.test.concurrent", details={"writer": n, "i": i})
-        except BaseException as exc:  # noqa: BLE001 - reported below
+        except BaseException as exc:
             errors.append(exc)
         finally:
             connections.close_all()
