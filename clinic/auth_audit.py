@@ -37,7 +37,7 @@ def _logged_out(sender: Any, request: HttpRequest | None, user: Any, **kwargs: A
 
 
 def _login_failed(sender: Any, credentials: dict[str, Any], request: HttpRequest | None = None, **kwargs: Any) -> None:
-    details = {"username": str(credentials.get("username", ""))[:150]}
+    details: dict[str, object] = {"username": str(credentials.get("username", ""))[:150]}
     if credentials.get("step"):  # a wrong two-step code (clinic.security.views)
         details["step"] = str(credentials["step"])
     if request is not None and getattr(request, "axes_locked_out", False):

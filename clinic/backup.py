@@ -160,7 +160,8 @@ def _plain(value: Any) -> Any:
 def _audit_head() -> dict[str, Any] | None:
     from clinic.models import AuditEvent
 
-    return AuditEvent.objects.order_by("-sequence").values("sequence", "hash").first()
+    head = AuditEvent.objects.order_by("-sequence").values("sequence", "hash").first()
+    return dict(head) if head else None
 
 
 def _database_url_env() -> tuple[list[str], dict[str, str]]:

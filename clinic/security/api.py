@@ -52,7 +52,7 @@ class ObtainTokenView(APIView):
         django_request = request._request
         user: User | None = authenticate(
             django_request, username=data.validated_data["username"], password=data.validated_data["password"]
-        )  # type: ignore[assignment]
+        )
         if user is None:
             return _refused("invalid_credentials", "The username or password is not right.")
         if mfa.required_for(user) and not mfa.is_enrolled(user):

@@ -45,5 +45,5 @@ class BreakGlassView(StaffView):
         return render(request, self.template_name, self._context(form), status=400)
 
     def _context(self, form: BreakGlassForm) -> dict[str, Any]:
-        grants = BreakGlassGrant.objects.active().filter(user=self.request.user).select_related("patient")
-        return {"form": form, "grants": grants}
+        grants = BreakGlassGrant.objects.active().filter(user_id=int(self.request.user.pk or 0))
+        return {"form": form, "grants": grants.select_related("patient")}

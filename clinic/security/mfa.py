@@ -31,7 +31,7 @@ def required_for(user: User) -> bool:
 
 
 def is_enrolled(user: User) -> bool:
-    return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+    return bool(TOTPDevice.objects.filter(user=user, confirmed=True).exists())
 
 
 @dataclass(frozen=True)
@@ -88,7 +88,7 @@ def new_recovery_codes(user: User) -> list[str]:
 
 
 def recovery_codes_left(user: User) -> int:
-    return StaticToken.objects.filter(device__user=user, device__confirmed=True).count()
+    return int(StaticToken.objects.filter(device__user=user, device__confirmed=True).count())
 
 
 def _replace_recovery_codes(user: User) -> list[str]:

@@ -13,6 +13,7 @@ from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.urls import reverse
 
+from clinic.models import User
 from clinic.security import mfa, sessions
 
 BACKGROUND_HEADER = "X-Background-Refresh"  # set by static/js/session-timeout.js on htmx polls
@@ -38,7 +39,7 @@ class SessionPolicyMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user = request.user
-        if user.is_authenticated:
+        if isinstance(user, User):
             session = request.session
             now = int(time.time())
             signed_in_at = int(session.setdefault(sessions.SIGNED_IN_AT, now))
@@ -47,13 +48,13 @@ class SessionPolicyMiddleware:
                 return self._sign_out(request, "absolute")
             if now - last > idle_seconds_for(user):
                 return self._sign_out(request, "idle")
-            if mfa.required_for(user) and not user.is_verified():  # type: ignore[union-attr]
+            if mfa.required_for(user) and not user.is_verified():  # type: ignore[attr-defined]  # django-otp's
                 return self._sign_out(request, "two-step")
             if (
                 not request.headers.get(BACKGROUND_HEADER) and now - last >= ACTIVITY_WRITE_EVERY_SECONDS
             ) or sessions.LAST_ACTIVITY not in session:
                 session[sessions.LAST_ACTIVITY] = now
-            sessions.touch(request)
+            sessions.touch(request, user)
         return self.get_response(request)
 
     def _sign_out(self, request: HttpRequest, reason: str) -> HttpResponse:

@@ -34,7 +34,7 @@ def _store(session_key: str | None = None) -> SessionBase:
     return store
 
 
-def touch(request: HttpRequest) -> None:
+def touch(request: HttpRequest, user: User) -> None:
     """Register this session under its user, refreshing "last seen" at most once a minute."""
     session = request.session
     now = int(time.time())
@@ -46,13 +46,13 @@ def touch(request: HttpRequest) -> None:
     SignedInSession.objects.update_or_create(
         session_key=session.session_key,
         defaults={
-            "user": request.user,
+            "user": user,
             "last_seen_at": timezone.now(),
             "ip_address": client_ip(request),
             "user_agent": request.headers.get("User-Agent", "")[:300],
         },
         create_defaults={
-            "user": request.user,
+            "user": user,
             "signed_in_at": datetime.fromtimestamp(int(session.get(SIGNED_IN_AT, now)), tz=UTC),
             "ip_address": client_ip(request),
             "user_agent": request.headers.get("User-Agent", "")[:300],

@@ -13,6 +13,7 @@ from django.contrib.auth import login as auth_login
 from django.contrib.auth.signals import user_login_failed
 from django.contrib.auth.views import LoginView
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render, resolve_url
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -54,7 +55,7 @@ class SignInView(LoginView):
             self.request.session.cycle_key()
             self.request.session[PENDING] = {
                 "user": user.pk,
-                "backend": user.backend,  # type: ignore[attr-defined]
+                "backend": user.backend,
                 "at": int(time.time()),
                 "next": self.get_success_url(),
             }
@@ -91,11 +92,13 @@ class SignInCodeView(View):
     lockout as wrong passwords."""
 
     template_name = "registration/login_code.html"
+    user: User
 
-    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        self.user = pending_user(request)
-        if self.user is None:
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        user = pending_user(request)
+        if user is None:
             return redirect("login")
+        self.user = user
         self.credentials = {"username": self.user.get_username()}
         if not AxesProxyHandler.is_allowed(request, self.credentials):
             return lockout_response(request, None, self.credentials)
@@ -127,11 +130,13 @@ class SignInEnrolView(View):
 
     template_name = "registration/mfa_enrol.html"
     DEVICE = "security_enrol_device"
+    user: User
 
-    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        self.user = pending_user(request) if not request.user.is_authenticated else request.user  # type: ignore[assignment]
-        if self.user is None:
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        user = request.user if isinstance(request.user, User) else pending_user(request)
+        if user is None:
             return redirect("login")
+        self.user = user
         return super().dispatch(request, *args, **kwargs)
 
     def _enrolment(self) -> mfa.Enrolment:
