@@ -31,12 +31,13 @@
 
   function tick() {
     var left = secondsLeft();
-    if (left <= 0) {
+    if (left <= -3) {
+      // A few seconds late, so that the server has ended the session when the sign-in page asks.
       signedOut();
       return;
     }
     if (left <= warnSeconds) {
-      if (countdown) countdown.textContent = describe(left);
+      if (countdown) countdown.textContent = describe(Math.max(left, 0));
       if (!dialog.open) dialog.showModal();
     } else if (dialog.open) {
       dialog.close();
