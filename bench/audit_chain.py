@@ -7,7 +7,8 @@ Usage (PostgreSQL on 127.0.0.1, trust auth; a migrated database of your own):
 It times, in this process, N single-entry transactions through `audit.record` (lock, read the last hash, hash,
 insert) against N inserts of the same rows without the chain, then W threads writing N/W entries each through
 `audit.record`, and verifies the chain. The rows written without the chain use numbers far above the chain's,
-so verify_audit reports the first of them as a gap afterwards: use a throwaway database. Record the results in bench/RESULTS.md.
+so verify_audit reports the first of them as a gap afterwards: use a throwaway database. Record the results in
+bench/RESULTS.md.
 """
 
 from __future__ import annotations
