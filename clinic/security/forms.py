@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 
 
@@ -12,13 +14,13 @@ class CodeForm(forms.Form):
     )
 
 
-class EnrolForm(forms.Form):
-    code = forms.CharField(
-        label="Code from the app",
-        max_length=10,
-        help_text="After adding the account, type the 6 digits the app shows.",
-        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}),
-    )
+class EnrolForm(CodeForm):
+    """The first code, typed while setting up the app: only the app's 6 digits make sense here."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["code"].label = "Code from the app"
+        self.fields["code"].help_text = "After adding the account, type the 6 digits the app shows."
 
 
 class BreakGlassForm(forms.Form):
