@@ -1,5 +1,5 @@
 # The clinic's image, used by every application service in docker-compose.yml (web, worker, beat).
-FROM python:3.12-slim-bookworm
+FROM python:3.12-slim-trixie
 
 # PYTHONPATH puts /app before site-packages: manage.py, gunicorn and celery all import the same copy of the code,
 # the one whose BASE_DIR holds templates/, static/ and var/.
@@ -9,10 +9,11 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
     PYTHONPATH=/app
 
-# WeasyPrint's system libraries, and one font family so that PDFs have glyphs in a slim image.
+# WeasyPrint's system libraries, and one font family so that PDFs have glyphs in a slim image; pg_dump and
+# pg_restore for `manage.py backup` and `restore` (trixie's client is 17, the version of the compose database).
 RUN apt-get update \
     && apt-get install -y --no-install-recommends \
-        libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core \
+        libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core postgresql-client \
     && rm -rf /var/lib/apt/lists/*
 
 RUN useradd --create-home --uid 10001 --user-group clinic

@@ -1,15 +1,25 @@
-"""The audit trail: one function writes every entry, with the request's actor and id taken from the context."""
+"""The audit trail: one function writes every entry, with the request's actor and id taken from the context.
+
+Entries form a hash chain: each carries the SHA-256 of its own content and of the previous entry's hash, so an
+entry changed, removed or slipped in afterwards (by someone with the database in hand) breaks the chain at that
+point; `manage.py verify_audit` finds the first broken link. Appending takes a lock (a transaction-scoped advisory
+lock on PostgreSQL, SQLite's write lock), so concurrent writers never fork the chain.
+"""
 
 from __future__ import annotations
 
 import contextvars
+import hashlib
+import ipaddress
+import json
 import uuid
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import UTC
 from typing import TYPE_CHECKING, Any
 
-from django.db import models
+from django.db import connections, models, transaction
 from django.utils import timezone
 
 if TYPE_CHECKING:
@@ -89,7 +99,14 @@ def record(
     if user is not None and not getattr(user, "is_authenticated", False):
         user = None
     patient_id = patient.pk if patient is not None and not isinstance(patient, int) else patient
-    return AuditEvent.objects.create(
+    payload = _jsonable(mask_secrets(dict(details or {})))
+    if patient_id is not None and user is not None and getattr(user, "role", "") == "prescriber":
+        from clinic.security.breakglass import active_grant_id
+
+        grant_id = active_grant_id(user, patient_id)
+        if grant_id is not None:
+            payload["break_glass"] = grant_id
+    event = AuditEvent(
         occurred_at=timezone.now(),
         actor=user,
         actor_username=user.get_username() if user else "",
@@ -99,9 +116,99 @@ def record(
         object_type=obj._meta.label_lower if obj is not None else "",
         object_id=str(obj.pk) if obj is not None else "",
         request_id=ctx.request_id if ctx else "",
-        ip_address=ctx.ip_address if ctx else None,
-        details=_jsonable(mask_secrets(dict(details or {}))),
+        ip_address=_ip(ctx.ip_address) if ctx else None,
+        details=payload,
     )
+    with transaction.atomic():
+        lock_chain()
+        last = AuditEvent.objects.order_by("-sequence").values("sequence", "hash").first()
+        event.sequence = last["sequence"] + 1 if last else 1
+        event.prev_hash = last["hash"] if last else GENESIS_HASH
+        event.hash = entry_hash(event)
+        event.save(force_insert=True)
+    return event
+
+
+GENESIS_HASH = "0" * 64
+CHAIN_LOCK_KEY = 0x6B6170_6175646974  # "kap" "audit": one advisory lock id for the whole chain
+
+
+def lock_chain(using: str = "default") -> None:
+    """Serialise appends to the chain until the transaction ends (call inside `transaction.atomic()`)."""
+    if connections[using].vendor == "postgresql":
+        with connections[using].cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [CHAIN_LOCK_KEY])
+    # SQLite: transactions begin IMMEDIATE (clinic.config), which takes the database's single write lock.
+
+
+def _ip(value: str | None) -> str | None:
+    try:
+        return str(ipaddress.ip_address(value)) if value else None
+    except ValueError:
+        return None
+
+
+def _canonical_json(value: Any) -> Any:
+    # PostgreSQL's jsonb gives 1.0 back as 1.0 and 1e20 as an integer: hash whole floats as integers.
+    if isinstance(value, dict):
+        return {k: _canonical_json(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_canonical_json(v) for v in value]
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+def entry_hash(event: AuditEvent) -> str:
+    """SHA-256 of the entry's content and the previous entry's hash, in a canonical JSON form."""
+    content = {
+        "id": str(event.id),
+        "sequence": event.sequence,
+        "occurred_at": event.occurred_at.astimezone(UTC).isoformat(timespec="microseconds"),
+        "actor_id": event.actor_id,
+        "actor_username": event.actor_username,
+        "actor_role": event.actor_role,
+        "action": event.action,
+        "patient_id": event.patient_id,
+        "object_type": event.object_type,
+        "object_id": event.object_id,
+        "request_id": event.request_id,
+        "ip_address": event.ip_address,
+        "details": _canonical_json(event.details),
+        "prev_hash": event.prev_hash,
+    }
+    text = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class BrokenLink:
+    sequence: int | None
+    event_id: str
+    occurred_at: str
+    problem: str
+
+
+def verify_chain(batch_size: int = 2000) -> tuple[int, BrokenLink | None]:
+    """Walk the chain from the first entry; returns how many entries were checked and the first broken link."""
+    from clinic.models import AuditEvent
+
+    unchained = AuditEvent.objects.filter(sequence__isnull=True).order_by("occurred_at").first()
+    if unchained is not None:
+        return 0, BrokenLink(None, str(unchained.id), unchained.occurred_at.isoformat(), "an entry outside the chain")
+    previous_hash, expected, checked = GENESIS_HASH, 1, 0
+    for event in AuditEvent.objects.order_by("sequence").iterator(chunk_size=batch_size):
+        problem = None
+        if event.sequence != expected:
+            problem = f"entry {expected} is missing" if event.sequence > expected else "a repeated number"
+        elif event.prev_hash != previous_hash:
+            problem = "it does not follow the entry before it"
+        elif event.hash != entry_hash(event):
+            problem = "its content was changed after it was written"
+        if problem:
+            return checked, BrokenLink(event.sequence, str(event.id), event.occurred_at.isoformat(), problem)
+        previous_hash, expected, checked = event.hash, expected + 1, checked + 1
+    return checked, None
 
 
 def changes(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, dict[str, Any]]:

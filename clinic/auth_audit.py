@@ -10,13 +10,14 @@ from django.http import HttpRequest
 
 from clinic import audit
 from clinic.audit import AuditContext, audit_context
+from clinic.security.lockout import client_ip
 
 
 def _bound(request: HttpRequest | None, user: Any) -> AbstractContextManager[AuditContext]:
     return audit_context(
         user=user if user is not None and user.is_authenticated else None,
         request_id=getattr(request, "request_id", None),
-        ip_address=request.META.get("REMOTE_ADDR") if request is not None else None,
+        ip_address=client_ip(request) if request is not None else None,
     )
 
 
@@ -28,13 +29,21 @@ def _logged_in(sender: Any, request: HttpRequest | None, user: Any, **kwargs: An
 def _logged_out(sender: Any, request: HttpRequest | None, user: Any, **kwargs: Any) -> None:
     if user is None:
         return
+    reason = getattr(request, "signout_reason", None)  # set when clinic.security ends a session
     with _bound(request, user):
-        audit.record("clinic.user.logout", obj=user, patient=user.patient_id)
+        audit.record(
+            "clinic.user.logout", obj=user, patient=user.patient_id, details={"reason": reason} if reason else None
+        )
 
 
 def _login_failed(sender: Any, credentials: dict[str, Any], request: HttpRequest | None = None, **kwargs: Any) -> None:
+    details: dict[str, object] = {"username": str(credentials.get("username", ""))[:150]}
+    if credentials.get("step"):  # a wrong two-step code (clinic.security.views)
+        details["step"] = str(credentials["step"])
+    if request is not None and getattr(request, "axes_locked_out", False):
+        details["locked_out"] = True
     with _bound(request, None):
-        audit.record("clinic.user.login_failed", details={"username": str(credentials.get("username", ""))[:150]})
+        audit.record("clinic.user.login_failed", details=details)
 
 
 def connect() -> None:

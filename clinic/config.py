@@ -9,6 +9,7 @@ EMAIL_URL (`anymail://ESP?option=value`) and SMS_URL (clinic/sms.py).
 from __future__ import annotations
 
 import base64
+import re
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -314,6 +315,70 @@ def field_encryption_keys(env: Mapping[str, str], debug: bool, base_dir: Path) -
     return keys
 
 
+_RATE = re.compile(r"^[1-9][0-9]*/(second|minute|hour|day)$")
+
+
+def _rate(env: Mapping[str, str], name: str, default: str) -> str:
+    """A DRF throttle rate such as 60/minute."""
+    raw = env.get(name, "").strip() or default
+    if not _RATE.match(raw):
+        raise ImproperlyConfigured(
+            f"{name}={raw!r} is not a rate: write requests per second, minute, hour or day, for example 60/minute."
+        )
+    return raw
+
+
+def backup_encryption_key(env: Mapping[str, str]) -> str:
+    """BACKUP_ENCRYPTION_KEY: the Fernet key that encrypts backups (clinic.backup); only the backup commands need it."""
+    raw = env.get("BACKUP_ENCRYPTION_KEY", "").strip()
+    if not raw:
+        return ""
+    try:
+        valid = len(base64.urlsafe_b64decode(raw.encode("ascii"))) == 32 and len(raw) == 44
+    except (ValueError, UnicodeEncodeError):
+        valid = False
+    if not valid:
+        raise ImproperlyConfigured(f"BACKUP_ENCRYPTION_KEY is not a valid key. {FIELD_KEYS_HELP}")
+    return raw
+
+
+@dataclass(frozen=True)
+class SecurityConfig:
+    """Sign-in, sessions, API tokens and throttles (docs/security.md)."""
+
+    mfa_required_for_staff: bool
+    login_failure_limit: int
+    login_lockout_min: int
+    reverse_proxy_count: int
+    idle_timeout_staff_min: int
+    idle_timeout_patient_min: int
+    session_max_hours: int
+    api_token_ttl_hours: int
+    api_throttle_anon: str
+    api_throttle_user: str
+    api_throttle_sign_in: str
+    sign_in_help: str
+    backup_encryption_key: str
+
+
+def _security(env: Mapping[str, str], debug: bool) -> SecurityConfig:
+    return SecurityConfig(
+        mfa_required_for_staff=_bool(env, "MFA_REQUIRED_FOR_STAFF", default=not debug),
+        login_failure_limit=_int(env, "LOGIN_FAILURE_LIMIT", default=5, minimum=1),
+        login_lockout_min=_int(env, "LOGIN_LOCKOUT_MINUTES", default=15, minimum=1),
+        reverse_proxy_count=_int(env, "REVERSE_PROXY_COUNT", default=0),
+        idle_timeout_staff_min=_int(env, "SESSION_IDLE_MINUTES_STAFF", default=15, minimum=3),
+        idle_timeout_patient_min=_int(env, "SESSION_IDLE_MINUTES_PATIENT", default=30, minimum=3),
+        session_max_hours=_int(env, "SESSION_MAX_HOURS", default=12, minimum=1),
+        api_token_ttl_hours=_int(env, "API_TOKEN_TTL_HOURS", default=12, minimum=1),
+        api_throttle_anon=_rate(env, "API_THROTTLE_ANON", "60/minute"),
+        api_throttle_user=_rate(env, "API_THROTTLE_USER", "1200/minute"),
+        api_throttle_sign_in=_rate(env, "API_THROTTLE_SIGN_IN", "10/minute"),
+        sign_in_help=env.get("SIGN_IN_HELP", "").strip() or "the clinic's front desk or your clinic administrator",
+        backup_encryption_key=backup_encryption_key(env),
+    )
+
+
 def _time_zone(env: Mapping[str, str]) -> str:
     name = env.get("CLINIC_TIME_ZONE", "America/New_York").strip()
     try:
@@ -378,6 +443,7 @@ class Config:
     conn_max_age: int
     celery_always_eager: bool
     hsts_seconds: int
+    security: SecurityConfig
     storage: dict[str, Any] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -404,5 +470,6 @@ def load(env: Mapping[str, str], base_dir: Path) -> Config:
         conn_max_age=conn_max_age,
         celery_always_eager=_bool(env, "CELERY_ALWAYS_EAGER", default=False),
         hsts_seconds=_int(env, "SECURE_HSTS_SECONDS", default=0 if debug else 31_536_000),
+        security=_security(env, debug),
         storage=_storage(env),
     )

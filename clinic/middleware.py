@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from clinic.audit import audit_context
 from clinic.http import ClinicRequest
+from clinic.security.lockout import client_ip
 
 REQUEST_ID_HEADER = "X-Request-ID"
 _SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
@@ -45,7 +46,7 @@ class AuditContextMiddleware:
         with audit_context(
             user=user,
             request_id=getattr(request, "request_id", None),
-            ip_address=request.META.get("REMOTE_ADDR"),
+            ip_address=client_ip(request),
         ):
             return self.get_response(request)
 

@@ -287,6 +287,10 @@ class AuditEvent(models.Model):
     request_id = models.CharField(max_length=64, blank=True, db_index=True)
     ip_address = models.GenericIPAddressField(null=True, blank=True)
     details = models.JSONField(default=dict, blank=True)
+    # The hash chain (clinic.audit): position, the previous entry's hash, and this entry's hash.
+    sequence = models.BigIntegerField(unique=True, editable=False)
+    prev_hash = models.CharField(max_length=64, editable=False)
+    hash = models.CharField(max_length=64, editable=False)
 
     class Meta:
         ordering = ["-occurred_at"]

@@ -371,6 +371,16 @@ class Reminders(_Frozen):
     questionnaire_nudge_every_hours: Annotated[int, Field(ge=1)] = 24
 
 
+# --- Access: break-glass (docs/security.md) ----------------------------------------------------------------------
+
+
+class BreakGlass(_Frozen):
+    reason_min_chars: Annotated[int, Field(ge=1, le=500)] = 20
+    """[policy] A prescriber who opens a patient outside their sites types a reason at least this long."""
+    access_minutes: Annotated[int, Field(ge=5, le=24 * 60)] = 60
+    """[policy] How long that access lasts."""
+
+
 class Protocol(_Frozen):
     """A complete protocol. `Protocol()` is the default protocol of docs/clinical-protocol.md."""
 
@@ -382,6 +392,7 @@ class Protocol(_Frozen):
     outcomes: Outcomes = Outcomes()
     integration: Integration = Integration()
     reminders: Reminders = Reminders()
+    break_glass: BreakGlass = BreakGlass()
 
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = self.model_dump(mode="json")

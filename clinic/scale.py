@@ -40,6 +40,7 @@ from django.core.management.color import no_style
 from django.db import connections, models, transaction
 from django.db.models import Max
 
+from clinic.audit import GENESIS_HASH, entry_hash, lock_chain
 from clinic.encryption import Ciphertext, EncryptedMixin, encrypt
 from clinic.models import AuditEvent, CareTeamMember, Chair, Patient, ProtocolVersion, Role, Site, User
 
@@ -57,7 +58,8 @@ PORTAL_SHARE = 0.1  # patients with a portal account
 GIVEN = ("Avery", "Blake", "Casey", "Devon", "Emery", "Finley", "Harper", "Jordan", "Kendall", "Logan", "Morgan",
          "Noel", "Parker", "Quinn", "Reese", "Rowan", "Sage", "Taylor")  # fmt: skip
 SCALE_SITE_PREFIX = "SC"
-VIA = json.dumps({"via": "seed_scale"})
+VIA_DETAILS = {"via": "seed_scale"}
+VIA = json.dumps(VIA_DETAILS)
 
 
 def js(value: Any) -> str:
@@ -76,6 +78,7 @@ class TableWriter:
     """
 
     def __init__(self, using: str = "default") -> None:
+        self.alias = using
         self.connection = connections[using]
         self.postgres = self.connection.vendor == "postgresql"
         self.counts: Counter[str] = Counter()
@@ -184,18 +187,32 @@ class AuditRow:
 
 
 def write_audit_events(writer: TableWriter, rows: Sequence[AuditRow]) -> None:
-    """The one writer of seeded audit events (swap it through `ScaleContext.audit_writer`)."""
-    writer.write(
-        AuditEvent,
-        ("id", "occurred_at", "actor", "actor_username", "actor_role", "action", "patient", "object_type",
-         "object_id", "request_id", "ip_address", "details"),
-        [
-            (uuid.uuid4(), r.occurred_at, r.actor.id if r.actor else None, r.actor.username if r.actor else "",
-             r.actor.role if r.actor else "system", r.action, r.patient_id, r.object_type, str(r.object_id),
-             "seed-scale", None, VIA)
-            for r in sorted(rows, key=lambda r: r.occurred_at)
-        ],
-    )  # fmt: skip
+    """The one writer of seeded audit events (swap it through `ScaleContext.audit_writer`): each batch continues
+    the hash chain of clinic.audit from its last entry, under the chain's lock, in the order of time."""
+    with transaction.atomic(using=writer.alias):
+        lock_chain(using=writer.alias)
+        last = AuditEvent.objects.using(writer.alias).order_by("-sequence").values("sequence", "hash").first()
+        sequence, previous = (last["sequence"], last["hash"]) if last else (0, GENESIS_HASH)
+        chained = []
+        for r in sorted(rows, key=lambda r: r.occurred_at):
+            sequence += 1
+            event = AuditEvent(
+                id=uuid.uuid4(), sequence=sequence, prev_hash=previous, occurred_at=r.occurred_at,
+                actor_id=r.actor.id if r.actor else None, actor_username=r.actor.username if r.actor else "",
+                actor_role=r.actor.role if r.actor else "system", action=r.action, patient_id=r.patient_id,
+                object_type=r.object_type, object_id=str(r.object_id), request_id="seed-scale", ip_address=None,
+                details=VIA_DETAILS,
+            )  # fmt: skip
+            previous = event.hash = entry_hash(event)
+            chained.append((event.id, event.occurred_at, event.actor_id, event.actor_username, event.actor_role,
+                            event.action, event.patient_id, event.object_type, event.object_id, event.request_id,
+                            None, VIA, event.sequence, event.prev_hash, event.hash))  # fmt: skip
+        writer.write(
+            AuditEvent,
+            ("id", "occurred_at", "actor", "actor_username", "actor_role", "action", "patient", "object_type",
+             "object_id", "request_id", "ip_address", "details", "sequence", "prev_hash", "hash"),
+            chained,
+        )  # fmt: skip
 
 
 class ScaleContext:

@@ -16,10 +16,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from clinic.models import Chair, Patient, Role, Site, User
+from clinic.security.models import BreakGlassGrant
 
 if TYPE_CHECKING:
     from typing_extensions import TypeIs
@@ -53,6 +54,9 @@ def patients_visible_to(user: Requester) -> QuerySet[Patient]:
         return qs
     role = user.role
     if role in {Role.CLINIC_ADMIN, Role.PRESCRIBER, Role.NURSE, Role.FRONT_DESK}:
+        if role == Role.PRESCRIBER:  # and the patients of the prescriber's active break-glass grants
+            grants = BreakGlassGrant.objects.active().filter(user=user).values("patient_id")
+            return qs.filter(Q(site__in=user.sites.all()) | Q(pk__in=grants))
         return qs.filter(site__in=user.sites.all())
     if role == Role.THERAPIST:
         return qs.filter(care_team__user=user).distinct()

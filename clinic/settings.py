@@ -5,8 +5,10 @@ from __future__ import annotations
 import base64
 import os
 import sys
+from datetime import timedelta
 from pathlib import Path
 
+from django.utils.csp import CSP
 from kombu import Queue
 
 from clinic.config import field_encryption_keys, load
@@ -23,6 +25,11 @@ if TESTING:
         "FIELD_ENCRYPTION_KEYS", base64.urlsafe_b64encode(b"test-only-field-key-not-a-secret").decode()
     )
     _environ.setdefault("FIELD_ENCRYPTION_KEYS", os.environ["FIELD_ENCRYPTION_KEYS"])
+    # Tests that need them turn these on (tests/security/); the rest of the suite signs in with force_login and
+    # makes many API calls from one address in a few seconds.
+    _environ.setdefault("MFA_REQUIRED_FOR_STAFF", "0")
+    for _name in ("API_THROTTLE_ANON", "API_THROTTLE_USER", "API_THROTTLE_SIGN_IN"):
+        _environ.setdefault(_name, "100000/minute")
 CONFIG = load(_environ, BASE_DIR)
 # Encryption at rest (clinic.encryption, docs/security.md): the first key encrypts, every key decrypts.
 FIELD_ENCRYPTION_KEYS = field_encryption_keys(_environ, CONFIG.debug, BASE_DIR)
@@ -46,8 +53,13 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.postgres",  # exclusion constraints of sessions (created on PostgreSQL only)
+    "clinic.security.apps.SecurityConfig",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",
     "drf_spectacular",
     "drf_spectacular_sidecar",
 ]
@@ -56,14 +68,20 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "clinic.middleware.RequestIdMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    "clinic.security.middleware.SecurityHeadersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "clinic.security.middleware.SessionPolicyMiddleware",
     "clinic.middleware.AuditContextMiddleware",
     "clinic.middleware.SiteTimeZoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, so that it turns a sign-in refused by the lockout into the "try again later" page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "clinic.urls"
@@ -80,7 +98,9 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "django.template.context_processors.csp",
                 "clinic.context_processors.clinic",
+                "clinic.security.context_processors.session_timeout",
             ],
         },
     },
@@ -107,6 +127,12 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 if TESTING:
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+AUTHENTICATION_BACKENDS = [
+    # Refuses a locked-out username and address before the password is checked (docs/security.md, "Lockout").
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
@@ -158,20 +184,72 @@ if CONFIG.secure_proxy_ssl_header:
 SESSION_COOKIE_SECURE = not DEBUG
 CSRF_COOKIE_SECURE = not DEBUG
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_AGE = 8 * 60 * 60
+SESSION_COOKIE_SAMESITE = "Lax"
 SECURE_HSTS_SECONDS = CONFIG.hsts_seconds
 SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
 SECURE_HSTS_PRELOAD = not DEBUG
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# No inline script or style without the request's nonce ({{ csp_nonce }}); pico's icons are data: SVG images.
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF, CSP.NONCE],
+    "style-src": [CSP.SELF, CSP.NONCE],
+    "img-src": [CSP.SELF, "data:"],
+    "font-src": [CSP.SELF],
+    "connect-src": [CSP.SELF],
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.NONE],
+    "form-action": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
+}
+PERMISSIONS_POLICY = (
+    "accelerometer=(), autoplay=(), camera=(), display-capture=(), geolocation=(), gyroscope=(), magnetometer=(), "
+    "microphone=(), midi=(), payment=(), publickey-credentials-get=(), usb=(), xr-spatial-tracking=()"
+)
+
+# Sign-in, sessions and tokens (clinic.security, docs/security.md)
+SECURITY = CONFIG.security
+MFA_REQUIRED_FOR_STAFF = SECURITY.mfa_required_for_staff
+SIGN_IN_HELP = SECURITY.sign_in_help
+SESSION_IDLE_SECONDS_STAFF = SECURITY.idle_timeout_staff_min * 60
+SESSION_IDLE_SECONDS_PATIENT = SECURITY.idle_timeout_patient_min * 60
+SESSION_IDLE_WARNING_SECONDS = 120
+SESSION_MAX_SECONDS = SECURITY.session_max_hours * 60 * 60
+SESSION_COOKIE_AGE = SESSION_MAX_SECONDS
+BACKUP_ENCRYPTION_KEY = SECURITY.backup_encryption_key
+OTP_TOTP_ISSUER = os.environ.get("CLINIC_NAME", "KAP Clinic")
+# Lockout (django-axes): a username from one address; another address (the real user at the clinic) still signs in.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_FAILURE_LIMIT = SECURITY.login_failure_limit
+AXES_COOLOFF_TIME = timedelta(minutes=SECURITY.login_lockout_min)
+AXES_RESET_ON_SUCCESS = True
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False  # the page can then say when the pause ends
+AXES_LOCKOUT_CALLABLE = "clinic.security.lockout.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "clinic.security.lockout.client_ip"
+AXES_DISABLE_ACCESS_LOG = True  # successful sign-ins are in the audit trail
+AXES_VERBOSE = False
+AXES_ENABLE_ADMIN = False  # clinic.security.admin shows lockouts to clinic administrators, with "lift the pause"
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True  # no authenticator keys or recovery codes in the admin
 
 # REST API
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        # Token first: a missing or expired token answers 401 with `WWW-Authenticate: Token`.
+        "knox.auth.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
     ],
+    "DEFAULT_THROTTLE_CLASSES": [
+        "rest_framework.throttling.AnonRateThrottle",
+        "rest_framework.throttling.UserRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": SECURITY.api_throttle_anon,
+        "user": SECURITY.api_throttle_user,
+        "sign_in": SECURITY.api_throttle_sign_in,
+    },
+    "NUM_PROXIES": SECURITY.reverse_proxy_count,
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
@@ -180,6 +258,13 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "clinic.api.exception_handler",
     "DATETIME_FORMAT": "iso-8601",
     "COERCE_DECIMAL_TO_STRING": False,
+}
+# API tokens (django-rest-knox): stored as hashes, one per device, expiring; `Authorization: Token <token>`.
+REST_KNOX = {
+    "TOKEN_TTL": timedelta(hours=SECURITY.api_token_ttl_hours),
+    "AUTH_HEADER_PREFIX": "Token",
+    "AUTO_REFRESH": False,
+    "TOKEN_LIMIT_PER_USER": 20,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "KAP Clinic API",

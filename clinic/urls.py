@@ -3,11 +3,17 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 
 from clinic import views
+from clinic.security import views as security_views
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="home", permanent=False)),
     path("home/", views.home, name="home"),
     path("healthz/", views.healthz, name="healthz"),
+    # One sign-in for staff, patients and the admin (clinic.security): these come before the views they replace.
+    path("accounts/login/", security_views.SignInView.as_view(), name="login"),
+    path("portal/login/", security_views.PortalSignInView.as_view(), name="portal_login"),
+    path("admin/login/", security_views.SignInView.as_view(), name="admin_login"),
+    path("", include("clinic.security.urls")),
     path("accounts/", include("django.contrib.auth.urls")),
     path("staff/", include("clinic.staff_urls")),
     path("portal/", include("portal.urls")),

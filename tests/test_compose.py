@@ -12,6 +12,7 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 APP_SERVICES = ("web", "worker", "beat")
 ALL_SERVICES = (*APP_SERVICES, "db", "redis", "mail")
+ONE_SHOT = ("migrate",)
 
 type Services = dict[str, dict[str, Any]]
 
@@ -40,7 +41,7 @@ def image_version(image: str, name: str) -> int:
 
 
 def test_has_every_service(services: Services) -> None:
-    assert set(ALL_SERVICES) <= set(services)
+    assert set(ALL_SERVICES) | set(ONE_SHOT) <= set(services)
 
 
 @pytest.mark.parametrize("name", ALL_SERVICES)
@@ -51,7 +52,7 @@ def test_every_service_has_a_healthcheck(services: Services, name: str) -> None:
         assert test[0] in {"CMD", "CMD-SHELL"}
 
 
-@pytest.mark.parametrize("name", APP_SERVICES)
+@pytest.mark.parametrize("name", [*APP_SERVICES, *ONE_SHOT])
 def test_app_services_share_the_env_file_and_the_image(services: Services, name: str) -> None:
     service = services[name]
     env_file = service["env_file"]
@@ -61,9 +62,15 @@ def test_app_services_share_the_env_file_and_the_image(services: Services, name:
     assert service["image"] == services["web"]["image"]
 
 
-def test_web_migrates_then_serves_with_gunicorn(services: Services) -> None:
+def test_migrations_run_once_as_the_owner_before_web_serves_with_gunicorn(services: Services) -> None:
+    migrate = services["migrate"]
+    assert command_text(migrate) == "python manage.py migrate --noinput"
+    assert migrate["environment"]["DATABASE_URL"].startswith("${MIGRATE_DATABASE_URL")
+    assert migrate["restart"] == "no"
+    assert migrate["depends_on"]["db"]["condition"] == "service_healthy"
     command = command_text(services["web"])
-    assert command.index("migrate --noinput") < command.index("gunicorn clinic.wsgi:application")
+    assert "migrate" not in command
+    assert command.startswith("gunicorn clinic.wsgi:application")
     assert "0.0.0.0:8000" in command
     assert any(str(port).endswith("8000") for port in services["web"]["ports"])
     assert "/healthz/" in healthcheck_text(services["web"])
@@ -87,7 +94,30 @@ def test_waits_for_healthy_dependencies(services: Services, name: str, needs: se
     depends_on = services[name]["depends_on"]
     assert isinstance(depends_on, dict), "depends_on needs the long form to state a condition"
     assert needs <= set(depends_on)
-    assert all(spec["condition"] == "service_healthy" for spec in depends_on.values())
+    assert depends_on["migrate"]["condition"] == "service_completed_successfully"
+    assert all(spec["condition"] == "service_healthy" for name, spec in depends_on.items() if name != "migrate")
+
+
+@pytest.mark.parametrize("name", APP_SERVICES)
+def test_the_application_connects_as_a_role_that_owns_nothing(services: Services, name: str) -> None:
+    assert "DATABASE_URL" not in services[name].get("environment", {})  # the app role of .env
+    lines = (ROOT / ".env.example").read_text().splitlines()
+    env = dict(line.split("=", 1) for line in lines if line and not line.startswith("#"))
+    assert env["DATABASE_URL"].startswith("postgres://kap_app:")
+    assert env["MIGRATE_DATABASE_URL"].startswith("postgres://kap_owner:")
+
+
+def test_the_database_creates_the_owner_and_application_roles_on_first_start(services: Services) -> None:
+    db = services["db"]
+    assert db["environment"]["KAP_DB_OWNER"] == "kap_owner"
+    assert db["environment"]["KAP_DB_APP"] == "kap_app"
+    assert "./docker/postgres/initdb:/docker-entrypoint-initdb.d:ro" in db["volumes"]
+    assert "./docker/postgres/roles.sql:/kap/roles.sql:ro" in db["volumes"]
+    script = (ROOT / "docker/postgres/initdb/10-kap-roles.sh").read_text()
+    assert "-f /kap/roles.sql" in script
+    roles = (ROOT / "docker/postgres/roles.sql").read_text()
+    assert "REVOKE UPDATE, DELETE, TRUNCATE ON clinic_auditevent" in roles
+    assert "ALTER DEFAULT PRIVILEGES FOR ROLE" in roles
 
 
 def test_postgres_is_16_or_newer_with_a_volume(services: Services) -> None:
@@ -115,6 +145,7 @@ def test_env_example_points_at_the_compose_services() -> None:
     assert env["DEBUG"] == "0"
     assert env["DATABASE_URL"].startswith("postgres://")
     assert "@db:5432/" in env["DATABASE_URL"]
+    assert "@db:5432/" in env["MIGRATE_DATABASE_URL"]
     assert env["REDIS_URL"] == "redis://redis:6379/0"
     assert env["EMAIL_URL"] == "smtp://mail:1025"
     assert env["SECRET_KEY"] == "change-me"

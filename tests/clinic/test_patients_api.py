@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import io
+
 import pytest
 
 from clinic.models import Patient
@@ -150,11 +152,9 @@ def test_search_by_name_or_mrn(world: World) -> None:
 def test_token_auth_works_and_is_audited(world: World, api) -> None:
     from django.core.management import call_command
 
-    call_command("drf_create_token", world.nurse1.username, verbosity=0)
-    from rest_framework.authtoken.models import Token
-
-    token = Token.objects.get(user=world.nurse1)
-    api.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    out = io.StringIO()
+    call_command("create_api_token", world.nurse1.username, stdout=out)
+    api.credentials(HTTP_AUTHORIZATION=f"Token {out.getvalue().split()[2]}")
     assert api.get(f"/api/v1/patients/{world.patient_a.pk}/").status_code == 200
     from clinic.models import AuditEvent
 

@@ -19,10 +19,16 @@ NO_PATIENT_DATA = {
     "clinic.views.healthz",  # SELECT 1
     "django.views.generic.base.RedirectView",
     "drf_spectacular.views.SpectacularAPIView",  # schema
-    "drf_spectacular.views.SpectacularSwaggerView",  # docs page
+    "drf_spectacular.views.SpectacularSwaggerSplitView",  # docs page and its script
     "rest_framework.routers.APIRootView",
 }
-AUTH_VIEWS_PREFIX = "django.contrib.auth.views."  # sign-in, sign-out, password reset
+# Sign-in, sign-out, password reset; two-step sign-in, one's own devices and API tokens (clinic.security).
+AUTH_VIEWS_PREFIX = (
+    "django.contrib.auth.views.",
+    "clinic.security.views.",
+    "clinic.security.account_views.",
+    "clinic.security.api.",
+)
 
 
 def _walk(patterns: list[Any], prefix: str = "") -> Iterator[tuple[str, Any]]:
