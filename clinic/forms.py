@@ -5,6 +5,7 @@ from typing import Any
 from django import forms
 from django.utils import timezone
 
+from clinic import notifications
 from clinic.models import Patient, Site
 
 
@@ -48,3 +49,13 @@ class PatientRegistrationForm(forms.ModelForm):  # type: ignore[type-arg]
     def _post_clean(self) -> None:
         # The service validates and saves (with the MRN); the form only checks its fields.
         pass
+
+
+class AcknowledgeForm(forms.Form):
+    note = forms.CharField(
+        label="What was done",
+        required=False,
+        max_length=notifications.NOTE_MAX_CHARS,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Who spoke with the patient, when, and the outcome. Required for a safety alert.",
+    )

@@ -291,13 +291,32 @@ class NotificationKind(models.TextChoices):
     INFO = "info", "Information"
 
 
+class NotificationSeverity(models.IntegerChoices):
+    """How urgent a notification is; alerts are ranked by it (highest first). clinic/notifications.py derives it
+    from the kind unless the caller says otherwise."""
+
+    INFO = 10, "Information"
+    WARNING = 20, "Warning"
+    CRITICAL = 30, "Critical"
+
+
+# How each severity looks on a page (a CSS modifier and a badge), so templates never decide it.
+SEVERITY_STYLES = {
+    NotificationSeverity.CRITICAL: ("critical", "danger"),
+    NotificationSeverity.WARNING: ("warning", "warn"),
+    NotificationSeverity.INFO: ("info", "muted"),
+}
+
+
 class Notification(models.Model):
-    """A message for a staff member or a patient (listed in the admin); delivery by email or text message arrives with
-    the reminders work (clinic/notifications.py)."""
+    """A message for a staff member or a patient, one row per recipient (clinic/notifications.py). An alert about a
+    patient is acknowledged for the whole care team: every row of the same alert (same patient and dedupe key)
+    records who acknowledged it, when and what was done."""
 
     recipient = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notifications")
     patient = models.ForeignKey(Patient, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
     kind = models.CharField(max_length=20, choices=NotificationKind.choices)
+    severity = models.PositiveSmallIntegerField(choices=NotificationSeverity.choices, default=NotificationSeverity.INFO)
     title = models.CharField(max_length=200)
     body = models.TextField(blank=True)
     link = models.CharField(max_length=300, blank=True)
@@ -305,6 +324,9 @@ class Notification(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     read_at = models.DateTimeField(null=True, blank=True)
     delivered_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    acknowledgement_note = models.TextField("What was done", blank=True)
 
     class Meta:
         ordering = ["-created_at"]
@@ -315,6 +337,16 @@ class Notification(models.Model):
                 name="notification_dedupe_once",
             )
         ]
+        indexes = [models.Index(fields=["recipient", "acknowledged_at", "read_at"], name="notification_inbox")]
 
     def __str__(self) -> str:
         return f"{self.title} -> {self.recipient}"
+
+    @property
+    def style(self) -> str:
+        """The CSS modifier of the severity: `critical`, `warning` or `info`."""
+        return SEVERITY_STYLES[NotificationSeverity(self.severity)][0]
+
+    @property
+    def badge(self) -> str:
+        return SEVERITY_STYLES[NotificationSeverity(self.severity)][1]

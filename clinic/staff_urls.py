@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from clinic import care_team_views, views
+from clinic import care_team_views, notification_views, views
 
 app_name = "staff"
 
@@ -13,6 +13,13 @@ urlpatterns = [
         "patients/<int:patient_pk>/care-team/<int:user_pk>/remove/",
         care_team_views.CareTeamRemoveView.as_view(),
         name="care_team_remove",
+    ),
+    path("alerts/", notification_views.NotificationListView.as_view(), name="notifications"),
+    path("alerts/<int:pk>/open/", notification_views.OpenNotificationView.as_view(), name="notification_open"),
+    path(
+        "alerts/<int:pk>/acknowledge/",
+        notification_views.AcknowledgeView.as_view(),
+        name="notification_acknowledge",
     ),
     path("", include("intake.staff_urls")),
     path("schedule/", include("sessions.staff_urls")),

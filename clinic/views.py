@@ -21,6 +21,7 @@ from django.urls import reverse
 from django.views.generic import TemplateView
 
 from clinic import audit, panels, services
+from clinic.alerts import home_alerts
 from clinic.care_team import can_manage_care_team
 from clinic.care_team_forms import care_team_form_for
 from clinic.form_posts import FormPostMixin, GuardedView
@@ -114,6 +115,8 @@ class StaffHomeView(StaffView, TemplateView):
                 "staff_home", self.request, None, clinical=can_view_clinical(self.request.user)
             ),
         )
+        if not self.request.headers.get("HX-Request"):
+            context.update(home_alerts(self.request))
         return context
 
     def get_template_names(self) -> list[str]:
