@@ -10,7 +10,7 @@ from typing import Any
 from clinic import audit, notifications
 from clinic.forms import AcknowledgeForm
 from clinic.http import AuthedRequest
-from clinic.models import Notification
+from clinic.models import Notification, Site
 
 
 @dataclass(frozen=True)
@@ -20,13 +20,15 @@ class AlertRow:
     notification: Notification
     form: AcknowledgeForm
     acknowledged: str
+    site: Site | None  # whose clock its times read on
 
     @classmethod
     def of(cls, notification: Notification, bound: AcknowledgeForm | None = None) -> AlertRow:
         prefix = f"ack{notification.pk}"
         form = bound if bound is not None and bound.prefix == prefix else AcknowledgeForm(prefix=prefix)
         done = notifications.acknowledged_words(notification) if notification.acknowledged_at else ""
-        return cls(notification, form, done)
+        site = notification.patient.site if notification.patient is not None else None
+        return cls(notification, form, done, site)
 
 
 def alert_rows(rows: Iterable[Notification], bound: AcknowledgeForm | None = None) -> list[AlertRow]:

@@ -16,8 +16,7 @@ from intake import services
 from intake.consent import CURRENT_CONSENT_VERSION
 from intake.models import Assessment, Consent, HealthQuestionnaire
 from intake.questionnaires import PATIENT_INSTRUMENTS, QUESTIONNAIRES
-from intake.rules import Decision
-from intake.summary import DECISION_BADGES, latest_scores, open_safety_tasks
+from intake.summary import decision_style, latest_scores, open_safety_tasks
 
 
 def staff_panel(request: HttpRequest, patient: Patient) -> dict[str, Any]:
@@ -25,10 +24,11 @@ def staff_panel(request: HttpRequest, patient: Patient) -> dict[str, Any]:
     return {
         "clearance": services.is_cleared_for_dosing(patient, timezone.now()),
         "screening": screening,
-        "decision_badge": DECISION_BADGES.get(Decision(screening.decision), "muted") if screening else "muted",
+        "decision": decision_style(screening.decision) if screening else None,
         "scores": latest_scores(patient),
         "open_safety_tasks": open_safety_tasks(patient).count(),
         "intake_url": reverse("staff:intake", args=[patient.pk]),
+        "site": patient.site,
     }
 
 
@@ -47,6 +47,7 @@ def portal_panel(request: HttpRequest, patient: Patient) -> dict[str, Any]:
         "filled": [QUESTIONNAIRES[i] for i in PATIENT_INSTRUMENTS if i.value in recent],
         "health_done": HealthQuestionnaire.objects.filter(patient=patient).exists(),
         "consent_signed": Consent.objects.filter(patient=patient, document_version=CURRENT_CONSENT_VERSION).first(),
+        "site": patient.site,
     }
 
 

@@ -7,6 +7,7 @@ pages"):
     {{ session.start|site_clock:site }}         9:05 AM (beside a date or a heading that already gives the zone)
     {{ screening.screened_at|site_date:site }}  Mon, May 4, 2026
     {{ patient.date_of_birth|site_day }}        May 4, 1980 (a calendar date: no zone, no weekday)
+    {{ "2026-05-04"|parse_day|site_day }}       a date stored as text (JSON fields)
 
 `site` is a clinic.models.Site, or nothing for the installation's zone.
 """
@@ -58,3 +59,14 @@ def site_date(value: object, site: object = None) -> str:
 @register.filter
 def site_day(value: object, site: object = None) -> str:
     return times.site_date(_day(value), _site(site), weekday=False)
+
+
+@register.filter
+def parse_day(value: object) -> dt.date | None:
+    """A date stored as ISO text ("2026-05-04"), as a date; None when it is not one."""
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError:
+        return None

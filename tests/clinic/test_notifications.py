@@ -242,3 +242,13 @@ def test_two_team_members_acknowledging_at_once_one_wins(require_postgres: None)
     assert sorted(outcomes) == ["already_acknowledged"] * 3 + ["ok"]
     assert Notification.objects.values("acknowledged_by").distinct().count() == 1
     assert AuditEvent.objects.filter(action="clinic.notification.acknowledge").count() == 1
+
+
+@pytest.mark.django_db
+def test_a_message_about_no_patient_shows_on_the_installations_clock(world: World, client: Client) -> None:
+    Notification.objects.create(recipient=world.nurse1, kind=NotificationKind.INFO, title="Chair 2 is out of order")
+    client.force_login(world.nurse1)
+    page = client.get("/staff/alerts/?show=all")
+    assert page.status_code == 200
+    assert "Chair 2 is out of order" in page.content.decode()
+    assert "Mark as read" in page.content.decode()
