@@ -35,7 +35,7 @@ from collections.abc import Callable
 from typing import Any, Protocol
 
 from django.contrib import messages
-from django.core.exceptions import ImproperlyConfigured, PermissionDenied
+from django.core.exceptions import NON_FIELD_ERRORS, ImproperlyConfigured, PermissionDenied
 from django.forms import BaseForm
 from django.http import HttpResponse, HttpResponseRedirect
 from django.http.response import HttpResponseBase
@@ -74,11 +74,16 @@ def add_domain_error(form: BaseForm, exc: DomainError, *, rows: ErrorRows | None
 
 
 def error_sentences(form: BaseForm) -> list[str]:
-    """A form's errors as lines for a message (a form posted from a page that does not show it again)."""
-    return [
-        f"{field}: {' '.join(map(str, errors))}" if field != "__all__" else " ".join(map(str, errors))
-        for field, errors in form.errors.items()
-    ]
+    """A form's errors as lines for a message (a form posted from a page that does not show it again): each field
+    named by its label as the page shows it ("Lot number: This field is required."), never by its key."""
+    lines = []
+    for name, errors in form.errors.items():
+        text = " ".join(map(str, errors))
+        if name == NON_FIELD_ERRORS or name not in form.fields:
+            lines.append(text)
+        else:
+            lines.append(f"{form[name].label}: {text}")
+    return lines
 
 
 class GuardedView(View):

@@ -11,6 +11,10 @@ from clinic.models import Patient, Site
 
 class PatientRegistrationForm(forms.ModelForm):  # type: ignore[type-arg]
     site = forms.ModelChoiceField(queryset=Site.objects.none())
+    # Shown only once a patient with the same name and date of birth was found at the site (clinic.services).
+    register_anyway = forms.BooleanField(
+        label="This is a different person: register a new patient anyway", required=False
+    )
 
     class Meta:
         model = Patient
@@ -29,7 +33,8 @@ class PatientRegistrationForm(forms.ModelForm):  # type: ignore[type-arg]
             "height_cm",
             "weight_kg",
         ]
-        widgets = {"date_of_birth": forms.DateInput(attrs={"type": "date"})}
+        widgets = {"date_of_birth": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
+        help_texts = {"phone": "Needed for reminders by text message."}
 
     def __init__(self, *args: Any, sites: Any, show_clinical: bool, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
