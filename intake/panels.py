@@ -32,13 +32,15 @@ def staff_panel(request: HttpRequest, patient: Patient) -> dict[str, Any]:
     }
 
 
-def portal_panel(request: HttpRequest, patient: Patient) -> dict[str, Any]:
+def portal_todo(patient: Patient, at: dt.datetime) -> dict[str, Any]:
+    """What the patient still has to do before treatment, and what they did recently: the portal home's section
+    and the thank-you page after a questionnaire show the same list."""
     refill_days = current_protocol(patient.site).outcomes.portal_questionnaire_refill_days
-    since = timezone.now() - dt.timedelta(days=refill_days)
+    since = at - dt.timedelta(days=refill_days)
     recent = set(
         Assessment.objects.filter(patient=patient, administered_at__gte=since).values_list("instrument", flat=True)
     )
-    return {
+    todo: dict[str, Any] = {
         "to_fill": [
             {"questionnaire": QUESTIONNAIRES[i], "url": reverse("portal:questionnaire", args=[i.value])}
             for i in PATIENT_INSTRUMENTS
@@ -49,6 +51,12 @@ def portal_panel(request: HttpRequest, patient: Patient) -> dict[str, Any]:
         "consent_signed": Consent.objects.filter(patient=patient, document_version=CURRENT_CONSENT_VERSION).first(),
         "site": patient.site,
     }
+    todo["anything_due"] = bool(todo["to_fill"]) or not todo["health_done"] or todo["consent_signed"] is None
+    return todo
+
+
+def portal_panel(request: HttpRequest, patient: Patient) -> dict[str, Any]:
+    return portal_todo(patient, timezone.now())
 
 
 def register() -> None:
