@@ -211,6 +211,7 @@ class MedicalClearanceForm(forms.Form):
     note = forms.CharField(
         label="Clearance note",
         widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": "Say what was reviewed (history, examination, tests) and the conclusion."},
         help_text="What you reviewed (history, examination, tests) and your conclusion.",
     )
 
@@ -219,13 +220,16 @@ class ResolveSafetyTaskForm(forms.Form):
     note = forms.CharField(
         label="What was done",
         widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": "Say what was done: who spoke with the patient and the outcome."},
         help_text="Who spoke with the patient, when, and the outcome of the safety evaluation.",
     )
 
 
 class ConsentForm(forms.Form):
     document_version = forms.CharField(widget=forms.HiddenInput, initial=CURRENT_CONSENT_VERSION)
-    signed_name = forms.CharField(label="Full name", max_length=200)
+    signed_name = forms.CharField(
+        label="Full name", max_length=200, error_messages={"required": "Type the patient's full name to sign."}
+    )
 
 
 class HealthQuestionnaireForm(SubstanceUseFields):
