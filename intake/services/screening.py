@@ -78,6 +78,26 @@ def blood_pressure_error(systolic: int | None, diastolic: int | None) -> str | N
     return None
 
 
+# The engine's refusals (intake.rules.FactsError) name the fact for programmers; a form shows these instead.
+_FACT_SENTENCES = {
+    "height_cm": "Enter the height in cm, a number above 0.",
+    "weight_kg": "Enter the weight in kg, a number above 0.",
+    "systolic": "Enter a whole number of 0 or more.",
+    "diastolic": "Enter a whole number of 0 or more.",
+    "heart_rate": "Enter a whole number of 0 or more.",
+    "failed_antidepressant_trials": "Enter a whole number of 0 or more.",
+    "diazepam_equivalent_mg_per_day": "Enter a dose of 0 mg or more, or leave it empty if it is unknown.",
+    "pregnant_or_breastfeeding": "Answer yes or no.",
+    "status": "Choose none, active or in remission.",
+    "remission_since": "A remission date needs the disorder marked as in remission.",
+}
+
+
+def fact_sentence(field: str, message: str) -> str:
+    """What a nurse reads for a fact the engine refused (its own words for anything else)."""
+    return _FACT_SENTENCES.get(field.rsplit(".", 1)[-1], f"This value cannot be used: {message}.")
+
+
 def _medications(rows: Sequence[Mapping[str, Any]]) -> tuple[Medication, ...]:
     medications = []
     for index, row in enumerate(rows):
@@ -167,7 +187,7 @@ def screen_patient(
         except FactsError as exc:
             # The API calls the fact `substance_use_disorder`; the engine calls it `substance_use`.
             field = exc.field.replace("substance_use", "substance_use_disorder", 1)
-            raise InvalidInput({field: exc.message}) from None
+            raise InvalidInput({field: fact_sentence(exc.field, exc.message)}) from None
         outcome = evaluate_screening(screening_facts, day, protocol)
         update_patient(
             by=by,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from django.template import Context, Template
+from django.template import Context, Template, engines
 
 from clinic import times
 from clinic.models import Site
@@ -68,3 +68,10 @@ def test_the_template_filters_use_the_same_format_and_survive_missing_values() -
         "",
         times.site_time(SUMMER, None),  # no site: the installation's zone
     ]
+
+
+def test_emails_read_times_the_same_way() -> None:
+    text = engines["text"].from_string("{% load site_times %}Your session: {{ at|site_datetime:site }}")
+    assert (
+        text.render({"at": SUMMER, "site": _site("America/Chicago")}) == "Your session: Mon, May 4, 2026, 8:05 AM CDT"
+    )

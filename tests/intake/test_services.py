@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from django.utils import timezone
@@ -658,3 +659,26 @@ def test_expire_stale_screenings_marks_and_audits_once(world: World) -> None:
     fresh.refresh_from_db()
     assert (old.status, fresh.status) == (ScreeningStatus.EXPIRED, ScreeningStatus.DECIDED)
     assert AuditEvent.objects.filter(action="intake.screening.status", object_id=str(old.pk)).count() == 2
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("facts", "field", "sentence"),
+    [
+        ({"weight_kg": Decimal("0")}, "weight_kg", "Enter the weight in kg, a number above 0."),
+        ({"heart_rate": -1}, "heart_rate", "Enter a whole number of 0 or more."),
+        (
+            {"substance_use_disorder": {"status": "none", "remission_since": dt.date(2020, 1, 1)}},
+            "substance_use_disorder.remission_since",
+            "A remission date needs the disorder marked as in remission.",
+        ),
+    ],
+)
+def test_facts_the_engine_refuses_read_as_sentences_never_code(
+    world: World, facts: dict[str, Any], field: str, sentence: str
+) -> None:
+    with pytest.raises(InvalidInput) as refused:
+        screen(world.patient_a, by=world.nurse1, **facts)
+    assert refused.value.errors == {field: [sentence]}
+    assert "Decimal" not in refused.value.message
+    assert "got" not in refused.value.message
