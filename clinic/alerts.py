@@ -25,7 +25,10 @@ class AlertRow:
     @classmethod
     def of(cls, notification: Notification, bound: AcknowledgeForm | None = None) -> AlertRow:
         prefix = f"ack{notification.pk}"
-        form = bound if bound is not None and bound.prefix == prefix else AcknowledgeForm(prefix=prefix)
+        if bound is not None and bound.prefix == prefix:
+            form = bound
+        else:
+            form = AcknowledgeForm(prefix=prefix, note_required=notifications.note_required(notification))
         done = notifications.acknowledged_words(notification) if notification.acknowledged_at else ""
         site = notification.patient.site if notification.patient is not None else None
         return cls(notification, form, done, site)

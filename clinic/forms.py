@@ -5,7 +5,7 @@ from typing import Any
 from django import forms
 from django.utils import timezone
 
-from clinic import notifications
+from clinic import notifications, services
 from clinic.models import Patient, Site
 
 
@@ -38,6 +38,9 @@ class PatientRegistrationForm(forms.ModelForm):  # type: ignore[type-arg]
 
     def __init__(self, *args: Any, sites: Any, show_clinical: bool, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            choose = isinstance(field, forms.ChoiceField | forms.ModelChoiceField)
+            field.error_messages["required"] = f"{'Choose' if choose else 'Give'} the {str(field.label).lower()}."
         self.fields["site"].queryset = sites  # type: ignore[attr-defined]
         if sites.count() == 1:
             self.fields["site"].initial = sites.first()
@@ -51,16 +54,31 @@ class PatientRegistrationForm(forms.ModelForm):  # type: ignore[type-arg]
             raise forms.ValidationError("Date of birth cannot be in the future.")
         return value
 
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        error = services.reminder_contact_error(data.get("preferred_reminder_channel", ""), data.get("phone"))
+        if error and "phone" not in self.errors:
+            self.add_error("phone", error)
+        return data
+
     def _post_clean(self) -> None:
         # The service validates and saves (with the MRN); the form only checks its fields.
         pass
 
 
 class AcknowledgeForm(forms.Form):
+    """Acknowledging an alert for the care team: what was done, required for a safety alert
+    (clinic.notifications.note_required; the service checks it too)."""
+
     note = forms.CharField(
         label="What was done",
         required=False,
         max_length=notifications.NOTE_MAX_CHARS,
         widget=forms.Textarea(attrs={"rows": 2}),
-        help_text="Who spoke with the patient, when, and the outcome. Required for a safety alert.",
+        help_text="Who spoke with the patient, when, and the outcome.",
+        error_messages={"required": notifications.NOTE_REQUIRED},
     )
+
+    def __init__(self, *args: Any, note_required: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["note"].required = note_required

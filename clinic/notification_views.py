@@ -94,7 +94,9 @@ class AcknowledgeView(NotificationMixin, StaffFormView[AcknowledgeForm]):
     http_method_names = ["post"]
 
     def get_form(self, data: Any = None) -> AcknowledgeForm:
-        return AcknowledgeForm(data, prefix=f"ack{self.notification().pk}")
+        notification = self.notification()
+        required = notifications.note_required(notification)
+        return AcknowledgeForm(data, prefix=f"ack{notification.pk}", note_required=required)
 
     def act(self, form: AcknowledgeForm) -> notifications.Acknowledgement:
         return notifications.acknowledge(

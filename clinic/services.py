@@ -68,11 +68,17 @@ def _check_writer(by: User, data: Mapping[str, Any]) -> None:
 SMS_NEEDS_PHONE = "Give a mobile phone number for text-message reminders."
 
 
+def reminder_contact_error(channel: str, phone: str | None) -> str | None:
+    """The message for reminders that could not be sent (by text message without a phone number), or None. The
+    registration form asks it too, so the page shows it with the form's own errors."""
+    if channel == ReminderChannel.SMS and not (phone or "").strip():
+        return SMS_NEEDS_PHONE
+    return None
+
+
 def _reminder_errors(patient: Patient) -> dict[str, list[str]]:
-    """Reminders by text message need a phone number to send them to."""
-    if patient.preferred_reminder_channel == ReminderChannel.SMS and not (patient.phone or "").strip():
-        return {"phone": [SMS_NEEDS_PHONE]}
-    return {}
+    error = reminder_contact_error(patient.preferred_reminder_channel, patient.phone)
+    return {"phone": [error]} if error else {}
 
 
 def _check_patient(patient: Patient, *, exclude: list[str] | None = None, reminders: bool = True) -> None:

@@ -37,7 +37,8 @@ def _post(world: World, client: Client, **changes: Any) -> Any:
         ({"preferred_reminder_channel": "sms"}, "phone", "Give a mobile phone number for text-message reminders."),
         ({"date_of_birth": "2999-01-01"}, "date_of_birth", "Date of birth cannot be in the future."),
         ({"email": "not an address"}, "email", "Enter a valid email address."),
-        ({"given_name": ""}, "given_name", "This field is required."),
+        ({"given_name": ""}, "given_name", "Give the given name."),
+        ({"sex_at_birth": ""}, "sex_at_birth", "Choose the sex at birth."),
     ],
 )
 def test_a_refused_registration_keeps_what_was_typed_with_the_reason_beside_the_field(
@@ -82,3 +83,11 @@ def test_a_namesake_is_shown_and_nothing_is_created_until_the_desk_ticks_someone
 def test_a_namesake_at_another_site_is_not_a_duplicate(world: World, client: Client) -> None:
     PatientFactory(site=world.site2, given_name="Kai", family_name="Testperson-09", date_of_birth=dt.date(1988, 2, 3))
     assert _post(world, client).status_code == 302
+
+
+@pytest.mark.django_db
+def test_every_problem_of_a_registration_shows_at_once(world: World, client: Client) -> None:
+    response = _post(world, client, sex_at_birth="", preferred_reminder_channel="sms")
+    errors = response.context["form"].errors
+    assert errors["sex_at_birth"] == ["Choose the sex at birth."]
+    assert errors["phone"] == ["Give a mobile phone number for text-message reminders."]
