@@ -393,4 +393,5 @@ def test_an_open_safety_task_on_the_patient_page_panel_is_red(world: World) -> N
     client.post(intake_url(world, "questionnaires/phq9/"), {f"item_{i}": "1" for i in range(1, 10)})
     html = client.get(f"/staff/patients/{world.patient_a.pk}/").content.decode()
     panel = html.split('class="intake-panel"')[1].split("</article>")[0]
-    assert 'notice notice--error" role="alert"><ul><li>Open safety task since' in panel
+    red = panel.split('class="notice notice--error safety-alerts" role="alert"')[1].split("</div></div>")[0]
+    assert "<li>Open safety task since" in red
