@@ -211,7 +211,8 @@ def mark_read(*, by: User, notification: Notification) -> Notification:
 
 
 def acknowledged_words(notification: Notification) -> str:
-    """ "Acknowledged by Nia Nurse on Mon, May 4, 2026, 10:05 AM EDT." for a page or a refusal."""
+    """Who acknowledged it and when, for a page or a refusal: "Acknowledged by Nia Nurse on Mon, May 4, 2026,
+    10:05 AM EDT."."""
     who = notification.acknowledged_by
     name = (who.get_full_name() or who.get_username()) if who is not None else "a member of the care team"
     site = notification.patient.site if notification.patient is not None else None

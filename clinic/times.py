@@ -36,7 +36,8 @@ def at_site(value: dt.datetime, site: Site | None) -> dt.datetime:
 
 
 def site_date(value: dt.date | dt.datetime | None, site: Site | None = None, *, weekday: bool = True) -> str:
-    """ "Mon, May 4, 2026" (a time is first put on the site's clock, so its day is the clinic's day); "" for None."""
+    """The day, "Mon, May 4, 2026" (a time is first put on the site's clock, so its day is the clinic's day); "" for
+    None."""
     if value is None:
         return ""
     if isinstance(value, dt.datetime):
@@ -45,7 +46,7 @@ def site_date(value: dt.date | dt.datetime | None, site: Site | None = None, *, 
 
 
 def site_time(value: dt.datetime | None, site: Site | None = None, *, zone: bool = True) -> str:
-    """ "9:05 AM EDT" ("9:05 AM" with `zone=False`); "" for None."""
+    """The time, "9:05 AM EDT" ("9:05 AM" with `zone=False`); "" for None."""
     if value is None:
         return ""
     local = at_site(value, site)
@@ -54,7 +55,7 @@ def site_time(value: dt.datetime | None, site: Site | None = None, *, zone: bool
 
 
 def site_datetime(value: dt.datetime | None, site: Site | None = None, *, zone: bool = True) -> str:
-    """ "Mon, May 4, 2026, 9:05 AM EDT"; "" for None."""
+    """Day and time, "Mon, May 4, 2026, 9:05 AM EDT"; "" for None."""
     if value is None:
         return ""
     return f"{site_date(value, site)}, {site_time(value, site, zone=zone)}"
