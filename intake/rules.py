@@ -384,8 +384,7 @@ def _recent_events(facts: ScreeningFacts, today: date, screening: Screening) -> 
             findings.append(
                 _finding(
                     code,
-                    f"{what} on {_day(event)}, {_days_since(event, today)} days ago, "
-                    f"is within {limit_days} days.",
+                    f"{what} on {_day(event)}, {_days_since(event, today)} days ago, is within {limit_days} days.",
                 )
             )
     return findings
