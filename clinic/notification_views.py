@@ -110,7 +110,7 @@ class AcknowledgeView(NotificationMixin, StaffFormView[AcknowledgeForm]):
         return "Alert acknowledged for the care team."
 
     def success_url(self, result: notifications.Acknowledgement | None) -> str:
-        return _back(self.request, reverse("staff:notifications"))
+        return _back(self.request, reverse("staff:alerts"))
 
 
 class OpenNotificationView(NotificationMixin):
@@ -123,4 +123,4 @@ class OpenNotificationView(NotificationMixin):
         link = notification.link
         if link and url_has_allowed_host_and_scheme(link, allowed_hosts={request.get_host()}):
             return HttpResponseRedirect(link)
-        return HttpResponseRedirect(_back(request, reverse("staff:notifications")))
+        return HttpResponseRedirect(_back(request, reverse("staff:alerts")))
