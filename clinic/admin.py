@@ -183,7 +183,10 @@ class NotificationAdmin(ReadOnlyModelAdmin):
             | Q(patient__isnull=True, recipient__in=staff_of(user).values("pk"))
         )
 
-    list_display = ("created_at", "recipient", "kind", "title", "patient", "read_at", "delivered_at")
-    list_filter = ("kind", "created_at")
+    list_display = (
+        "created_at", "recipient", "kind", "severity", "title", "patient", "read_at", "acknowledged_at",
+        "acknowledged_by", "delivered_at",
+    )  # fmt: skip
+    list_filter = ("kind", "severity", "created_at", "acknowledged_at")
     search_fields = ("title", "recipient__username", "patient__mrn")
     date_hierarchy = "created_at"

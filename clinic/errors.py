@@ -38,4 +38,5 @@ class InvalidInput(DomainError):
 
     def __init__(self, errors: Mapping[str, str | list[str]], message: str | None = None):
         self.errors = {k: (v if isinstance(v, list) else [v]) for k, v in errors.items()}
-        super().__init__(message or "; ".join(f"{k}: {' '.join(v)}" for k, v in self.errors.items()))
+        # The message is read by people (a refusal shown as a message): the sentences, never the field keys.
+        super().__init__(message or " ".join(m for v in self.errors.values() for m in v))

@@ -38,7 +38,7 @@ from collections.abc import Callable, Collection
 from typing import Any, Protocol
 
 from django.contrib import messages
-from django.core.exceptions import ImproperlyConfigured, PermissionDenied
+from django.core.exceptions import NON_FIELD_ERRORS, ImproperlyConfigured, PermissionDenied
 from django.forms import BaseForm
 from django.http import HttpResponse, HttpResponseRedirect
 from django.http.response import HttpResponseBase
@@ -83,17 +83,18 @@ def add_domain_error(form: BaseForm, exc: DomainError, *, rows: ErrorRows | None
 
 
 def error_sentences(form: BaseForm, *, skip: Collection[str] = ()) -> list[str]:
-    """A form's errors as lines for a message (a form posted from a page that does not show it again), each naming
-    its field by the label the page shows: "Lot number: Give the medication's lot number."; `skip` leaves out the
-    errors of some fields."""
+    """A form's errors as lines for a message (a form posted from a page that does not show it again): each field
+    named by its label as the page shows it ("Lot number: Give the medication's lot number."), never by its key;
+    `skip` leaves out the errors of some fields."""
     lines = []
     for name, errors in form.errors.items():
         if name in skip:
             continue
         text = " ".join(map(str, errors))
-        field = form.fields.get(name)
-        label = str(field.label) if field is not None and field.label else ""
-        lines.append(f"{label}: {text}" if label else text)
+        if name == NON_FIELD_ERRORS or name not in form.fields:
+            lines.append(text)
+        else:
+            lines.append(f"{form[name].label}: {text}")
     return lines
 
 

@@ -136,6 +136,17 @@ class ReminderChannel(models.TextChoices):
     NONE = "none", "No reminders"
 
 
+SMS_NEEDS_PHONE = "Give a mobile phone number for text-message reminders."
+
+
+def reminder_contact_error(channel: str, phone: str | None) -> str | None:
+    """Why reminders could not be sent on this channel (a text message without a phone number), or None; the
+    registration form asks it too, so the page shows it with the form's own errors."""
+    if channel == ReminderChannel.SMS and not (phone or "").strip():
+        return SMS_NEEDS_PHONE
+    return None
+
+
 class Patient(models.Model):
     site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="patients")
     mrn = models.CharField("MRN", max_length=20, editable=False)
@@ -196,8 +207,6 @@ class Patient(models.Model):
 
     def clean(self) -> None:
         errors: dict[str, str] = {}
-        if self.preferred_reminder_channel == ReminderChannel.SMS and not self.phone.strip():
-            errors["preferred_reminder_channel"] = "Text-message reminders need a phone number: add one first."
         if (self.quiet_hours_start is None) != (self.quiet_hours_end is None):
             errors["quiet_hours_end" if self.quiet_hours_end is None else "quiet_hours_start"] = (
                 "Give both the start and the end of the quiet hours, or neither."
@@ -317,13 +326,32 @@ class NotificationKind(models.TextChoices):
     INFO = "info", "Information"
 
 
+class NotificationSeverity(models.IntegerChoices):
+    """How urgent a notification is; alerts are ranked by it (highest first). clinic/notifications.py derives it
+    from the kind unless the caller says otherwise."""
+
+    INFO = 10, "Information"
+    WARNING = 20, "Warning"
+    CRITICAL = 30, "Critical"
+
+
+# How each severity looks on a page (a CSS modifier and a badge), so templates never decide it.
+SEVERITY_STYLES = {
+    NotificationSeverity.CRITICAL: ("critical", "danger"),
+    NotificationSeverity.WARNING: ("warning", "warn"),
+    NotificationSeverity.INFO: ("info", "muted"),
+}
+
+
 class Notification(models.Model):
-    """A message for a staff member or a patient (listed in the admin); delivery by email or text message arrives with
-    the reminders work (clinic/notifications.py)."""
+    """A message for a staff member or a patient, one row per recipient (clinic/notifications.py). An alert about a
+    patient is acknowledged for the whole care team: every row of the same alert (same patient and dedupe key)
+    records who acknowledged it, when and what was done."""
 
     recipient = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notifications")
     patient = models.ForeignKey(Patient, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
     kind = models.CharField(max_length=20, choices=NotificationKind.choices)
+    severity = models.PositiveSmallIntegerField(choices=NotificationSeverity.choices, default=NotificationSeverity.INFO)
     title = models.CharField(max_length=200)
     body = models.TextField(blank=True)
     link = models.CharField(max_length=300, blank=True)
@@ -331,6 +359,9 @@ class Notification(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     read_at = models.DateTimeField(null=True, blank=True)
     delivered_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    acknowledgement_note = models.TextField("What was done", blank=True)
 
     class Meta:
         ordering = ["-created_at"]
@@ -341,9 +372,19 @@ class Notification(models.Model):
                 name="notification_dedupe_once",
             )
         ]
+        indexes = [models.Index(fields=["recipient", "acknowledged_at", "read_at"], name="notification_inbox")]
 
     def __str__(self) -> str:
         return f"{self.title} -> {self.recipient}"
+
+    @property
+    def style(self) -> str:
+        """The CSS modifier of the severity: `critical`, `warning` or `info`."""
+        return SEVERITY_STYLES[NotificationSeverity(self.severity)][0]
+
+    @property
+    def badge(self) -> str:
+        return SEVERITY_STYLES[NotificationSeverity(self.severity)][1]
 
 
 # Reminders live in their own package; importing the model here registers it with the clinic app.

@@ -111,6 +111,7 @@ class Screening(_Frozen):
     min_failed_antidepressant_trials: PositiveInt = 2
     older_adult_age: PositiveInt = 65
     cssrs_lookback_days: PositiveInt = 30
+    override_reason_min_chars: Annotated[int, Field(ge=1, title="A prescriber's override reason needs at least")] = 20
 
 
 # --- Section 2: dose calculation --------------------------------------------------------------------------------

@@ -153,7 +153,7 @@ ROW_COLUMNS = {"phases": ("weeks", "sessions a week")}
 UNIT_SUFFIXES = (
     ("_mg_per_kg", "mg/kg"), ("_mg_per_day", "mg/day"), ("_ml", "mL"), ("_mg", "mg"), ("_kg", "kg"), ("_cm", "cm"),
     ("_in", "inches"), ("_days", "days"), ("_hours", "hours"), ("_min", "minutes"), ("_percent", "%"),
-    ("_weeks", "weeks"),
+    ("_weeks", "weeks"), ("_chars", "characters"),
 )  # fmt: skip
 # Units that the name's ending does not give, or gives wrongly ("item_min" is no number of minutes).
 UNITS = {"systolic_above": "mmHg", "diastolic_above": "mmHg", "heart_rate_above": "beats/min",

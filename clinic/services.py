@@ -7,14 +7,16 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from pydantic import ValidationError as PydanticValidationError
 
 from clinic import audit
 from clinic.care_team import can_manage_care_team, display_name, member_refusal
 from clinic.domain import locked
-from clinic.errors import InvalidInput, NotAllowed
-from clinic.models import CareTeamMember, Chair, Patient, ProtocolVersion, Site, User
+from clinic.errors import Conflict, InvalidInput, NotAllowed
+from clinic.models import SMS_NEEDS_PHONE as SMS_NEEDS_PHONE
+from clinic.models import CareTeamMember, Chair, Patient, ProtocolVersion, Site, User, reminder_contact_error
 from clinic.protocol import DEFAULT_PROTOCOL, Protocol, validation_messages
 from clinic.scoping import can_add_chairs, can_register_patients, can_view_clinical, get_patient_for, sites_of
 
@@ -64,8 +66,42 @@ def _check_writer(by: User, data: Mapping[str, Any]) -> None:
         raise NotAllowed(f"Your role may not record clinical measurements ({', '.join(clinical)}).")
 
 
-def register_patient(*, by: User | None, site: Site, data: Mapping[str, Any]) -> Patient:
-    """Create a patient at `site` with a new MRN; audited as clinic.patient.create."""
+def _reminder_errors(patient: Patient) -> dict[str, list[str]]:
+    error = reminder_contact_error(patient.preferred_reminder_channel, patient.phone)
+    return {"phone": [error]} if error else {}
+
+
+def _check_patient(patient: Patient, *, exclude: list[str] | None = None, reminders: bool = True) -> None:
+    """The model's validation and the reminder contact together, so a form shows every problem at once."""
+    errors: dict[str, list[str]] = _reminder_errors(patient) if reminders else {}
+    try:
+        patient.full_clean(exclude=exclude)
+    except ValidationError as exc:
+        for key, messages in exc.message_dict.items():
+            known = errors.setdefault(key, [])
+            known.extend(str(m) for m in messages if str(m) not in known)
+    if errors:
+        raise InvalidInput(errors)
+
+
+def same_person_at_site(site: Site, given_name: str, family_name: str, date_of_birth: Any) -> QuerySet[Patient]:
+    """Patients of `site` with this name (ignoring case and spaces around it) and date of birth."""
+    return Patient.objects.filter(
+        site=site,
+        date_of_birth=date_of_birth,
+        given_name__iexact=(given_name or "").strip(),
+        family_name__iexact=(family_name or "").strip(),
+    ).order_by("pk")
+
+
+def register_patient(
+    *, by: User | None, site: Site, data: Mapping[str, Any], refuse_same_person: bool = False
+) -> Patient:
+    """Create a patient at `site` with a new MRN; audited as clinic.patient.create.
+
+    With `refuse_same_person`, a patient of the site with the same name and date of birth refuses it (409
+    `possible_duplicate`, their ids in `patients`) so the registration page can show them first; the person
+    registering then opens the existing record or confirms that this is someone else."""
     if by is not None:
         _check_writer(by, data)
         if not sites_of(by).filter(pk=site.pk).exists():
@@ -74,10 +110,23 @@ def register_patient(*, by: User | None, site: Site, data: Mapping[str, Any]) ->
     if unknown:
         raise InvalidInput(dict.fromkeys(sorted(unknown), "Unknown field."))
     with transaction.atomic():
+        locked(Site.objects.all()).get(pk=site.pk)  # one registration at a time per site: the check below holds
         patient = Patient(site=site, mrn="pending", **data)
         if patient.height_cm is not None or patient.weight_kg is not None:
             patient.measured_at = timezone.now()
-        _full_clean(patient, exclude=["mrn"])
+        _check_patient(patient, exclude=["mrn"])
+        if refuse_same_person:
+            same = list(
+                same_person_at_site(site, patient.given_name, patient.family_name, patient.date_of_birth).values_list(
+                    "pk", flat=True
+                )
+            )
+            if same:
+                raise Conflict(
+                    f"A patient with this name and date of birth is already registered at {site.name}.",
+                    code="possible_duplicate",
+                    details={"patients": same},
+                )
         patient.mrn = issue_mrn(site)
         patient.save()
         audit.record(
@@ -108,7 +157,8 @@ def update_patient(*, by: User | None, patient: Patient, data: Mapping[str, Any]
             return row
         if CLINICAL_PATIENT_FIELDS & set(diff):
             row.measured_at = timezone.now()
-        _full_clean(row)
+        # Records kept from before the rule are checked only when their contact or channel changes.
+        _check_patient(row, reminders=bool({"phone", "preferred_reminder_channel"} & set(diff)))
         row.save()
         audit.record("clinic.patient.update", patient=row, obj=row, actor=by, details={"changes": diff})
     return row

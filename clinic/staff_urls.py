@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from clinic import care_team_views, views
+from clinic import care_team_views, notification_views, views
 
 app_name = "staff"
 
@@ -15,6 +15,13 @@ urlpatterns = [
         name="care_team_remove",
     ),
     path("", include("clinic.reminders.staff_urls")),
+    path("alerts/", notification_views.NotificationListView.as_view(), name="alerts"),
+    path("alerts/<int:pk>/open/", notification_views.OpenNotificationView.as_view(), name="alert_open"),
+    path(
+        "alerts/<int:pk>/acknowledge/",
+        notification_views.AcknowledgeView.as_view(),
+        name="alert_acknowledge",
+    ),
     path("", include("intake.staff_urls")),
     path("schedule/", include("sessions.staff_urls")),
     path("integration/", include("integration.staff_urls")),

@@ -12,7 +12,6 @@ from typing import Any
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.paginator import Paginator
 from django.db import connection
-from django.db.models import Q
 from django.forms import BaseForm
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.http.response import HttpResponseBase
@@ -21,12 +20,15 @@ from django.urls import reverse
 from django.views.generic import TemplateView
 
 from clinic import audit, panels, services
+from clinic.alerts import home_alerts
 from clinic.care_team import can_manage_care_team
 from clinic.care_team_forms import care_team_form_for
+from clinic.errors import DomainError
 from clinic.form_posts import FormPostMixin, GuardedView
 from clinic.forms import PatientRegistrationForm
 from clinic.http import AuthedRequest
 from clinic.models import Patient, User
+from clinic.patient_search import matching
 from clinic.scoping import (
     can_register_patients,
     can_view_clinical,
@@ -98,11 +100,7 @@ class StaffHomeView(StaffView, TemplateView):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         query = self.request.GET.get("q", "").strip()
-        patients = patients_visible_to(self.request.user).filter(is_active=True)
-        if query:
-            patients = patients.filter(
-                Q(family_name__icontains=query) | Q(given_name__icontains=query) | Q(mrn__icontains=query)
-            )
+        patients = matching(patients_visible_to(self.request.user).filter(is_active=True), query)
         page = Paginator(patients, self.page_size).get_page(self.request.GET.get("page"))
         context.update(
             query=query,
@@ -114,6 +112,8 @@ class StaffHomeView(StaffView, TemplateView):
                 "staff_home", self.request, None, clinical=can_view_clinical(self.request.user)
             ),
         )
+        if not self.request.headers.get("HX-Request"):
+            context.update(home_alerts(self.request))
         return context
 
     def get_template_names(self) -> list[str]:
@@ -143,6 +143,9 @@ class PatientDetailView(PatientScopedView, TemplateView):
 
 
 class PatientCreateView(StaffFormView[PatientRegistrationForm]):
+    """Register a patient. A patient of the site with the same name and date of birth is shown first (open their
+    record, or tick that this is someone else); the patient page then confirms the registration."""
+
     template_name = "staff/patient_form.html"
     form_class = PatientRegistrationForm
     denied_message = "Not available for your role."
@@ -155,13 +158,29 @@ class PatientCreateView(StaffFormView[PatientRegistrationForm]):
         user = self.request.user
         return PatientRegistrationForm(data, sites=sites_of(user), show_clinical=can_view_clinical(user))
 
-    def show_form(self, form: PatientRegistrationForm, *, status: int = 200) -> HttpResponse:
-        return render(self.request, self.template_name, {"form": form}, status=status)
+    def show_form(self, form: PatientRegistrationForm, *, status: int = 200, same_person: Any = None) -> HttpResponse:
+        context = {
+            "form": form,
+            "same_person": same_person,
+            "site": form.cleaned_data.get("site") if same_person else None,
+        }
+        return render(self.request, self.template_name, context, status=status)
 
     def act(self, form: PatientRegistrationForm) -> Patient:
         data = dict(form.cleaned_data)
         site = data.pop("site")
-        return services.register_patient(by=self.request.user, site=site, data=data)
+        anyway = data.pop("register_anyway")
+        return services.register_patient(by=self.request.user, site=site, data=data, refuse_same_person=not anyway)
+
+    def refused(self, form: PatientRegistrationForm, exc: DomainError) -> HttpResponseBase:
+        if exc.code != "possible_duplicate":
+            return super().refused(form, exc)
+        ids = [int(pk) for pk in exc.details.get("patients", [])]  # type: ignore[attr-defined]
+        same = patients_visible_to(self.request.user).filter(pk__in=ids)
+        return self.show_form(form, status=400, same_person=list(same))
+
+    def success_text(self, result: Patient) -> str:
+        return f"{result.full_name} is registered with medical record number {result.mrn}."
 
     def success_url(self, result: Patient) -> str:
         return reverse("staff:patient_detail", args=[result.pk])

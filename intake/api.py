@@ -115,6 +115,7 @@ class ScreeningInputSerializer(StrictSerializer):
 class OverrideSerializer(serializers.Serializer[Any]):
     prescriber = serializers.CharField(source="prescriber.get_full_name")
     reason = serializers.CharField()
+    addressed_findings = serializers.ListField(child=serializers.CharField())
     created_at = serializers.DateTimeField()
 
 
@@ -157,6 +158,8 @@ class ScreeningSerializer(serializers.ModelSerializer[Screening]):
 
 class OverrideInputSerializer(StrictSerializer):
     reason = serializers.CharField(allow_blank=True, required=False, default="")
+    # The codes of the relative findings the reason addresses: every one of them (issue 8).
+    addressed_findings = serializers.ListField(child=serializers.CharField(max_length=60), required=False, default=list)
 
 
 class ConsentInputSerializer(StrictSerializer):
@@ -194,6 +197,7 @@ class DosingClearanceSerializer(serializers.Serializer[Any]):
     reasons = serializers.ListField(child=serializers.CharField())
     screening_id = serializers.IntegerField(allow_null=True)
     warnings = serializers.ListField(child=serializers.CharField())
+    safety_alerts = serializers.ListField(child=serializers.CharField())  # open safety tasks (issue 8)
 
 
 # --- Viewsets ---------------------------------------------------------------------------------------------------
@@ -320,7 +324,7 @@ class DosingClearanceViewSet(IntakeNestedViewSet):
 
 
 class ScreeningViewSet(mixins.RetrieveModelMixin, ScopedViewSet):
-    """GET /screenings/{id}/ and POST /screenings/{id}/override/ {"reason"} (prescribers)."""
+    """GET /screenings/{id}/ and POST /screenings/{id}/override/ {"reason", "addressed_findings"} (prescribers)."""
 
     serializer_class = ScreeningSerializer
 
@@ -343,6 +347,11 @@ class ScreeningViewSet(mixins.RetrieveModelMixin, ScopedViewSet):
         screening = self.get_object()
         data = OverrideInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        screening = services.override_screening(screening, request.user, data.validated_data["reason"])
+        screening = services.override_screening(
+            screening,
+            request.user,
+            data.validated_data["reason"],
+            addressed=data.validated_data["addressed_findings"],
+        )
         screening.refresh_from_db()
         return Response(ScreeningSerializer(screening).data)

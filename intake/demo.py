@@ -20,6 +20,7 @@ from intake import services
 from intake.consent import CURRENT_CONSENT_VERSION
 from intake.models import Assessment, AssessmentSource
 from intake.rules import Decision, FindingKind
+from intake.vocabulary import finding_label
 
 STARTED_DAYS_AGO = {"screening": 3, "cleared": 10, "in_course": 30, "integration": 45, "maintenance": 120}
 CSSRS_NONE = dict.fromkeys(("q1", "q2", "q3", "q4", "q5", "q6_lifetime", "q6_past_3_months"), False)
@@ -69,9 +70,13 @@ def _seed_patient(patient: Patient, stage: str, index: int, staff: dict[str, Use
     variant = "relative" if index % 3 == 0 else "eligible"
     screening = services.screen_patient(by=nurse, patient=patient, facts=_facts(patient, variant), screened_at=start)
     if screening.decision == Decision.OVERRIDE_REQUIRED:
-        reviewed = ", ".join(f["code"].replace("_", " ") for f in screening.findings_of(FindingKind.RELATIVE))
+        relative = [f["code"] for f in screening.findings_of(FindingKind.RELATIVE)]
+        reviewed = ", ".join(finding_label(code).lower() for code in relative)
         services.override_screening(
-            screening, prescriber, f"Reviewed with the patient ({reviewed}): acceptable with the usual monitoring."
+            screening,
+            prescriber,
+            f"Reviewed with the patient ({reviewed}): acceptable with the usual monitoring.",
+            addressed=relative,
         )
     services.record_consent(
         by=nurse,

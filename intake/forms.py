@@ -183,17 +183,35 @@ class MedicationRows:
 
 
 class OverrideForm(forms.Form):
+    """A prescriber's override: the reason, and each relative finding it addresses (`findings`: (code, words)).
+    The service checks both (the reason's minimum length is the protocol's); the form only parses them."""
+
     reason = forms.CharField(
         label="Reason for the override",
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="Why the relative findings are acceptable for this patient; it is kept with the screening.",
+        error_messages={"required": "Write why the relative findings are acceptable for this patient."},
     )
+    addressed_findings = forms.MultipleChoiceField(
+        label="Findings the reason addresses",
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": "Tick each finding your reason addresses."},
+        help_text="Tick each relative finding; the reason must address every one of them.",
+    )
+
+    def __init__(self, *args: Any, findings: list[tuple[str, str]], min_chars: int, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["addressed_findings"].choices = findings  # type: ignore[attr-defined]
+        self.fields["reason"].help_text = (
+            f"Why each finding is acceptable for this patient, at least {min_chars} characters; it is kept with the "
+            "screening."
+        )
 
 
 class MedicalClearanceForm(forms.Form):
     note = forms.CharField(
         label="Clearance note",
         widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": "Say what was reviewed (history, examination, tests) and the conclusion."},
         help_text="What you reviewed (history, examination, tests) and your conclusion.",
     )
 
@@ -202,13 +220,16 @@ class ResolveSafetyTaskForm(forms.Form):
     note = forms.CharField(
         label="What was done",
         widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": "Say what was done: who spoke with the patient and the outcome."},
         help_text="Who spoke with the patient, when, and the outcome of the safety evaluation.",
     )
 
 
 class ConsentForm(forms.Form):
     document_version = forms.CharField(widget=forms.HiddenInput, initial=CURRENT_CONSENT_VERSION)
-    signed_name = forms.CharField(label="Full name", max_length=200)
+    signed_name = forms.CharField(
+        label="Full name", max_length=200, error_messages={"required": "Type the patient's full name to sign."}
+    )
 
 
 class HealthQuestionnaireForm(SubstanceUseFields):

@@ -142,6 +142,9 @@ class Override(models.Model):
     screening = models.OneToOneField(Screening, on_delete=models.PROTECT, related_name="override")
     prescriber = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     reason = models.TextField()
+    addressed_findings = models.JSONField(
+        default=list, blank=True, help_text="The codes of the relative findings the reason addresses (all of them)."
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     def __str__(self) -> str:

@@ -364,6 +364,11 @@ def _days_since(event: date, today: date) -> int:
     return (today - event).days
 
 
+def _day(value: date) -> str:
+    """A date as every page shows one ("Jan 5, 2025", docs/architecture.md "Times on pages")."""
+    return f"{value:%b} {value.day}, {value.year}"
+
+
 def _recent_events(facts: ScreeningFacts, today: date, screening: Screening) -> list[Finding]:
     findings = []
     for code, event, what, limit_days in (
@@ -379,8 +384,7 @@ def _recent_events(facts: ScreeningFacts, today: date, screening: Screening) -> 
             findings.append(
                 _finding(
                     code,
-                    f"{what} on {event.isoformat()}, {_days_since(event, today)} days ago, "
-                    f"is within {limit_days} days.",
+                    f"{what} on {_day(event)}, {_days_since(event, today)} days ago, is within {limit_days} days.",
                 )
             )
     return findings
@@ -436,7 +440,7 @@ def _substance_use(facts: ScreeningFacts, today: date, screening: Screening) -> 
             )
         ]
     days = _days_since(use.remission_since, today)
-    since = f"in remission since {use.remission_since.isoformat()} ({days} days)"
+    since = f"in remission since {_day(use.remission_since)} ({days} days)"
     if days <= screening.substance_use_active_days:
         return [
             _finding(

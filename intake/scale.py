@@ -9,12 +9,13 @@ PHQ-9 scores in `batch.shared["intake.phq9"]`: (assessment id, patient id, admin
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from clinic.models import Notification, NotificationKind, Role
+from clinic.models import Notification, NotificationKind, NotificationSeverity, Role
 from clinic.protocol import DEFAULT_PROTOCOL
 from clinic.scale import PatientBatch, ScaleContext, ScalePatient, js
 from intake.consent import CURRENT_CONSENT_VERSION, consent_sha256
@@ -92,6 +93,8 @@ def _decided(**changes: Any) -> Decided:
 ELIGIBLE = _decided()
 NEEDS_OVERRIDE = _decided(systolic=152, diastolic=88, history=frozenset({"hypertension_controlled"}))
 INELIGIBLE = _decided(history=frozenset({"psychosis_current"}))
+# The relative findings the prescriber's override names (every one of them, as the service requires).
+OVERRIDE_ADDRESSES = js([f["code"] for f in json.loads(NEEDS_OVERRIDE.findings) if f["kind"] == "relative"])
 VALIDITY = dt.timedelta(days=DEFAULT_PROTOCOL.screening.validity_days)
 
 ASSESSMENT_COLUMNS = ("id", "patient", "instrument", "answers", "total", "severity", "flags", "administered_at",
@@ -158,7 +161,7 @@ def seed_batch(ctx: ScaleContext, batch: PatientBatch) -> None:
             questionnaires.append((p.id, HQ_MEDICATIONS, NO_SUBSTANCE_USE, p.registered_at + DAY, js([]), False, ""))
     ctx.writer.write(Assessment, ASSESSMENT_COLUMNS, rows)
     ctx.writer.write(Screening, SCREENING_COLUMNS, screening_rows)
-    ctx.writer.write(Override, ("screening", "prescriber", "reason", "created_at"), overrides)
+    ctx.writer.write(Override, ("screening", "prescriber", "reason", "created_at", "addressed_findings"), overrides)
     ctx.writer.write(Consent, ("id", "patient", "document_version", "text_sha256", "signed_name", "signed_at", "method",
                                "witnessed_by", "recorded_by"), consents)  # fmt: skip
     ctx.writer.write(MedicalClearance, ("id", "patient", "prescriber", "note", "cleared_at"), clearances)
@@ -203,7 +206,7 @@ def _screen(
         for action in ("intake.screening.create", "intake.screening.decide"):
             ctx.audit(action, when, actor=nurse, patient_id=p.id, object_type="intake.screening", object_id=pk)
         if kind is NEEDS_OVERRIDE:
-            overrides.append((pk, prescriber.id, OVERRIDE_REASON, when + DAY / 24))
+            overrides.append((pk, prescriber.id, OVERRIDE_REASON, when + DAY / 24, OVERRIDE_ADDRESSES))
             ctx.audit("intake.screening.override", when + DAY / 24, actor=prescriber, patient_id=p.id,
                       object_type="intake.screening", object_id=pk)  # fmt: skip
         if kind is INELIGIBLE or n > 0:
@@ -232,12 +235,15 @@ def _safety(ctx: ScaleContext, tasks: Sequence[tuple[ScalePatient, int, dt.datet
         rows.append((pk, p.id, assessment_id, "PHQ-9 item 9 answered above 0", "resolved" if resolved else "open",
                      at, prescriber.id if resolved else None, at + DAY if resolved else None,
                      "Called the patient; safety plan reviewed." if resolved else ""))  # fmt: skip
-        alerts.append((prescriber.id, p.id, NotificationKind.SAFETY_ALERT, "New safety alert",
-                       "A patient's answers need a call back today.", f"/staff/patients/{p.id}/",
-                       f"safety-task-{pk}", at, at + DAY / 4 if resolved else None, at))  # fmt: skip
+        alerts.append((prescriber.id, p.id, NotificationKind.SAFETY_ALERT, NotificationSeverity.CRITICAL,
+                       "New safety alert", "A patient's answers need a call back today.", f"/staff/patients/{p.id}/",
+                       f"safety-task-{pk}", at, at + DAY / 4 if resolved else None, at,
+                       at + DAY if resolved else None, prescriber.id if resolved else None,
+                       "Called the patient; safety plan reviewed." if resolved else ""))  # fmt: skip
         ctx.audit("intake.safetytask.create", at, actor=None, patient_id=p.id, object_type="intake.safetytask",
                   object_id=pk)  # fmt: skip
     ctx.writer.write(SafetyTask, ("id", "patient", "assessment", "reason", "status", "created_at", "resolved_by",
                                   "resolved_at", "note"), rows)  # fmt: skip
-    ctx.writer.write(Notification, ("recipient", "patient", "kind", "title", "body", "link", "dedupe_key",
-                                    "created_at", "read_at", "delivered_at"), alerts)  # fmt: skip
+    ctx.writer.write(Notification, ("recipient", "patient", "kind", "severity", "title", "body", "link", "dedupe_key",
+                                    "created_at", "read_at", "delivered_at", "acknowledged_at", "acknowledged_by",
+                                    "acknowledgement_note"), alerts)  # fmt: skip

@@ -7,9 +7,11 @@ from dataclasses import dataclass
 from itertools import islice
 from typing import Any
 
+from django.contrib import messages
 from django.db.models import Exists, OuterRef, QuerySet
 
 from clinic.models import Patient
+from clinic.protocol import Screening as ScreeningSettings
 from intake import services
 from intake.consent import CURRENT_CONSENT_VERSION
 from intake.instruments import Instrument
@@ -23,8 +25,8 @@ from intake.models import (
     Screening,
     ScreeningStatus,
 )
-from intake.rules import Decision, FindingKind
-from intake.vocabulary import MEDICATION_CATEGORY_LABELS, history_label
+from intake.rules import Decision, FindingCode, FindingKind
+from intake.vocabulary import MEDICATION_CATEGORY_LABELS, finding_label, finding_rule, history_label
 
 SEVERITY_BADGES = {
     "minimal": "ok",
@@ -39,12 +41,73 @@ SEVERITY_BADGES = {
     "high": "danger",
 }
 CSSRS_BADGES = {"none": "ok", "low": "warn", "moderate": "danger", "high": "danger"}
-DECISION_BADGES = {Decision.ELIGIBLE: "ok", Decision.OVERRIDE_REQUIRED: "warn", Decision.INELIGIBLE: "danger"}
 FINDING_KIND_TITLES = {
     FindingKind.ABSOLUTE: "Absolute contraindications (no override possible)",
     FindingKind.RELATIVE: "Relative contraindications (a prescriber may override with a reason)",
     FindingKind.WARNING: "Warnings (do not change the decision; carried into sessions)",
 }
+FINDING_BADGES = {FindingKind.ABSOLUTE: "danger", FindingKind.RELATIVE: "warn", FindingKind.WARNING: "muted"}
+# A finding about the patient's safety is red whatever its kind: never shown as a mere warning.
+SAFETY_FINDINGS = frozenset({FindingCode.HIGH_SUICIDE_RISK})
+
+
+@dataclass(frozen=True)
+class DecisionStyle:
+    """How a screening decision looks wherever it is shown: its badge, the level of the message after saving (so
+    "override required" is never a green success) and its words."""
+
+    badge: str
+    message_level: int
+    words: str
+    next_step: str = ""
+
+
+DECISION_STYLES = {
+    Decision.ELIGIBLE: DecisionStyle("ok", messages.SUCCESS, "eligible"),
+    Decision.OVERRIDE_REQUIRED: DecisionStyle(
+        "warn", messages.WARNING, "override required", "A prescriber must review the relative findings."
+    ),
+    Decision.INELIGIBLE: DecisionStyle(
+        "danger", messages.ERROR, "ineligible", "An absolute contraindication was found; no one can override it."
+    ),
+}
+UNDECIDED = DecisionStyle("muted", messages.INFO, "not decided")
+
+
+def decision_style(decision: str) -> DecisionStyle:
+    known = Decision._value2member_map_.get(decision)
+    return DECISION_STYLES.get(Decision(decision), UNDECIDED) if known is not None else UNDECIDED
+
+
+def saved_message(decision: str) -> tuple[int, str]:
+    """The message level and text after a screening is saved."""
+    style = decision_style(decision)
+    return style.message_level, " ".join(filter(None, [f"Screening saved: {style.words}.", style.next_step]))
+
+
+@dataclass(frozen=True)
+class FindingRow:
+    """A stored finding ready for a page: its name and its rule in words, never its code."""
+
+    code: str
+    kind: str
+    label: str
+    badge: str
+    message: str
+    rule: str
+
+    @classmethod
+    def of(cls, finding: dict[str, Any], settings: ScreeningSettings) -> FindingRow:
+        code, kind = finding["code"], FindingKind(finding["kind"])
+        badge = "danger" if code in SAFETY_FINDINGS else FINDING_BADGES[kind]
+        return cls(code, kind.value, finding_label(code), badge, finding["message"], finding_rule(code, settings))
+
+
+def finding_rows(screening: Screening, kind: FindingKind) -> list[FindingRow]:
+    settings = screening.protocol_version.protocol().screening
+    return [FindingRow.of(f, settings) for f in screening.findings_of(kind)]
+
+
 INSTRUMENT_ORDER = list(Instrument)
 
 
@@ -92,23 +155,26 @@ def current_consent(patient: Patient) -> Consent | None:
 def screening_view(screening: Screening, at: dt.datetime) -> dict[str, Any]:
     """A screening ready for a template: findings grouped by kind, facts with human labels, state."""
     groups = [
-        {"kind": kind.value, "title": FINDING_KIND_TITLES[kind], "findings": screening.findings_of(kind)}
+        {"kind": kind.value, "title": FINDING_KIND_TITLES[kind], "findings": finding_rows(screening, kind)}
         for kind in FindingKind
     ]
+    override = getattr(screening, "override", None)
     return {
         "screening": screening,
-        "decision_badge": DECISION_BADGES.get(Decision(screening.decision), "muted") if screening.decision else "muted",
-        "decision_label": screening.decision.replace("_", " "),
+        "decision": decision_style(screening.decision),
         "groups": [g for g in groups if g["findings"]],
         "history": [history_label(code) for code in screening.history],
         "medications": [
             {**m, "category_label": MEDICATION_CATEGORY_LABELS.get(m["category"], m["category"])}
             for m in screening.medications
         ],
+        "cssrs_badge": CSSRS_BADGES.get(screening.cssrs_risk, "muted"),
         "cleared": services.screening_cleared(screening, at),
         "renew_by": screening.screened_at + dt.timedelta(days=services.validity_days(screening)),
-        "override": getattr(screening, "override", None),
+        "override": override,
+        "addressed": [finding_label(code) for code in override.addressed_findings] if override else [],
         "can_be_overridden": services.can_be_overridden(screening, at),
+        "relative": finding_rows(screening, FindingKind.RELATIVE),
     }
 
 
@@ -126,9 +192,7 @@ def intake_state(patient: Patient, at: dt.datetime) -> dict[str, Any]:
         "assessments": recent_assessments(patient),
         "safety_tasks": list(open_safety_tasks(patient)),
         "latest": screening_view(latest, at) if latest else None,
-        "earlier_screenings": [
-            {"screening": s, "badge": DECISION_BADGES.get(Decision(s.decision), "muted")} for s in screenings[1:]
-        ],
+        "earlier_screenings": [{"screening": s, "decision": decision_style(s.decision)} for s in screenings[1:]],
         "consent": current_consent(patient),
         "consent_version": CURRENT_CONSENT_VERSION,
         "medical_clearance": MedicalClearance.objects.filter(patient=patient).select_related("prescriber").first(),
@@ -160,7 +224,7 @@ def worklist(patients: QuerySet[Patient], at: dt.datetime, limit: int = 50) -> d
     return {
         "safety_tasks": list(tasks[:limit]),
         "awaiting_override": [
-            {"screening": s, "relative": s.findings_of(FindingKind.RELATIVE)}
+            {"screening": s, "relative": finding_rows(s, FindingKind.RELATIVE)}
             for s in islice((s for s in awaiting.iterator() if services.can_be_overridden(s, at)), limit)
         ],
     }

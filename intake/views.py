@@ -13,7 +13,7 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.forms import BaseForm
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -23,8 +23,10 @@ from django.utils.safestring import mark_safe
 from clinic import audit
 from clinic.errors import DomainError, InvalidInput, NotAllowed
 from clinic.form_posts import FormPostMixin, add_domain_error
+from clinic.http import AuthedRequest
 from clinic.models import User
 from clinic.scoping import can_view_clinical, patients_visible_to
+from clinic.services import current_protocol
 from clinic.views import PatientFormView, PatientScopedView, StaffView
 from intake import permissions, services
 from intake.consent import CURRENT_CONSENT_VERSION, consent_text
@@ -40,7 +42,8 @@ from intake.forms import (
 )
 from intake.models import Assessment, Consent, HealthQuestionnaire, MedicalClearance, SafetyTask, Screening
 from intake.questionnaires import QUESTIONNAIRES, QuestionnaireForm, questionnaire_or_404
-from intake.summary import intake_state, worklist
+from intake.rules import FindingKind
+from intake.summary import finding_rows, intake_state, saved_message, worklist
 
 
 class IntakeWorklistView(StaffView):
@@ -57,6 +60,13 @@ class IntakeWorklistView(StaffView):
         audit.record("intake.worklist.view", details={"via": "staff"})
         context = worklist(patients_visible_to(user), timezone.now())
         return render(request, self.template_name, {**context, "can_override": permissions.can_override(user)})
+
+
+def override_form(screening: Screening, data: Any = None) -> OverrideForm:
+    """The override form of `screening`: one checkbox per relative finding, in words."""
+    findings = [(row.code, f"{row.label}: {row.message}") for row in finding_rows(screening, FindingKind.RELATIVE)]
+    min_chars = current_protocol(screening.patient.site).screening.override_reason_min_chars
+    return OverrideForm(data, findings=findings, min_chars=min_chars)
 
 
 class IntakePage(PatientScopedView):
@@ -79,7 +89,8 @@ class IntakePage(PatientScopedView):
             "can_witness": permissions.can_witness_consent(user),
             "can_resolve": permissions.can_resolve_safety_tasks(user),
             "questionnaires": list(QUESTIONNAIRES.values()),
-            "override_form": forms.get("override_form") or OverrideForm(),
+            "override_form": forms.get("override_form")
+            or (override_form(state["latest"]["screening"]) if state["latest"] else None),
             "clearance_form": forms.get("clearance_form") or MedicalClearanceForm(),
             "safety_rows": [
                 (task, self._resolve_form(task, forms.get("resolve_form"))) for task in state["safety_tasks"]
@@ -136,8 +147,21 @@ class OverrideView(IntakeActionView[OverrideForm]):
     def allowed(self, user: User) -> bool:
         return permissions.can_override(user)
 
+    def get_form(self, data: Any = None) -> OverrideForm:
+        return override_form(self.screening, data)
+
+    def post(self, request: AuthedRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        # A screening no one may override answers why, whatever the form holds (the service refuses it too).
+        refusal = services.override_refusal(self.screening, timezone.now())
+        if refusal is not None:
+            return self.refused(self.get_form(request.POST), refusal)
+        return super().post(request, *args, **kwargs)
+
     def act(self, form: OverrideForm) -> Screening:
-        return services.override_screening(self.screening, self.request.user, form.cleaned_data["reason"])
+        data = form.cleaned_data
+        return services.override_screening(
+            self.screening, self.request.user, data["reason"], addressed=data["addressed_findings"]
+        )
 
 
 class MedicalClearanceView(IntakeActionView[MedicalClearanceForm]):
@@ -222,8 +246,9 @@ class ScreeningCreateView(PatientFormView[ScreeningForm]):
         add_domain_error(form, exc, rows=self.rows)
         return self.form_invalid(form)
 
-    def success_text(self, result: Screening) -> str:
-        return f"Screening saved: {result.decision.replace('_', ' ')}."
+    def succeeded(self, result: Screening) -> HttpResponseBase:
+        messages.add_message(self.request, *saved_message(result.decision))  # override required is no success
+        return HttpResponseRedirect(self.success_url(result))
 
     def success_url(self, result: Screening) -> str:
         return reverse("staff:intake", args=[result.patient_id])
@@ -258,7 +283,7 @@ class AssessmentEntryView(PatientFormView[QuestionnaireForm]):
 
     def succeeded(self, result: Assessment) -> HttpResponseBase:
         if hasattr(result, "safety_task"):
-            messages.warning(
+            messages.error(  # a safety alert is red, never a mere warning
                 self.request,
                 f"Safety alert: {result.safety_task.reason}. The care team has been notified and a safety task "
                 "is open below.",

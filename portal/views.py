@@ -13,6 +13,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.views.generic import TemplateView
 
@@ -32,7 +33,8 @@ from intake.forms import (
     self_report_initial,
 )
 from intake.models import Assessment, Consent, HealthQuestionnaire
-from intake.questionnaires import QUESTIONNAIRES, QuestionnaireForm, questionnaire_or_404
+from intake.panels import portal_todo
+from intake.questionnaires import QuestionnaireForm, questionnaire_or_404
 
 
 class PortalView(LoginRequiredMixin, GuardedView):
@@ -117,7 +119,7 @@ class QuestionnaireDoneView(PortalView, TemplateView):
             assessment=assessment,
             risk=intake_services.raises_safety_alert(assessment),
             show_score=assessment.total is not None,
-            next_questionnaires=[q for i, q in QUESTIONNAIRES.items() if i.value != assessment.instrument],
+            todo=portal_todo(patient, timezone.now()),
         )
         return context
 

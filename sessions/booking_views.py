@@ -11,7 +11,7 @@ import datetime as dt
 from typing import Any
 
 from django.contrib import messages
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
@@ -24,8 +24,9 @@ from clinic.domain import local_day, show_time, site_zone
 from clinic.errors import DomainError
 from clinic.form_posts import FormPostMixin, PostedFromPageMixin
 from clinic.models import Chair, Patient, Role, Site, User
+from clinic.patient_search import PatientMatches, pick_patients
 from clinic.protocol import Route
-from clinic.scoping import chairs_visible_to, get_patient_for, patients_visible_to
+from clinic.scoping import chairs_visible_to, get_patient_for
 from clinic.services import current_protocol
 from clinic.views import PatientScopedView, StaffView
 from sessions import calendar, permissions, queries, services
@@ -51,15 +52,8 @@ class PatientPickerView(StaffView):
             raise Http404("No patient.")
         return patient
 
-    def patient_search(self) -> list[Patient]:
-        query = self.request.GET.get("q", "").strip()
-        if not query:
-            return []
-        return list(
-            patients_visible_to(self.request.user)
-            .filter(is_active=True)
-            .filter(Q(family_name__icontains=query) | Q(given_name__icontains=query) | Q(mrn__icontains=query))[:20]
-        )
+    def patient_search(self) -> PatientMatches:
+        return pick_patients(self.request.user, self.request.GET.get("q", ""))
 
     def chairs(self, site: Site) -> QuerySet[Chair]:
         return chairs_visible_to(self.request.user).filter(site=site, is_active=True)

@@ -344,7 +344,7 @@ def booking_clearance(user: Requester, patient: Patient) -> BookingClearance:
     return BookingClearance(
         clearance.cleared,
         tuple(clearance.reasons),
-        tuple(clearance.warnings),
+        tuple(clearance.safety_alerts + clearance.warnings),
         reverse("staff:intake", args=[patient.pk]),
     )
 

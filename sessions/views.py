@@ -177,6 +177,7 @@ class SessionPage(StaffView):
             status_changes=session.status_changes.select_related("changed_by"),
             acknowledgements=session.review_acknowledgements.select_related("acknowledged_by"),
             clearance=is_cleared_for_dosing(session.patient, timezone.now()),
+            intake_url=reverse("staff:intake", args=[session.patient_id]),
             check_in_form=forms.get("check_in_form") or CheckInForm(),
             correct_form=forms.get("correct_form") or CheckInCorrectionForm(check_in=check_in),
             vitals_form=forms.get("vitals_form") or VitalsForm(),

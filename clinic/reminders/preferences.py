@@ -16,7 +16,7 @@ from django.db import transaction
 
 from clinic import audit
 from clinic.errors import InvalidInput, NotAllowed
-from clinic.models import Patient, ReminderChannel, User
+from clinic.models import Patient, ReminderChannel, User, reminder_contact_error
 from clinic.reminders.models import Reminder, ReminderStatus
 from clinic.reminders.services import key_taken_on
 from clinic.scoping import can_register_patients, get_patient_for
@@ -56,10 +56,17 @@ def set_reminder_preferences(
         before = {name: getattr(locked, name) for name in PREFERENCE_FIELDS}
         for name, value in given.items():
             setattr(locked, name, value)
+        errors: dict[str, list[str]] = {}
+        if "preferred_reminder_channel" in given:
+            contact = reminder_contact_error(locked.preferred_reminder_channel, locked.phone)
+            if contact:
+                errors["preferred_reminder_channel"] = [contact]
         try:
             locked.full_clean()
         except ValidationError as exc:
-            raise InvalidInput({k: [str(m) for m in v] for k, v in exc.message_dict.items()}) from None
+            errors.update({k: [str(m) for m in v] for k, v in exc.message_dict.items()})
+        if errors:
+            raise InvalidInput(errors)
         diff = audit.changes(before, {name: getattr(locked, name) for name in PREFERENCE_FIELDS})
         if not diff:
             return locked

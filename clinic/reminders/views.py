@@ -74,10 +74,10 @@ class RetryReminderView(ClinicAdminView):
 
 
 class NotificationOpenView(StaffView):
-    """Where an alert email's link lands: the alert's page, for its recipient only (anyone else gets 404)."""
+    """Where an alert email's link lands: the alert in the recipient's inbox, where it can be opened and
+    acknowledged (anyone else gets 404). Landing reads nothing of the patient, so it marks nothing read."""
 
     def get(self, request: HttpRequest, pk: int) -> HttpResponse:
         note = get_object_or_404(Notification, pk=pk, recipient=request.user)
         audit.record("clinic.notification.open", patient=note.patient_id, obj=note, details={"kind": note.kind})
-        target = note.link if note.link.startswith("/") and not note.link.startswith("//") else reverse("staff:home")
-        return HttpResponseRedirect(target)
+        return HttpResponseRedirect(f"{reverse('staff:alerts')}?show=all#alert-{note.pk}")

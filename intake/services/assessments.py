@@ -14,7 +14,7 @@ from django.utils import timezone
 from clinic import audit, events
 from clinic.domain import lock_patient, locked, past_time, require, required_text
 from clinic.errors import Conflict, InvalidInput
-from clinic.models import NotificationKind, Patient, Role, User
+from clinic.models import NotificationKind, NotificationSeverity, Patient, Role, User
 from clinic.notifications import notify_care_team
 from clinic.protocol import Protocol
 from clinic.services import use_protocol
@@ -112,6 +112,7 @@ def _open_safety_task(assessment: Assessment, *, by: User, protocol: Protocol) -
     notify_care_team(
         patient,
         kind=NotificationKind.SAFETY_ALERT,
+        severity=NotificationSeverity.CRITICAL,  # suicide risk: before every other alert, in red
         title=f"Safety alert ({patient.mrn}): {task.reason}",
         body="Contact the patient today and document the safety evaluation on the intake page.",
         link=reverse("staff:intake", args=[patient.pk]),

@@ -6,9 +6,9 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from clinic.domain import local_day
 from clinic.models import Patient
 from clinic.services import current_protocol
+from clinic.times import site_date
 from intake.consent import CURRENT_CONSENT_VERSION
 from intake.models import Consent, MedicalClearance, SafetyTask, SafetyTaskStatus, Screening, ScreeningStatus
 from intake.rules import Decision, FindingKind
@@ -17,12 +17,16 @@ from intake.services.screening import screening_current, validity_days
 
 @dataclass(frozen=True)
 class Clearance:
-    """Whether a patient may be booked for (and given) a dosing session at a time, and in plain words why not."""
+    """Whether a patient may be booked for (and given) a dosing session at a time, and in plain words why not.
+
+    `safety_alerts` (open safety tasks: a patient's suicide risk) do not block dosing by themselves but are never
+    shown as mere warnings: pages show them first, in red. `warnings` are the rest of what does not block."""
 
     cleared: bool
     reasons: tuple[str, ...]
     screening_id: int | None
     warnings: tuple[str, ...] = ()
+    safety_alerts: tuple[str, ...] = ()
 
 
 def latest_screening(patient: Patient, at: dt.datetime | None = None) -> Screening | None:
@@ -41,8 +45,8 @@ def is_cleared_for_dosing(patient: Patient, at: dt.datetime) -> Clearance:
     signed consent of the current document, and a prescriber's medical clearance within the screening validity.
 
     The latest screening at `at` decides (a newer ineligible one is not outweighed by an older eligible one).
-    Every missing piece is a reason; warnings (the screening's warning findings, open safety tasks, no C-SSRS
-    screener at screening) never block.
+    Every missing piece is a reason; open safety tasks are safety alerts and the screening's warning findings and
+    a missing C-SSRS screener are warnings: neither blocks.
     """
     reasons: list[str] = []
     warnings: list[str] = []
@@ -52,7 +56,7 @@ def is_cleared_for_dosing(patient: Patient, at: dt.datetime) -> Clearance:
     if screening is None:
         reasons.append("No intake screening has been recorded.")
     else:
-        on = f"The screening of {local_day(patient.site, screening.screened_at):%Y-%m-%d}"
+        on = f"The screening of {site_date(screening.screened_at, patient.site)}"
         if screening.decision == Decision.INELIGIBLE:
             reasons.append(f"{on} is ineligible: {_finding_messages(screening, FindingKind.ABSOLUTE)}")
         elif screening.decision == Decision.OVERRIDE_REQUIRED and not hasattr(screening, "override"):
@@ -76,10 +80,15 @@ def is_cleared_for_dosing(patient: Patient, at: dt.datetime) -> Clearance:
     if not MedicalClearance.objects.filter(patient=patient, cleared_at__lte=at, cleared_at__gte=since).exists():
         reasons.append(f"No medical clearance by a prescriber in the last {days} days.")
     open_tasks = SafetyTask.objects.filter(patient=patient, status=SafetyTaskStatus.OPEN)
-    warnings += [f"Open safety task: {task.reason}." for task in open_tasks]
+    safety = [
+        f"Open safety task since {site_date(task.created_at, patient.site)}: {task.reason}. Document the safety "
+        "evaluation before dosing."
+        for task in open_tasks.order_by("created_at")
+    ]
     return Clearance(
         cleared=not reasons,
         reasons=tuple(reasons),
         screening_id=screening.pk if screening else None,
         warnings=tuple(warnings),
+        safety_alerts=tuple(safety),
     )

@@ -12,7 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from clinic import audit
-from clinic.domain import age_on, local_day, lock_patient, locked, past_time, require, required_text
+from clinic.domain import age_on, local_day, lock_patient, locked, past_time, require, text
 from clinic.errors import Conflict, InvalidInput
 from clinic.models import Patient, User
 from clinic.services import current_protocol, update_patient, use_protocol
@@ -30,6 +30,7 @@ from intake.rules import (
 )
 from intake.services.assessments import latest_cssrs
 from intake.services.self_report import substance_use_json, vocabulary_errors
+from intake.vocabulary import finding_label
 
 SCREENING_FACT_FIELDS = (
     "height_cm",
@@ -75,6 +76,26 @@ def blood_pressure_error(systolic: int | None, diastolic: int | None) -> str | N
     if systolic is not None and diastolic is not None and diastolic >= systolic:
         return "Diastolic must be below systolic."
     return None
+
+
+# The engine's refusals (intake.rules.FactsError) name the fact for programmers; a form shows these instead.
+_FACT_SENTENCES = {
+    "height_cm": "Enter the height in cm, a number above 0.",
+    "weight_kg": "Enter the weight in kg, a number above 0.",
+    "systolic": "Enter a whole number of 0 or more.",
+    "diastolic": "Enter a whole number of 0 or more.",
+    "heart_rate": "Enter a whole number of 0 or more.",
+    "failed_antidepressant_trials": "Enter a whole number of 0 or more.",
+    "diazepam_equivalent_mg_per_day": "Enter a dose of 0 mg or more, or leave it empty if it is unknown.",
+    "pregnant_or_breastfeeding": "Answer yes or no.",
+    "status": "Choose none, active or in remission.",
+    "remission_since": "A remission date needs the disorder marked as in remission.",
+}
+
+
+def fact_sentence(field: str, message: str) -> str:
+    """What a nurse reads for a fact the engine refused (its own words for anything else)."""
+    return _FACT_SENTENCES.get(field.rsplit(".", 1)[-1], f"This value cannot be used: {message}.")
 
 
 def _medications(rows: Sequence[Mapping[str, Any]]) -> tuple[Medication, ...]:
@@ -166,7 +187,7 @@ def screen_patient(
         except FactsError as exc:
             # The API calls the fact `substance_use_disorder`; the engine calls it `substance_use`.
             field = exc.field.replace("substance_use", "substance_use_disorder", 1)
-            raise InvalidInput({field: exc.message}) from None
+            raise InvalidInput({field: fact_sentence(exc.field, exc.message)}) from None
         outcome = evaluate_screening(screening_facts, day, protocol)
         update_patient(
             by=by,
@@ -240,34 +261,64 @@ def screen_patient(
     return screening
 
 
-def override_screening(screening: Screening, by: User, reason: str) -> Screening:
-    """A prescriber clears a screening whose decision is `override_required`, with a written reason.
+def override_screening(screening: Screening, by: User, reason: str, *, addressed: Sequence[str] = ()) -> Screening:
+    """A prescriber clears a screening whose decision is `override_required`, with a written reason that addresses
+    each relative finding (`addressed`: their codes).
 
     Refused: other roles (403); an absolute finding (409 `absolute_finding`: nobody can override it); a screening
-    that needs no override, is already overridden, expired or superseded by a newer one (409); no reason (400).
+    that needs no override, is already overridden, expired or superseded by a newer one (409); a reason shorter than
+    the protocol's `screening.override_reason_min_chars`, or a relative finding not addressed (400 on `reason` and
+    `addressed_findings`).
     """
     require(can_override(by), "Only a prescriber (physician or nurse practitioner) may override a screening.")
     with transaction.atomic():
         screening = locked(Screening.objects.select_related("patient__site")).get(pk=screening.pk)
-        use_protocol(screening.patient.site)  # the decision weighs the active version's validity: it is now used
+        _, protocol = use_protocol(screening.patient.site)  # the decision weighs the active version's validity
         refusal = override_refusal(screening, timezone.now())
         if refusal is not None:
             raise refusal
-        reason = required_text(reason, "reason", "Write why the relative findings are acceptable for this patient.")
-        override = Override.objects.create(screening=screening, prescriber=by, reason=reason)
+        relative = [f["code"] for f in screening.findings_of(FindingKind.RELATIVE)]
+        reason = text(reason)
+        errors = override_input_errors(reason, addressed, relative, protocol.screening.override_reason_min_chars)
+        if errors:
+            raise InvalidInput(errors)
+        override = Override.objects.create(
+            screening=screening, prescriber=by, reason=reason, addressed_findings=relative
+        )
         screening.set_status(ScreeningStatus.OVERRIDDEN, by=by, reason=reason)
         audit.record(
             "intake.screening.override",
             patient=screening.patient,
             obj=override,
             actor=by,
-            details={
-                "screening": screening.pk,
-                "reason": reason,
-                "findings": [f["code"] for f in screening.findings_of(FindingKind.RELATIVE)],
-            },
+            details={"screening": screening.pk, "reason": reason, "findings": relative},
         )
     return screening
+
+
+def override_input_errors(
+    reason: str, addressed: Sequence[str], relative: Sequence[str], min_chars: int
+) -> dict[str, str]:
+    """What is wrong with an override's reason and ticked findings, by field ({} when nothing is)."""
+    errors = {}
+    if not reason:
+        errors["reason"] = "Write why the relative findings are acceptable for this patient."
+    elif len(reason) < min_chars:
+        errors["reason"] = (
+            f"Write at least {min_chars} characters: say why each finding is acceptable for this patient "
+            f"({len(reason)} so far)."
+        )
+    unknown = sorted(set(addressed) - set(relative))
+    missing = [code for code in relative if code not in set(addressed)]
+    if unknown:
+        errors["addressed_findings"] = (
+            f"These are not relative findings of this screening: {'; '.join(finding_label(c) for c in unknown)}."
+        )
+    elif missing:
+        errors["addressed_findings"] = (
+            f"Tick each finding your reason addresses: {'; '.join(finding_label(c) for c in missing)}."
+        )
+    return errors
 
 
 def override_refusal(screening: Screening, at: dt.datetime) -> Conflict | None:

@@ -7,14 +7,17 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from django.db import transaction
+from django.utils import timezone
 
 from clinic import audit
-from clinic.domain import lock_patient, require
+from clinic.domain import local_day, lock_patient, require
 from clinic.errors import InvalidInput
 from clinic.models import Patient, User
 from intake.models import HealthQuestionnaire
 from intake.permissions import can_enter_assessments, may_enter_for
 from intake.rules import unknown_vocabulary
+
+FUTURE_STOP_DATE = "This date is in the future. Give the date you stopped; a rough date is fine."
 
 
 def vocabulary_errors(history: Sequence[str], medications: Sequence[Mapping[str, Any]]) -> dict[str, list[str]]:
@@ -36,6 +39,9 @@ def record_health_questionnaire(*, by: User, patient: Patient, data: Mapping[str
     history = sorted(set(data.get("history", ())))
     medications = [dict(m) for m in data.get("medications", ())]
     errors = vocabulary_errors(history, medications)
+    since = (data.get("substance_use_disorder") or {}).get("remission_since")
+    if since is not None and since > local_day(patient.site, timezone.now()):
+        errors["substance_use_disorder.remission_since"] = [FUTURE_STOP_DATE]
     if errors:
         raise InvalidInput(errors)
     with transaction.atomic():

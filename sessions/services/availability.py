@@ -147,15 +147,18 @@ def spacing_problems(
 
 
 def clearance_problem(patient: Patient, at: dt.datetime) -> tuple[Problem | None, tuple[str, ...]]:
+    """Whether the patient may be booked at `at`, and what the booking answers as warnings: open safety tasks
+    (suicide risk) first, then the rest of what does not block."""
     clearance = is_cleared_for_dosing(patient, at)
+    warnings = clearance.safety_alerts + clearance.warnings
     if clearance.cleared:
-        return None, clearance.warnings
+        return None, warnings
     problem = Problem(
         "not_cleared",
         "The patient is not cleared for dosing: " + " ".join(clearance.reasons),
         {"reasons": list(clearance.reasons)},
     )
-    return problem, clearance.warnings
+    return problem, warnings
 
 
 def slot_problems(

@@ -63,3 +63,25 @@ def test_medication_errors_land_on_the_row_that_was_filled_in() -> None:
     assert formset.forms[1].errors["category"] == ["Unknown category."]
     assert formset.non_form_errors() == ["Too many."]
     assert "Choose one." in form.errors["substance_use_status"]
+
+
+class DoseForm(forms.Form):
+    lot_number = forms.CharField(label="Lot number")
+    mg_per_kg = forms.DecimalField(label="Dose (mg/kg)")
+
+
+def test_error_sentences_name_each_field_by_its_label_never_its_key() -> None:
+    form = DoseForm({"lot_number": "", "mg_per_kg": "lots"})
+    assert not form.is_valid()
+    form.add_error(None, "The escort is not confirmed.")
+    assert error_sentences(form) == [
+        "Lot number: This field is required.",
+        "Dose (mg/kg): Enter a number.",
+        "The escort is not confirmed.",
+    ]
+    assert not any("mg_per_kg" in line or "lot_number" in line for line in error_sentences(form))
+
+
+def test_a_refusal_read_as_a_message_has_no_field_keys() -> None:
+    refusal = InvalidInput({"weight_kg": "Enter a weight above 0 kg.", "mg_per_kg": "Choose a dose."})
+    assert refusal.message == "Enter a weight above 0 kg. Choose a dose."

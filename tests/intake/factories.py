@@ -105,3 +105,12 @@ def phq9(patient: Patient, answers: list[int] | None = None, *, by: User | None 
     return services.record_assessment(
         by=_someone(patient, Role.NURSE, by), patient=patient, instrument="phq9", answers=answers or PHQ9_MODERATE
     )
+
+
+OVERRIDE_REASON = "Rechecked with the patient; acceptable with the usual monitoring."
+
+
+def override(screening: Screening, by: User, reason: str = OVERRIDE_REASON) -> Screening:
+    """A prescriber's override that addresses every relative finding of `screening`."""
+    relative = [f["code"] for f in screening.findings_of("relative")]
+    return services.override_screening(screening, by, reason, addressed=relative)

@@ -20,9 +20,9 @@ from intake.models import (
     SafetyTask,
     Screening,
 )
-from intake.services import is_cleared_for_dosing, override_screening
+from intake.services import is_cleared_for_dosing
 from tests.conftest import World
-from tests.intake.factories import clear_for_dosing, screen
+from tests.intake.factories import clear_for_dosing, override, screen
 
 MODELS = [Assessment, Screening, Override, Consent, MedicalClearance, SafetyTask, HealthQuestionnaire]
 
@@ -39,7 +39,7 @@ def test_every_intake_model_is_registered_read_only() -> None:
 @pytest.mark.django_db
 def test_admin_lists_search_and_filter_screenings(world: World) -> None:
     screening = screen(world.patient_a, by=world.nurse1, systolic=150)
-    override_screening(screening, world.prescriber1, "Rechecked.")
+    override(screening, world.prescriber1)
     screen(world.patient_b, by=world.nurse2, history=["psychosis_current"])
     client = Client()
     client.force_login(world.admin1)
@@ -56,7 +56,7 @@ def test_admin_lists_search_and_filter_screenings(world: World) -> None:
     assert [s.patient_id for s in ineligible] == [world.patient_b.pk]
     page = client.get(f"/admin/intake/screening/{screening.pk}/change/")
     assert page.status_code == 200
-    assert "Rechecked." in page.content.decode()
+    assert "Rechecked with the patient" in page.content.decode()
     assert client.get("/admin/intake/screening/add/").status_code == 403
     assert Client().get("/admin/intake/screening/").status_code == 302
 

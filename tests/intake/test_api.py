@@ -167,11 +167,21 @@ def test_override_flow(world: World) -> None:
     blank = post(world.prescriber1, url, {"reason": "  "})
     assert blank.status_code == 400
     assert "reason" in blank.json()
-    done = post(world.prescriber1, url, {"reason": "Rechecked 132/84."})
+    short = post(world.prescriber1, url, {"reason": "ok", "addressed_findings": ["elevated_blood_pressure"]})
+    assert short.status_code == 400
+    assert "at least 20 characters" in short.json()["reason"][0]
+    reason = "Rechecked 132/84 after ten minutes of rest."
+    unaddressed = post(world.prescriber1, url, {"reason": reason})
+    assert unaddressed.status_code == 400
+    assert unaddressed.json()["addressed_findings"] == [
+        "Tick each finding your reason addresses: Raised blood pressure."
+    ]
+    done = post(world.prescriber1, url, {"reason": reason, "addressed_findings": ["elevated_blood_pressure"]})
     assert done.status_code == 200
     assert done.json()["cleared"] is True
     assert done.json()["status"] == "overridden"
-    assert done.json()["override"]["reason"] == "Rechecked 132/84."
+    assert done.json()["override"]["reason"] == reason
+    assert done.json()["override"]["addressed_findings"] == ["elevated_blood_pressure"]
 
 
 @pytest.mark.django_db
@@ -257,7 +267,8 @@ def test_screening_detail_and_override(world: World, who: str) -> None:
     screening = screen(world.patient_a, by=world.nurse1, systolic=150)
     client = api_as(world.users()[who])
     assert client.get(f"/api/v1/screenings/{screening.pk}/").status_code == (200 if who in CAN_SEE else 404)
-    override = client.post(f"/api/v1/screenings/{screening.pk}/override/", {"reason": "ok"}, format="json")
+    body = {"reason": "Rechecked 132/84 after rest.", "addressed_findings": ["elevated_blood_pressure"]}
+    override = client.post(f"/api/v1/screenings/{screening.pk}/override/", body, format="json")
     assert override.status_code == _expect(who, {"prescriber1"}, 200)
 
 

@@ -330,13 +330,13 @@ def test_each_finding_carries_its_kind_and_rule(code: str, changes: dict[str, An
         pytest.param(
             {"myocardial_infarction_date": date(2025, 1, 1)},
             FindingCode.RECENT_CARDIAC_EVENT,
-            "Myocardial infarction on 2025-01-01, 151 days ago, is within 180 days.",
+            "Myocardial infarction on Jan 1, 2025, 151 days ago, is within 180 days.",
             id="mi",
         ),
         pytest.param(
             {"stroke_date": date(2025, 5, 1)},
             FindingCode.RECENT_STROKE,
-            "Stroke or TIA on 2025-05-01, 31 days ago, is within 180 days.",
+            "Stroke or TIA on May 1, 2025, 31 days ago, is within 180 days.",
             id="stroke",
         ),
         pytest.param(
@@ -348,13 +348,13 @@ def test_each_finding_carries_its_kind_and_rule(code: str, changes: dict[str, An
         pytest.param(
             {"substance_use": SubstanceUse("remission", date(2025, 1, 1))},
             FindingCode.SUBSTANCE_USE_DISORDER_REMISSION,
-            "in remission since 2025-01-01 (151 days): less than 365 days.",
+            "in remission since Jan 1, 2025 (151 days): less than 365 days.",
             id="sud-remission",
         ),
         pytest.param(
             {"substance_use": SubstanceUse("remission", date(2025, 5, 1))},
             FindingCode.SUBSTANCE_USE_DISORDER_ACTIVE,
-            "in remission since 2025-05-01 (31 days): active within the last 90 days.",
+            "in remission since May 1, 2025 (31 days): active within the last 90 days.",
             id="sud-recent-remission",
         ),
         pytest.param(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from django.utils import timezone
@@ -27,6 +28,7 @@ from tests.intake.factories import (
     eligible_facts,
     medical_clearance,
     noon,
+    override,
     screen,
 )
 
@@ -342,7 +344,12 @@ def test_only_nurses_and_prescribers_screen(world: World, who: str) -> None:
 def test_prescriber_overrides_a_relative_finding_with_a_reason(world: World) -> None:
     screening = screen(world.patient_a, by=world.nurse1, systolic=150)
     assert not services.screening_cleared(screening, timezone.now())
-    services.override_screening(screening, world.prescriber1, "  BP 150/80 rechecked at 138/82 after rest.  ")
+    services.override_screening(
+        screening,
+        world.prescriber1,
+        "  BP 150/80 rechecked at 138/82 after rest.  ",
+        addressed=["elevated_blood_pressure"],
+    )
     screening.refresh_from_db()
     assert screening.status == ScreeningStatus.OVERRIDDEN
     assert screening.override.prescriber == world.prescriber1
@@ -400,9 +407,9 @@ def test_override_refuses_eligible_twice_expired_and_superseded(world: World) ->
     with pytest.raises(Conflict) as caught:
         services.override_screening(relative, world.prescriber1, "why")
     assert caught.value.code == "superseded"
-    services.override_screening(latest, world.prescriber1, "why")
+    override(latest, world.prescriber1)
     with pytest.raises(Conflict) as caught:
-        services.override_screening(latest, world.prescriber1, "again")
+        override(latest, world.prescriber1)
     assert caught.value.code == "already_overridden"
 
 
@@ -416,7 +423,7 @@ def test_can_be_overridden_answers_as_the_service_would(world: World) -> None:
     assert refusals[eligible.pk].code == "override_not_required"  # type: ignore[union-attr]
     assert refusals[older.pk].code == "superseded"  # type: ignore[union-attr]
     assert refusals[latest.pk] is None
-    services.override_screening(latest, world.prescriber1, "Rechecked.")
+    override(latest, world.prescriber1)
     latest.refresh_from_db()
     assert not services.can_be_overridden(latest, timezone.now())
 
@@ -545,7 +552,7 @@ def test_override_required_blocks_until_given(world: World) -> None:
     before = services.is_cleared_for_dosing(world.patient_a, timezone.now())
     assert not before.cleared
     assert "needs a prescriber's override" in before.reasons[0]
-    services.override_screening(screening, world.prescriber1, "Two trials abroad, records pending.")
+    override(screening, world.prescriber1, "Two trials abroad, records pending.")
     assert services.is_cleared_for_dosing(world.patient_a, timezone.now()).cleared
 
 
@@ -567,7 +574,8 @@ def test_screening_expires_after_the_protocol_validity(world: World, days: int, 
     assert clearance.cleared is cleared
     if not cleared:
         assert clearance.reasons == (
-            f"The screening of {noon(days).date():%Y-%m-%d} is older than 180 days and must be renewed.",
+            f"The screening of {noon(days):%a, %b} {noon(days).day}, {noon(days).year} is older than 180 days and "
+            "must be renewed.",
         )
 
 
@@ -626,7 +634,7 @@ def test_an_old_medical_clearance_must_be_renewed(world: World) -> None:
 
 
 @pytest.mark.django_db
-def test_warnings_never_block(world: World) -> None:
+def test_warnings_and_safety_alerts_never_block_and_a_safety_task_is_never_a_mere_warning(world: World) -> None:
     screen(world.patient_a, by=world.nurse1, cssrs=False, history=["ptsd"])
     consent(world.patient_a, by=world.nurse1)
     medical_clearance(world.patient_a, by=world.prescriber1)
@@ -635,7 +643,10 @@ def test_warnings_never_block(world: World) -> None:
     assert clearance.cleared
     assert any("PTSD" in w for w in clearance.warnings)
     assert any("No C-SSRS screener" in w for w in clearance.warnings)
-    assert any(w.startswith("Open safety task") for w in clearance.warnings)
+    assert not any("safety task" in w for w in clearance.warnings)
+    [alert] = clearance.safety_alerts
+    assert alert.startswith("Open safety task since ")
+    assert "PHQ-9 item 9" in alert
 
 
 @pytest.mark.django_db
@@ -648,3 +659,26 @@ def test_expire_stale_screenings_marks_and_audits_once(world: World) -> None:
     fresh.refresh_from_db()
     assert (old.status, fresh.status) == (ScreeningStatus.EXPIRED, ScreeningStatus.DECIDED)
     assert AuditEvent.objects.filter(action="intake.screening.status", object_id=str(old.pk)).count() == 2
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("facts", "field", "sentence"),
+    [
+        ({"weight_kg": Decimal("0")}, "weight_kg", "Enter the weight in kg, a number above 0."),
+        ({"heart_rate": -1}, "heart_rate", "Enter a whole number of 0 or more."),
+        (
+            {"substance_use_disorder": {"status": "none", "remission_since": dt.date(2020, 1, 1)}},
+            "substance_use_disorder.remission_since",
+            "A remission date needs the disorder marked as in remission.",
+        ),
+    ],
+)
+def test_facts_the_engine_refuses_read_as_sentences_never_code(
+    world: World, facts: dict[str, Any], field: str, sentence: str
+) -> None:
+    with pytest.raises(InvalidInput) as refused:
+        screen(world.patient_a, by=world.nurse1, **facts)
+    assert refused.value.errors == {field: [sentence]}
+    assert "Decimal" not in refused.value.message
+    assert "got" not in refused.value.message

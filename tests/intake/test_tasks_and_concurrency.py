@@ -11,9 +11,8 @@ from django.db import connection
 from clinic.errors import Conflict
 from intake import tasks
 from intake.models import Override, ScreeningStatus
-from intake.services import override_screening
 from tests.conftest import World
-from tests.intake.factories import noon, screen
+from tests.intake.factories import noon, override, screen
 
 
 @pytest.mark.django_db
@@ -39,14 +38,14 @@ def test_concurrent_overrides_leave_one(world: World, require_postgres: None) ->
     def attempt(reason: str) -> None:
         try:
             barrier.wait(timeout=10)
-            override_screening(screening, world.prescriber1, reason)
+            override(screening, world.prescriber1, reason)
             outcomes.append("ok")
         except Conflict as exc:
             outcomes.append(exc.code)
         finally:
             connection.close()
 
-    threads = [threading.Thread(target=attempt, args=(f"reason {n}",)) for n in (1, 2)]
+    threads = [threading.Thread(target=attempt, args=(f"Rechecked BP at rest, attempt {n}.",)) for n in (1, 2)]
     for thread in threads:
         thread.start()
     for thread in threads:

@@ -13,7 +13,7 @@ from intake.models import Assessment, Consent, MedicalClearance, SafetyTask, Scr
 from intake.services import record_health_questionnaire
 from tests.conftest import World
 from tests.factories import PatientFactory
-from tests.intake.factories import NEW_YORK, management_form, noon, screen
+from tests.intake.factories import NEW_YORK, management_form, noon, override, screen
 
 SCREENING_FORM: dict[str, Any] = {
     "height_cm": "170.0",
@@ -50,7 +50,8 @@ def test_intake_page_shows_scores_findings_by_kind_and_reasons(world: World) -> 
     assert "Warnings" in html
     assert "Absolute contraindications" not in html
     assert "Screening blood pressure 150/80 is above 140/90." in html
-    assert "clinical protocol §1: elevated_blood_pressure" in html
+    assert "Clinical protocol, section 1: a screening blood pressure above 140/90 mmHg" in html
+    assert "elevated_blood_pressure" not in html
     assert "No signed consent" in html
     assert "not cleared" in html
     assert "Override and clear the screening" not in html  # a nurse sees no override form
@@ -177,10 +178,23 @@ def test_prescriber_overrides_from_the_page_and_a_blank_reason_is_an_error(world
     blank = client.post(url, {"reason": ""})
     assert blank.status_code == 400
     assert blank.context["override_form"].errors["reason"]
-    done = client.post(url, {"reason": "Rechecked 130/80."}, follow=True)
+    short = client.post(url, {"reason": "ok", "addressed_findings": ["elevated_blood_pressure"]})
+    assert short.status_code == 400
+    assert short.context["override_form"].errors["reason"] == [
+        "Write at least 20 characters: say why each finding is acceptable for this patient (2 so far)."
+    ]
+    unticked = client.post(url, {"reason": "Rechecked 130/80 after ten minutes of rest."})
+    assert unticked.status_code == 400
+    assert unticked.context["override_form"].errors["addressed_findings"] == [
+        "Tick each finding your reason addresses."
+    ]
+    assert "Rechecked 130/80 after ten minutes of rest." in unticked.content.decode()  # kept
+    reason = "Rechecked 130/80 after ten minutes of rest."
+    done = client.post(url, {"reason": reason, "addressed_findings": ["elevated_blood_pressure"]}, follow=True)
     assert done.status_code == 200
     assert "Screening overridden" in done.content.decode()
-    assert "Rechecked 130/80." in done.content.decode()
+    assert "Rechecked 130/80 after ten minutes of rest." in done.content.decode()
+    assert "Addresses: Raised blood pressure." in done.content.decode()
     assert Screening.objects.get().status == ScreeningStatus.OVERRIDDEN
 
 
@@ -283,14 +297,14 @@ def test_worklist_shows_open_safety_tasks_and_screenings_awaiting_override_of_vi
     assert 'aria-current="page">Intake<' in html
     assert [t.patient for t in response.context["safety_tasks"]] == [world.patient_a]
     assert [r["screening"].patient for r in response.context["awaiting_override"]] == [world.patient_a]
-    assert "elevated blood pressure" in html
+    assert "Raised blood pressure" in html
+    assert "elevated_blood_pressure" not in html
     assert "Bravo" not in html  # another site's patient
     assert AuditEvent.objects.filter(action="intake.worklist.view", actor=world.nurse1).exists()
 
 
 @pytest.mark.django_db
 def test_worklist_drops_overridden_and_superseded_screenings(world: World) -> None:
-    from intake.services import override_screening
 
     client = client_for(world.prescriber1)
     first = screen(world.patient_a, by=world.nurse1, systolic=150, at=noon(3))
@@ -299,7 +313,7 @@ def test_worklist_drops_overridden_and_superseded_screenings(world: World) -> No
     listed = client.get("/staff/intake/").context["awaiting_override"]
     assert [r["screening"] for r in listed] == [first, overridden]
     screen(world.patient_a, by=world.nurse1, history=["psychosis_current"])  # supersedes `first`
-    override_screening(overridden, world.prescriber1, "Rechecked.")
+    override(overridden, world.prescriber1)
     assert client.get("/staff/intake/").context["awaiting_override"] == []
 
 
@@ -341,4 +355,43 @@ def test_renew_by_follows_a_shorter_validity_of_the_active_protocol(world: World
     publish_protocol_version(by=None, site=world.site1, settings=settings, change_summary="shorter")
     page = client.get(intake_url(world))
     assert page.context["latest"]["renew_by"] == screening.screened_at + dt.timedelta(120)
-    assert f"{(screening.screened_at + dt.timedelta(120)).astimezone(NEW_YORK):%Y-%m-%d}" in page.content.decode()
+    renew = (screening.screened_at + dt.timedelta(120)).astimezone(NEW_YORK)
+    assert f"{renew:%a, %b} {renew.day}, {renew.year}" in page.content.decode()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("changes", "level", "text"),
+    [
+        ({}, "success", "Screening saved: eligible."),
+        ({"systolic": "152"}, "warning", "Screening saved: override required. A prescriber must review"),
+        ({"history": ["ketamine_allergy"]}, "error", "Screening saved: ineligible. An absolute contraindication"),
+    ],
+)
+def test_the_saved_screening_message_is_styled_by_its_decision_never_green_for_an_override(
+    world: World, changes: dict[str, Any], level: str, text: str
+) -> None:
+    response = client_for(world.nurse1).post(
+        intake_url(world, "screening/"), {**SCREENING_FORM, **changes}, follow=True
+    )
+    [message] = list(response.context["messages"])
+    assert message.level_tag == level
+    assert str(message).startswith(text)
+
+
+@pytest.mark.django_db
+def test_a_safety_alert_after_a_questionnaire_in_clinic_is_an_error_message_not_a_warning(world: World) -> None:
+    answers = {f"item_{i}": "0" for i in range(1, 9)} | {"item_9": "2"}
+    response = client_for(world.nurse1).post(intake_url(world, "questionnaires/phq9/"), answers, follow=True)
+    levels = {str(m).split(":")[0]: m.level_tag for m in response.context["messages"]}
+    assert levels["Safety alert"] == "error"
+
+
+@pytest.mark.django_db
+def test_an_open_safety_task_on_the_patient_page_panel_is_red(world: World) -> None:
+    client = client_for(world.nurse1)
+    client.post(intake_url(world, "questionnaires/phq9/"), {f"item_{i}": "1" for i in range(1, 10)})
+    html = client.get(f"/staff/patients/{world.patient_a.pk}/").content.decode()
+    panel = html.split('class="intake-panel"')[1].split("</article>")[0]
+    red = panel.split('class="notice notice--error safety-alerts" role="alert"')[1].split("</div></div>")[0]
+    assert "<li>Open safety task since" in red

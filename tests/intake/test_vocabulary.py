@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
+from clinic.protocol import Protocol
 from intake.consent import CONSENT_TEMPLATES, CURRENT_CONSENT_VERSION, consent_sha256
 from intake.instruments import Instrument
 from intake.questionnaires import QUESTIONNAIRES
-from intake.rules import HISTORY_CODES, MEDICATION_CATEGORIES, SUBSTANCE_USE_STATUSES
+from intake.rules import HISTORY_CODES, MEDICATION_CATEGORIES, SUBSTANCE_USE_STATUSES, FindingCode
 from intake.vocabulary import (
+    FINDING_LABELS,
+    FINDING_RULES,
     HISTORY_GROUPS,
     MEDICATION_CATEGORY_LABELS,
     PATIENT_HISTORY_LABELS,
     PATIENT_MEDICATION_CATEGORY_LABELS,
     PATIENT_SUBSTANCE_USE_LABELS,
     SUBSTANCE_USE_LABELS,
+    finding_label,
+    finding_rule,
 )
 
 
@@ -56,3 +63,26 @@ def test_consent_hash_is_stable_for_a_version() -> None:
     assert CURRENT_CONSENT_VERSION in CONSENT_TEMPLATES
     # Changing the text of a signed version breaks the stored hashes: make a new version instead.
     assert consent_sha256("v1") == "067633ae0a81100ab700c916110173c91c35343571dc2f176e08f1607d31b595"
+
+
+def test_every_finding_code_has_a_name_and_a_rule_in_words() -> None:
+    assert set(FINDING_LABELS) == set(FINDING_RULES) == set(FindingCode)
+    settings = Protocol().screening
+    for code in FindingCode:
+        rule = finding_rule(code, settings)
+        assert rule.startswith("Clinical protocol, section 1: "), code
+        assert not {"{", "_", "§"} & set(rule), rule
+        assert "_" not in finding_label(code), code
+
+
+def test_a_finding_rule_carries_the_numbers_of_the_protocol_that_decided() -> None:
+    settings = Protocol().screening.model_copy(update={"benzodiazepine_high_dose_above_mg_per_day": Decimal("10")})
+    assert finding_rule("benzodiazepine_high_dose", settings) == (
+        "Clinical protocol, section 1: benzodiazepines above 10 mg diazepam-equivalent a day"
+    )
+    assert finding_label("benzodiazepine_high_dose") == "High benzodiazepine dose"
+
+
+def test_a_code_the_rules_no_longer_know_still_reads_as_words() -> None:
+    assert finding_label("retired_finding") == "Retired finding"
+    assert finding_rule("retired_finding", Protocol().screening) == "Clinical protocol, section 1"

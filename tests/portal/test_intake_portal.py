@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import pytest
@@ -10,6 +11,7 @@ from django.test import Client
 from clinic.models import AuditEvent, Notification, User
 from intake.consent import consent_sha256
 from intake.models import Assessment, Consent, HealthQuestionnaire, SafetyTask
+from intake.services.self_report import FUTURE_STOP_DATE
 from tests.conftest import World
 from tests.intake.factories import management_form, phq9
 
@@ -223,3 +225,55 @@ def test_portal_home_still_works_with_the_intake_panel(world: World) -> None:
     response = client_for(world.patient_a_user).get("/portal/")
     assert response.status_code == 200
     assert "Hello, Alpha" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_a_stop_date_in_the_future_is_refused_beside_its_field_and_the_answers_kept(world: World) -> None:
+    from django.utils import timezone
+
+    tomorrow = (timezone.localdate() + dt.timedelta(days=2)).isoformat()
+    data = {
+        **HEALTH_FORM,
+        "history": ["ptsd"],
+        "substance_use_status": "remission",
+        "remission_since": tomorrow,
+        "med-0-name": "Sertraline",
+    }
+    response = client_for(world.patient_a_user).post("/portal/health/", data)
+    assert response.status_code == 400
+    assert response.context["form"].errors["remission_since"] == [FUTURE_STOP_DATE]
+    html = response.content.decode()
+    assert f'value="{tomorrow}"' in html
+    assert 'value="Sertraline"' in html
+    assert not HealthQuestionnaire.objects.exists()
+
+
+@pytest.mark.django_db
+def test_the_service_refuses_a_stop_date_in_the_future_whoever_calls_it(world: World) -> None:
+    from django.utils import timezone
+
+    from clinic.errors import InvalidInput
+    from intake.services import record_health_questionnaire
+
+    future = {"status": "remission", "remission_since": timezone.localdate() + dt.timedelta(days=2)}
+    with pytest.raises(InvalidInput) as refused:
+        record_health_questionnaire(
+            by=world.patient_a_user, patient=world.patient_a, data={"substance_use_disorder": future}
+        )
+    assert refused.value.errors == {"substance_use_disorder.remission_since": [FUTURE_STOP_DATE]}
+
+
+@pytest.mark.django_db
+def test_the_thank_you_page_lists_only_what_is_still_due(world: World) -> None:
+    client = client_for(world.patient_a_user)
+    client.post("/portal/questionnaires/gad7/", {f"item_{i}": "0" for i in range(1, 8)})
+    response = client.post("/portal/questionnaires/phq9/", PHQ9_ZERO, follow=True)
+    todo = response.context["todo"]
+    assert [item["questionnaire"].instrument for item in todo["to_fill"]] == ["cssrs_screen"]
+    html = response.content.decode()
+    due = html.split('id="still-due"')[1].split("</section>")[0]
+    assert "/portal/questionnaires/cssrs_screen/" in due
+    assert "/portal/questionnaires/phq9/" not in due
+    assert "/portal/questionnaires/gad7/" not in due
+    assert "/portal/health/" in due
+    assert "/portal/consent/" in due

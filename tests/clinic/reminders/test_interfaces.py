@@ -140,11 +140,13 @@ def test_send_again_for_a_reminder_of_another_site_is_404(world: World) -> None:
 # --- The alert link --------------------------------------------------------------------------------------------------
 
 
-def test_the_alert_link_opens_the_alert_for_its_recipient_only(world: World) -> None:
+def test_the_alert_link_lands_on_the_alert_in_the_inbox_for_its_recipient_only(world: World) -> None:
     note = Notification.objects.create(recipient=world.nurse1, patient=world.patient_a, kind="safety_alert",
                                        title="x", link=f"/staff/patients/{world.patient_a.pk}/intake/")  # fmt: skip
     response = _client(world.nurse1).get(f"/staff/notifications/{note.pk}/")
-    assert (response.status_code, response["Location"]) == (302, note.link)
+    assert (response.status_code, response["Location"]) == (302, f"/staff/alerts/?show=all#alert-{note.pk}")
+    inbox = _client(world.nurse1).get("/staff/alerts/?show=all")
+    assert f'id="alert-{note.pk}"' in inbox.content.decode()
     assert AuditEvent.objects.filter(action="clinic.notification.open", actor=world.nurse1).exists()
     assert _client(world.prescriber1).get(f"/staff/notifications/{note.pk}/").status_code == 404
     assert _client(world.patient_a_user).get(f"/staff/notifications/{note.pk}/").status_code == 404
@@ -153,4 +155,4 @@ def test_the_alert_link_opens_the_alert_for_its_recipient_only(world: World) -> 
 def test_the_alert_link_never_leaves_the_site(world: World) -> None:
     note = Notification.objects.create(recipient=world.nurse1, kind="safety_alert", title="x",
                                        link="//evil.example/phish")  # fmt: skip
-    assert _client(world.nurse1).get(f"/staff/notifications/{note.pk}/")["Location"] == "/staff/"
+    assert _client(world.nurse1).get(f"/staff/notifications/{note.pk}/")["Location"].startswith("/staff/alerts/")
