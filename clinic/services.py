@@ -15,7 +15,14 @@ from clinic.domain import locked
 from clinic.errors import InvalidInput, NotAllowed
 from clinic.models import CareTeamMember, Chair, Patient, ProtocolVersion, Role, Site, User
 from clinic.protocol import DEFAULT_PROTOCOL, Protocol, validation_messages
-from clinic.scoping import can_add_chairs, can_register_patients, can_view_clinical, get_patient_for, sites_of
+from clinic.scoping import (
+    can_add_chairs,
+    can_manage_care_team,
+    can_register_patients,
+    can_view_clinical,
+    get_patient_for,
+    sites_of,
+)
 
 PATIENT_FIELDS = (
     "given_name",
@@ -127,8 +134,14 @@ def create_chair(*, by: User | None, site: Site, name: str, notes: str = "") -> 
 def add_care_team_member(
     *, by: User | None, patient: Patient, member: User, is_primary: bool = False
 ) -> CareTeamMember:
+    """Put an active staff member of the patient's site on the care team (`by` None: the system, or a service that
+    has already decided, e.g. booking an integration appointment adds its therapist); audited as clinic.careteam.add.
+    Adding someone already on the team changes nothing."""
+    _check_care_team_writer(by, patient)
     if member.role == Role.PATIENT or not member.is_active:
         raise InvalidInput({"user": "Only active staff can join a care team."})
+    if not member.is_superuser and not member.sites.filter(pk=patient.site_id).exists():
+        raise InvalidInput({"user": f"{member.get_full_name() or member.get_username()} does not work at this site."})
     with transaction.atomic():
         entry, created = CareTeamMember.objects.get_or_create(
             patient=patient, user=member, defaults={"role": member.role, "is_primary": is_primary}
@@ -145,10 +158,18 @@ def add_care_team_member(
 
 
 def remove_care_team_member(*, by: User | None, patient: Patient, member: User) -> None:
+    _check_care_team_writer(by, patient)
     with transaction.atomic():
         deleted, _ = CareTeamMember.objects.filter(patient=patient, user=member).delete()
         if deleted:
             audit.record("clinic.careteam.remove", patient=patient, actor=by, details={"user": member.get_username()})
+
+
+def _check_care_team_writer(by: User | None, patient: Patient) -> None:
+    if by is not None and not can_manage_care_team(by, patient):
+        raise NotAllowed(
+            "Only a prescriber, nurse or clinic administrator of the patient's site may change the care team."
+        )
 
 
 # --- Protocol versions ------------------------------------------------------------------------------------------

@@ -48,7 +48,7 @@ from sessions.services.base import (
     PHASE_BY_STATUS,
 )
 from sessions.services.booking import Booking, book_dosing_session, cancel_session, mark_no_show
-from sessions.services.courses import book_course, stop_course
+from sessions.services.courses import book_course, complete_course, stop_course
 from sessions.services.dose import calculate, preview_dose, start_dosing
 from sessions.services.integration import (
     IntegrationBooking,
@@ -95,6 +95,7 @@ __all__ = [
     "cancel_integration_appointment",
     "cancel_session",
     "check_in",
+    "complete_course",
     "defer_session",
     "discharge_session",
     "end_dosing",
