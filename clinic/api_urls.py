@@ -1,3 +1,5 @@
+"""The API under /api/v1/: the core routes here, each app's in its own `<app>.api_urls`, included below."""
+
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
@@ -5,6 +7,7 @@ from rest_framework.routers import DefaultRouter
 from clinic import api
 
 router = DefaultRouter()
+router.include_format_suffixes = False  # one URL per resource: no `patients.json` aliases
 router.register("patients", api.PatientViewSet, basename="patient")
 router.register("chairs", api.ChairViewSet, basename="chair")
 
@@ -12,6 +15,16 @@ urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("", include(router.urls)),
+    path(
+        "patients/<int:patient_pk>/care-team/",
+        api.CareTeamViewSet.as_view({"get": "list", "post": "create"}),
+        name="patient-care-team",
+    ),
+    path(
+        "patients/<int:patient_pk>/care-team/<int:user_id>/",
+        api.CareTeamViewSet.as_view({"delete": "destroy"}),
+        name="patient-care-team-member",
+    ),
     path("", include("intake.api_urls")),
     path("", include("sessions.api_urls")),
 ]

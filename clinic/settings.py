@@ -176,6 +176,13 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Several answers have a `status`: one name per set of statuses, whichever answer carries it.
+    "ENUM_NAME_OVERRIDES": {
+        "SessionStatusEnum": "sessions.models.SessionStatus",
+        "CourseStatusEnum": "sessions.models.CourseStatus",
+        "AppointmentStatusEnum": "sessions.models.AppointmentStatus",
+        "RemsStatusEnum": "sessions.api.serializers.REMS_STATUSES",
+    },
 }
 
 # Cache: shared between web and worker processes (Redis, or files under var/ in embedded mode).
