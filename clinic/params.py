@@ -1,8 +1,9 @@
 """Reading what a request names in its query string or typed into a date: one way for every page and API list.
 
 - Dates: `parse_day` reads a YYYY-MM-DD query parameter (InvalidInput naming it when malformed or outside the sane
-  range), `day_from_query` does the same for a page (a message and the default instead of an error), and
-  `validate_day` is the validator of every date field of a form or serializer that books or lists by day. The range
+  range), `day_from_query` does the same for a page (a message and the default instead of an error),
+  `validate_day` is the validator of date fields of forms and serializers, and `check_day` the same check for a
+  service (a booking's start, a course's first day). The range
   keeps the arithmetic of a schedule (the day after, the week of a course, a time at the site) far from the limits
   of Python's dates: 9999-12-31 plus one day is an OverflowError, not an answer.
 - Text: `unsafe_character` finds what must never reach the database or a page: control characters in a query
@@ -40,6 +41,14 @@ def validate_day(value: dt.date) -> None:
         raise ValidationError(DAY_RANGE_MESSAGE, code="date_out_of_range")
 
 
+def check_day(value: dt.date, field: str) -> None:
+    """For a service: InvalidInput on `field` unless `value` lies inside the sane range."""
+    try:
+        validate_day(value)
+    except ValidationError:
+        raise InvalidInput({field: DAY_RANGE_MESSAGE}) from None
+
+
 def parse_day(raw: str | None, field: str = "date") -> dt.date | None:
     """The day a query parameter names (YYYY-MM-DD), None when it is absent or blank; InvalidInput on `field` when
     it is malformed or outside EARLIEST_DAY..LATEST_DAY."""
@@ -49,10 +58,7 @@ def parse_day(raw: str | None, field: str = "date") -> dt.date | None:
         day = dt.date.fromisoformat(raw.strip())
     except ValueError:
         raise InvalidInput({field: DAY_FORMAT_MESSAGE}) from None
-    try:
-        validate_day(day)
-    except ValidationError:
-        raise InvalidInput({field: DAY_RANGE_MESSAGE}) from None
+    check_day(day, field)
     return day
 
 

@@ -61,6 +61,7 @@ MIDDLEWARE = [
     "clinic.middleware.AuditContextMiddleware",
     "clinic.middleware.SiteTimeZoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "clinic.input_guard.QueryStringGuard",  # after the messages: a page says what it left out
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -160,8 +161,13 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
+    "DEFAULT_PAGINATION_CLASS": "clinic.pagination.Pagination",
     "PAGE_SIZE": 50,
+    "DEFAULT_PARSER_CLASSES": [
+        "clinic.input_guard.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_FILTER_BACKENDS": [],
     "EXCEPTION_HANDLER": "clinic.api.exception_handler",
     "DATETIME_FORMAT": "iso-8601",

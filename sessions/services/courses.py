@@ -16,6 +16,7 @@ from clinic import audit
 from clinic.domain import local_day, lock_patient, locked, require, required_text, site_zone, text
 from clinic.errors import Conflict, InvalidInput
 from clinic.models import Chair, Patient, User
+from clinic.params import check_day
 from clinic.protocol import Protocol
 from clinic.services import use_protocol
 from intake.services import last_score_before
@@ -60,6 +61,7 @@ def book_course(
     if any session cannot be booked, Conflict lists every one that cannot (code: the first conflict's code)."""
     if by is not None:
         require(can_book(by), "Your role may not book dosing sessions.")
+    check_day(start_date, "start_date")
     check_chair(chair, patient)
     check_supervisor(supervising_clinician, patient.site)
     with transaction.atomic():

@@ -48,7 +48,11 @@ def test_prescribers_nurses_and_clinic_admins_of_the_site_build_the_team(world: 
     client = api_as(world.users()[who])
     added = client.post(url(world), {"username": "therapist_unassigned"}, format="json")
     assert added.status_code == 201, added.json()
-    assert added.json() == {"user": world.therapist_unassigned.pk, "username": "therapist_unassigned", "role": "therapist"}
+    assert added.json() == {
+        "user": world.therapist_unassigned.pk,
+        "username": "therapist_unassigned",
+        "role": "therapist",
+    }
     again = client.post(url(world), {"username": "therapist_unassigned"}, format="json")
     assert again.status_code == 200
     assert again.json() == added.json()
