@@ -10,7 +10,8 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import Q, QuerySet
-from django.http import Http404
+from django.http import Http404, HttpRequest, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.exceptions import PermissionDenied
@@ -47,6 +48,13 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
             body.update(exc.details)
         return Response(body, status=exc.status)
     return drf_exception_handler(exc, context)
+
+
+@csrf_exempt  # it changes nothing; a POST to a mistyped URL gets the same JSON 404 as a GET
+def unknown_endpoint(request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse:
+    """Any other URL under /api/v1/ (an id that is not a number, a path that does not exist): the API's 404 in
+    JSON, as every other API answer, rather than the site's page."""
+    return JsonResponse({"detail": "No such endpoint."}, status=404)
 
 
 class ScopedViewSet(viewsets.GenericViewSet[Any]):

@@ -6,7 +6,8 @@ The bodies are those of clinic.api.exception_handler and DRF:
   or `{"detail"}` for a body that is not JSON; also a query parameter with control characters (clinic.input_guard);
 - 401 (no or an expired token) and 403 (a role that may not do this: `{"detail"}`, with `"code": "permission_denied"`
   when a service refused);
-- 404 for what the requester may not see, or that does not exist (operations with an id in the path);
+- 404 for what the requester may not see, or that does not exist (operations with an id in the path, and those
+  whose body names a patient: they add `NOT_FOUND_IN_BODY` to their responses);
 - 409 `{"code", "detail", ...}` when a rule refuses a change (operations that change something);
 - 429 when a client sends too many requests.
 
@@ -51,6 +52,11 @@ class ConflictError(serializers.Serializer[Any]):
     detail = serializers.CharField()
 
 
+NOT_FOUND = OpenApiResponse(ErrorDetail, description="Not found, or not visible to the requester.")
+# For an operation whose body names a record the requester must see (a booking's `patient`): add it to its responses.
+NOT_FOUND_IN_BODY = OpenApiResponse(ErrorDetail, description="A record the body names is not visible to the requester.")
+
+
 def error_responses(method: str, path: str) -> dict[str, OpenApiResponse]:
     """The error answers an operation can give (see the module docstring)."""
     responses = {
@@ -60,7 +66,7 @@ def error_responses(method: str, path: str) -> dict[str, OpenApiResponse]:
         "429": OpenApiResponse(ErrorDetail, description="Too many requests; try again later."),
     }
     if "{" in path:
-        responses["404"] = OpenApiResponse(ErrorDetail, description="Not found, or not visible to the requester.")
+        responses["404"] = NOT_FOUND
     if method in WRITE_METHODS:
         responses["409"] = OpenApiResponse(ConflictError, description="A rule refused the change.")
     return responses

@@ -1,6 +1,6 @@
 """The API under /api/v1/: the core routes here, each app's in its own `<app>.api_urls`, included below."""
 
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
@@ -27,4 +27,5 @@ urlpatterns = [
     ),
     path("", include("intake.api_urls")),
     path("", include("sessions.api_urls")),
+    re_path(r"", api.unknown_endpoint),  # last: whatever matched nothing above
 ]

@@ -12,6 +12,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from clinic.api import ScopedViewSet
+from clinic.api_schema import NOT_FOUND_IN_BODY
 from clinic.domain import require
 from clinic.errors import InvalidInput
 from clinic.scoping import get_patient_for
@@ -58,7 +59,7 @@ class IntegrationAppointmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelM
         appointment = queries.get_appointment_for(self.request.user, kwargs["pk"])
         return Response(AppointmentSerializer(appointment).data)
 
-    @extend_schema(request=AppointmentInput, responses={201: AppointmentBookedSerializer})
+    @extend_schema(request=AppointmentInput, responses={201: AppointmentBookedSerializer, 404: NOT_FOUND_IN_BODY})
     def create(self, request: Request) -> Response:
         data = inputs.valid(AppointmentInput, request.data)
         user = self.request.user

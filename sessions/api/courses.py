@@ -13,6 +13,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from clinic.api import ScopedViewSet
+from clinic.api_schema import NOT_FOUND_IN_BODY
 from clinic.domain import require
 from clinic.scoping import get_patient_for, patients_visible_to
 from sessions import permissions, services
@@ -53,7 +54,7 @@ class CourseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedView
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return self._answer(self.get_object())
 
-    @extend_schema(request=CourseInput, responses={201: CourseSerializer})
+    @extend_schema(request=CourseInput, responses={201: CourseSerializer, 404: NOT_FOUND_IN_BODY})
     def create(self, request: Request) -> Response:
         data = inputs.valid(CourseInput, request.data)
         user = self.request.user

@@ -20,6 +20,7 @@ from rest_framework.response import Response
 
 from clinic import audit
 from clinic.api import ScopedViewSet
+from clinic.api_schema import NOT_FOUND_IN_BODY
 from clinic.domain import require
 from clinic.errors import InvalidInput
 from clinic.scoping import Requester, can_view_clinical, get_patient_for, sites_of
@@ -151,7 +152,7 @@ class DosingSessionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Sco
         )
         return _answer(ClinicalSessionSerializer if clinical else ScheduleSerializer, session)
 
-    @extend_schema(request=BookingInput, responses={201: BookingSerializer})
+    @extend_schema(request=BookingInput, responses={201: BookingSerializer, 404: NOT_FOUND_IN_BODY})
     def create(self, request: Request) -> Response:
         data = inputs.valid(BookingInput, request.data)
         user = self.request.user

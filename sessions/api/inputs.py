@@ -6,6 +6,7 @@ field); the services decide. Bounds that are clinical rules stay in the rule mod
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from rest_framework import serializers
@@ -14,14 +15,33 @@ from clinic.errors import InvalidInput
 from clinic.models import Chair, Role, User
 from clinic.params import validate_day
 from clinic.scoping import chairs_visible_to
+from intake.services import plausible_bounds
+from sessions.api.serializers import WallClockTime
 
 OPTIONAL: dict[str, Any] = {"required": False, "allow_null": True, "default": None}
 MAX_DURATION_MIN = 24 * 60  # no booking holds a chair or a therapist longer than a day
 FASTING_HOURS: dict[str, Any] = {"min_value": 0, "max_value": 240, "max_digits": 5, "decimal_places": 2}
+# What a dose request can hold: the protocol's limits (sessions.dosing) decide what may be given; these only keep
+# the numbers, and what the calculation derives from them (a pump rate, a draw volume), inside what a dose record
+# stores. Weight and height take intake's plausible ranges.
+DOSE_INPUT_LIMITS: dict[str, dict[str, Any]] = {
+    "weight_kg": plausible_bounds("weight_kg"),
+    "height_cm": plausible_bounds("height_cm"),
+    "mg_per_kg": {"max_value": 100},
+    "dose_mg": {"max_value": 10_000},
+    "bag_volume_ml": {"max_value": 10_000},
+    "concentration_mg_per_ml": {"min_value": Decimal("0.1"), "max_value": 1_000},
+}
+MAX_DIGITS = 9  # precision enough for any dose input, and far from what Decimal arithmetic cannot hold
 
 
-def _decimal(**kwargs: Any) -> serializers.DecimalField:
-    return serializers.DecimalField(max_digits=None, decimal_places=None, **kwargs)
+def _dose_input(name: str, **kwargs: Any) -> serializers.DecimalField:
+    return serializers.DecimalField(max_digits=MAX_DIGITS, decimal_places=None, **DOSE_INPUT_LIMITS[name], **kwargs)
+
+
+def _reason() -> serializers.CharField:
+    # A reason ends up in a status change (500 characters) and, for a stopped course, its stop reason (300).
+    return serializers.CharField(required=False, allow_blank=True, default="", max_length=300)
 
 
 def _duration(**kwargs: Any) -> serializers.IntegerField:
@@ -30,15 +50,15 @@ def _duration(**kwargs: Any) -> serializers.IntegerField:
 
 class DoseCalculationInput(serializers.Serializer[Any]):
     route = serializers.CharField()
-    weight_kg = _decimal()
-    height_cm = _decimal()
+    weight_kg = _dose_input("weight_kg")
+    height_cm = _dose_input("height_cm")
     sex_at_birth = serializers.CharField()
-    mg_per_kg = _decimal(**OPTIONAL)
-    dose_mg = _decimal(**OPTIONAL)
-    duration_min = serializers.IntegerField(**OPTIONAL)
-    bag_volume_ml = _decimal(**OPTIONAL)
-    concentration_mg_per_ml = _decimal(**OPTIONAL)
-    age = serializers.IntegerField(**OPTIONAL)
+    mg_per_kg = _dose_input("mg_per_kg", **OPTIONAL)
+    dose_mg = _dose_input("dose_mg", **OPTIONAL)
+    duration_min = _duration(**OPTIONAL)
+    bag_volume_ml = _dose_input("bag_volume_ml", **OPTIONAL)
+    concentration_mg_per_ml = _dose_input("concentration_mg_per_ml", **OPTIONAL)
+    age = serializers.IntegerField(min_value=0, max_value=150, **OPTIONAL)
     first_dose = serializers.BooleanField(required=False, default=False)
 
 
@@ -53,7 +73,7 @@ class BookingInput(serializers.Serializer[Any]):
 
 
 class ReasonInput(serializers.Serializer[Any]):
-    reason = serializers.CharField(required=False, allow_blank=True, default="")
+    reason = _reason()
 
 
 class CheckInInput(serializers.Serializer[Any]):
@@ -74,14 +94,14 @@ class VitalsInput(serializers.Serializer[Any]):
 
 
 class StartInput(serializers.Serializer[Any]):
-    mg_per_kg = _decimal(required=False, allow_null=True)
-    dose_mg = _decimal(required=False, allow_null=True)
-    duration_min = serializers.IntegerField(required=False, allow_null=True)
-    bag_volume_ml = _decimal(required=False, allow_null=True)
-    concentration_mg_per_ml = _decimal(required=False, allow_null=True)
-    weight_kg = _decimal(required=False, allow_null=True)
-    height_cm = _decimal(required=False, allow_null=True)
-    lot_number = serializers.CharField(required=False, allow_blank=True, default="")
+    mg_per_kg = _dose_input("mg_per_kg", required=False, allow_null=True)
+    dose_mg = _dose_input("dose_mg", required=False, allow_null=True)
+    duration_min = _duration(required=False, allow_null=True)
+    bag_volume_ml = _dose_input("bag_volume_ml", required=False, allow_null=True)
+    concentration_mg_per_ml = _dose_input("concentration_mg_per_ml", required=False, allow_null=True)
+    weight_kg = _dose_input("weight_kg", required=False, allow_null=True)
+    height_cm = _dose_input("height_cm", required=False, allow_null=True)
+    lot_number = serializers.CharField(required=False, allow_blank=True, default="", max_length=60)
     review_reason = serializers.CharField(required=False, allow_blank=True, default="")
     override_reason = serializers.CharField(required=False, allow_blank=True, default="")
     escort_confirmed = serializers.BooleanField(required=False, allow_null=True, default=None)
@@ -98,7 +118,7 @@ class AdverseEventInput(serializers.Serializer[Any]):
 class DischargeInput(serializers.Serializer[Any]):
     aldrete = serializers.ListField(child=serializers.IntegerField(), allow_empty=True)
     escort_confirmed = serializers.BooleanField()
-    escort_name = serializers.CharField(required=False, allow_blank=True, default="")
+    escort_name = serializers.CharField(required=False, allow_blank=True, default="", max_length=120)
     instructions_given = serializers.BooleanField(required=False, default=False)
     no_driving_acknowledged = serializers.BooleanField(required=False, default=False)
     notes = serializers.CharField(required=False, allow_blank=True, default="")
@@ -109,7 +129,7 @@ class DissociationInput(serializers.Serializer[Any]):
 
 
 class RemsSubmissionInput(serializers.Serializer[Any]):
-    reference = serializers.CharField(required=False, allow_blank=True, default="")
+    reference = serializers.CharField(required=False, allow_blank=True, default="", max_length=100)
     note = serializers.CharField(required=False, allow_blank=True, default="")
 
 
@@ -118,7 +138,7 @@ class CourseInput(serializers.Serializer[Any]):
     template = serializers.CharField()
     start = serializers.DateField(input_formats=["%Y-%m-%d"], validators=[validate_day])
     weekdays = serializers.ListField(child=serializers.IntegerField(), allow_empty=True)
-    time = serializers.TimeField(input_formats=["%H:%M", "%H:%M:%S"])
+    time = WallClockTime()
     chair = serializers.IntegerField()
     supervising_clinician = serializers.IntegerField(**OPTIONAL)
     duration_min = _duration(**OPTIONAL)
@@ -131,7 +151,7 @@ class AppointmentInput(serializers.Serializer[Any]):
     duration_min = _duration()
     dosing_session = serializers.IntegerField(**OPTIONAL)
     chair = serializers.IntegerField(**OPTIONAL)
-    room = serializers.CharField(required=False, allow_blank=True, default="")
+    room = serializers.CharField(required=False, allow_blank=True, default="", max_length=80)
 
 
 def valid(serializer_class: type[serializers.Serializer[Any]], data: Any) -> dict[str, Any]:

@@ -64,6 +64,15 @@ class TextOrNull(serializers.CharField):
         return None if value in ("", None) else super().to_representation(value)
 
 
+@extend_schema_field({"type": "string", "pattern": r"^([01]\d|2[0-3]):[0-5]\d(:[0-5]\d)?$", "example": "09:00:00"})
+class WallClockTime(serializers.TimeField):
+    """A time of day at the site, without a zone ("09:00" or "09:00:00"); OpenAPI's `time` format would ask for an
+    offset."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(format=None, input_formats=["%H:%M", "%H:%M:%S"], **kwargs)
+
+
 def ref(source: str, **kwargs: Any) -> serializers.IntegerField:
     """The id of a related record (`patient_id` answered as `patient`)."""
     return serializers.IntegerField(source=source, **kwargs)
@@ -338,7 +347,7 @@ class CourseSerializer(serializers.Serializer[Any]):
     start = serializers.DateField(source="start_date", format=None)
     end = serializers.DateField(source="end_date", format=None, allow_null=True)
     weekdays = serializers.ListField(child=serializers.IntegerField(min_value=0, max_value=6))
-    time = serializers.TimeField(source="local_time", format=None, allow_null=True)
+    time = WallClockTime(source="local_time", allow_null=True)
     sessions = serializers.SerializerMethodField()
     baseline = BaselineSerializer(source="*", required=False, help_text="Staff who may see clinical data only.")
 

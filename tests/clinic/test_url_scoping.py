@@ -21,6 +21,7 @@ NO_PATIENT_DATA = {
     "drf_spectacular.views.SpectacularAPIView",  # schema
     "drf_spectacular.views.SpectacularSwaggerView",  # docs page
     "rest_framework.routers.APIRootView",
+    "clinic.api.unknown_endpoint",  # the API's JSON 404 for a URL that matched nothing
 }
 AUTH_VIEWS_PREFIX = "django.contrib.auth.views."  # sign-in, sign-out, password reset
 

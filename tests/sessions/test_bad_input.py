@@ -12,7 +12,7 @@ from clinic.params import DAY_RANGE_MESSAGE
 from sessions.models import SessionStatus, TreatmentCourse
 from tests.conftest import api_as
 from tests.factories import on_care_team
-from tests.sessions.conftest import Clinic, book, ny, signed_in
+from tests.sessions.conftest import Clinic, Clock, advance_to, book, ny, signed_in
 
 EDGES = ["9999-12-31", "0001-01-01", "2101-01-01", "1899-12-31"]
 
@@ -93,3 +93,46 @@ def test_a_booking_far_in_the_future_is_refused(clinic: Clinic, start: str) -> N
     response = api_as(clinic.nurse).post("/api/v1/integration-appointments/", appointment, format="json")
     assert response.status_code == 400
     assert list(response.json()) == ["start"]
+
+
+# --- Numbers and texts a record cannot hold ---------------------------------------------------------------------
+
+ABSURD = ["1e20", 10**30, "0.0000000001"]
+
+
+@pytest.mark.parametrize("value", ABSURD)
+@pytest.mark.parametrize("field", ["bag_volume_ml", "concentration_mg_per_ml", "mg_per_kg", "weight_kg", "height_cm"])
+def test_a_dose_past_what_a_record_holds_is_refused_naming_the_field(
+    clinic: Clinic, clock: Clock, field: str, value: Any
+) -> None:
+    session = advance_to(clinic, book(clinic, ny(2026, 5, 4, 9)), SessionStatus.CHECKED_IN)
+    body = {"lot_number": "LOT-1", "override_reason": "Fuzzing", field: value}
+    response = api_as(clinic.prescriber).post(f"/api/v1/dosing-sessions/{session.pk}/start/", body, format="json")
+    assert response.status_code == 400
+    assert list(response.json()) == [field]
+    session.refresh_from_db()
+    assert session.status == SessionStatus.CHECKED_IN
+
+
+@pytest.mark.parametrize(
+    ("route", "field"),
+    [("iv", "bag_volume_ml"), ("iv", "concentration_mg_per_ml"), ("esketamine", "dose_mg"), ("sublingual", "dose_mg")],
+)
+def test_a_dose_calculation_with_absurd_numbers_is_refused(clinic: Clinic, route: str, field: str) -> None:
+    body = {"route": route, "weight_kg": 70, "height_cm": 170, "sex_at_birth": "female", field: 10**30}
+    response = api_as(clinic.nurse).post("/api/v1/dose-calculations/", body, format="json")
+    assert response.status_code == 400
+    assert list(response.json()) == [field]
+
+
+@pytest.mark.parametrize(("step", "field", "limit"), [("cancel", "reason", 300), ("start", "lot_number", 60)])
+def test_texts_longer_than_their_record_are_refused(
+    clinic: Clinic, clock: Clock, step: str, field: str, limit: int
+) -> None:
+    session = book(clinic, ny(2026, 5, 4, 9))
+    if step == "start":
+        session = advance_to(clinic, session, SessionStatus.CHECKED_IN)
+    url = f"/api/v1/dosing-sessions/{session.pk}/{step}/"
+    response = api_as(clinic.prescriber).post(url, {field: "x" * (limit + 1)}, format="json")
+    assert response.status_code == 400
+    assert list(response.json()) == [field]
