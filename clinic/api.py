@@ -82,6 +82,11 @@ class ScopedViewSet(viewsets.GenericViewSet[Any]):
         )
         self._audit_ctx.__enter__()
 
+    def answer_page(self, queryset: QuerySet[Any], serializer_class: type[serializers.BaseSerializer[Any]]) -> Response:
+        """A list's answer: one page of `queryset` (clinic.pagination), each row through `serializer_class`."""
+        page = self.paginate_queryset(queryset)
+        return self.get_paginated_response(serializer_class(page, many=True).data)
+
     def finalize_response(self, request: Request, response: Response, *args: Any, **kwargs: Any) -> Response:
         ctx = getattr(self, "_audit_ctx", None)
         if ctx is not None:
@@ -297,8 +302,7 @@ class CareTeamViewSet(PatientNestedViewSet):
         return CareTeamMember.objects.filter(patient=self.get_patient()).select_related("user").order_by("id")
 
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        page = self.paginate_queryset(self.get_queryset())
-        return self.get_paginated_response(CareTeamMemberSerializer(page, many=True).data)
+        return self.answer_page(self.get_queryset(), CareTeamMemberSerializer)
 
     @extend_schema(
         request=CareTeamAddition,

@@ -17,7 +17,8 @@ The bodies are those of clinic.api.exception_handler and DRF:
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, cast
 
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiResponse
@@ -79,7 +80,8 @@ class ClinicAutoSchema(AutoSchema):
         responses: dict[str, Any] = super()._get_response_bodies(direction)
         if direction != "response":
             return responses
+        response_for_code = cast(Callable[..., dict[str, Any]], self._get_response_for_code)
         for code, response in error_responses(self.method, self.path).items():
             if code not in responses:
-                responses[code] = self._get_response_for_code(response, code, direction=direction)
+                responses[code] = response_for_code(response, code, direction=direction)
         return dict(sorted(responses.items()))

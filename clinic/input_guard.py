@@ -50,8 +50,7 @@ class QueryStringGuard:
             for name, values in request.GET.lists():
                 if _printable(name) == name:
                     cleaned.setlist(name, [_printable(value) for value in values])
-            cleaned._mutable = False
-            request.GET = cleaned
+            request.GET = QueryDict(cleaned.urlencode())
             messages.warning(request, PAGE_MESSAGE)
         return self.get_response(request)
 

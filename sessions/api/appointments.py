@@ -13,13 +13,11 @@ from rest_framework.response import Response
 
 from clinic.api import ScopedViewSet
 from clinic.api_schema import NOT_FOUND_IN_BODY
-from clinic.domain import require
 from clinic.errors import InvalidInput
-from clinic.scoping import get_patient_for
 from sessions import permissions, queries, services
 from sessions.api import inputs
 from sessions.api.inputs import AppointmentInput, ReasonInput
-from sessions.api.lists import DATE_PARAMETER, ListFilters, id_parameter, status_parameter
+from sessions.api.lists import ListFilters, list_schema
 from sessions.api.serializers import AppointmentBookedSerializer, AppointmentSerializer
 from sessions.models import AppointmentStatus, IntegrationAppointment
 
@@ -33,15 +31,12 @@ class IntegrationAppointmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelM
     def scoped_queryset(self) -> QuerySet[IntegrationAppointment]:
         return queries.appointments_visible_to(self.request.user)
 
-    @extend_schema(
-        operation_id="integration_appointments_list",
-        parameters=[
-            DATE_PARAMETER,
-            id_parameter("therapist", "therapist"),
-            id_parameter("patient", "patient"),
-            status_parameter(AppointmentStatus.choices),
-        ],
-        responses=AppointmentSerializer(many=True),
+    @list_schema(
+        "integration_appointments_list",
+        AppointmentSerializer,
+        "therapist",
+        "patient",
+        statuses=AppointmentStatus.choices,
     )
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         qs = ListFilters(request).apply(
@@ -51,8 +46,7 @@ class IntegrationAppointmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelM
             therapist="therapist_id",
             patient="patient_id",
         )
-        page = self.paginate_queryset(qs)
-        return self.get_paginated_response(AppointmentSerializer(page, many=True).data)
+        return self.answer_page(qs, AppointmentSerializer)
 
     @extend_schema(responses=AppointmentSerializer)
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -63,8 +57,12 @@ class IntegrationAppointmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelM
     def create(self, request: Request) -> Response:
         data = inputs.valid(AppointmentInput, request.data)
         user = self.request.user
-        patient = get_patient_for(user, data["patient"])
-        require(permissions.can_book_integration(user), "Your role may not book integration sessions.")
+        patient = inputs.patient_to_book(
+            user,
+            data["patient"],
+            allowed=permissions.can_book_integration(user),
+            refusal="Your role may not book integration sessions.",
+        )
         dosing_session = None
         if data.get("dosing_session") is not None:
             dosing_session = (

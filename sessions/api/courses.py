@@ -14,12 +14,11 @@ from rest_framework.response import Response
 
 from clinic.api import ScopedViewSet
 from clinic.api_schema import NOT_FOUND_IN_BODY
-from clinic.domain import require
-from clinic.scoping import get_patient_for, patients_visible_to
+from clinic.scoping import patients_visible_to
 from sessions import permissions, services
 from sessions.api import inputs
 from sessions.api.inputs import CourseInput, ReasonInput
-from sessions.api.lists import ListFilters, id_parameter, shows_clinical
+from sessions.api.lists import ListFilters, list_schema, shows_clinical
 from sessions.api.serializers import CourseSerializer
 from sessions.models import TreatmentCourse
 
@@ -37,18 +36,13 @@ class CourseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedView
         clinical = shows_clinical(self.request.user, course.patient)
         return Response(CourseSerializer(course, context={"clinical": clinical}).data, status=code)
 
-    @extend_schema(
-        operation_id="courses_list",
-        parameters=[id_parameter("patient", "patient")],
-        responses=CourseSerializer(many=True),
-    )
+    @list_schema("courses_list", CourseSerializer, "patient")
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         qs = self.get_queryset()
         patient = ListFilters(request).integer("patient")
         if patient is not None:
             qs = qs.filter(patient_id=patient)
-        page = self.paginate_queryset(qs)
-        return self.get_paginated_response(CourseSerializer(page, many=True).data)
+        return self.answer_page(qs, CourseSerializer)
 
     @extend_schema(responses=CourseSerializer)
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -58,8 +52,9 @@ class CourseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedView
     def create(self, request: Request) -> Response:
         data = inputs.valid(CourseInput, request.data)
         user = self.request.user
-        patient = get_patient_for(user, data["patient"])
-        require(permissions.can_book(user), "Your role may not book dosing sessions.")
+        patient = inputs.patient_to_book(
+            user, data["patient"], allowed=permissions.can_book(user), refusal="Your role may not book dosing sessions."
+        )
         course = services.book_course(
             by=user,
             patient=patient,

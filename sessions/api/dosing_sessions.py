@@ -23,7 +23,7 @@ from clinic.api import ScopedViewSet
 from clinic.api_schema import NOT_FOUND_IN_BODY
 from clinic.domain import require
 from clinic.errors import InvalidInput
-from clinic.scoping import Requester, can_view_clinical, get_patient_for, sites_of
+from clinic.scoping import Requester, can_view_clinical, sites_of
 from clinic.services import current_protocol
 from sessions import permissions, queries, services
 from sessions.api import inputs
@@ -39,7 +39,7 @@ from sessions.api.inputs import (
     StartInput,
     VitalsInput,
 )
-from sessions.api.lists import DATE_PARAMETER, ListFilters, id_parameter, shows_clinical, status_parameter
+from sessions.api.lists import ListFilters, list_schema, shows_clinical
 from sessions.api.serializers import (
     AdverseEventRecordedSerializer,
     BookingSerializer,
@@ -120,22 +120,12 @@ class DosingSessionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Sco
         data = inputs.valid(input_class, self.request.data) if input_class else {}
         return session, service(by=self.request.user, session=session, **data)
 
-    @extend_schema(
-        operation_id="dosing_sessions_list",
-        parameters=[
-            DATE_PARAMETER,
-            id_parameter("chair", "chair"),
-            id_parameter("patient", "patient"),
-            status_parameter(SessionStatus.choices),
-        ],
-        responses=ScheduleSerializer(many=True),
-    )
+    @list_schema("dosing_sessions_list", ScheduleSerializer, "chair", "patient", statuses=SessionStatus.choices)
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         qs = ListFilters(request).apply(
             self.get_queryset(), "chair__site", SessionStatus.choices, chair="chair_id", patient="patient_id"
         )
-        page = self.paginate_queryset(qs)
-        return self.get_paginated_response(ScheduleSerializer(page, many=True).data)
+        return self.answer_page(qs, ScheduleSerializer)
 
     @extend_schema(
         responses=ClinicalSessionSerializer,
@@ -156,8 +146,9 @@ class DosingSessionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Sco
     def create(self, request: Request) -> Response:
         data = inputs.valid(BookingInput, request.data)
         user = self.request.user
-        patient = get_patient_for(user, data["patient"])
-        require(permissions.can_book(user), "Your role may not book dosing sessions.")  # before the chair lookup
+        patient = inputs.patient_to_book(
+            user, data["patient"], allowed=permissions.can_book(user), refusal="Your role may not book dosing sessions."
+        )
         course = None
         if data.get("course") is not None:
             course = TreatmentCourse.objects.filter(pk=data["course"], patient=patient).first()

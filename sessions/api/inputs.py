@@ -6,15 +6,17 @@ field); the services decide. Bounds that are clinical rules stay in the rule mod
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
 from rest_framework import serializers
 
+from clinic.domain import require
 from clinic.errors import InvalidInput
-from clinic.models import Chair, Role, User
+from clinic.models import Chair, Patient, Role, User
 from clinic.params import validate_day
-from clinic.scoping import chairs_visible_to
+from clinic.scoping import chairs_visible_to, get_patient_for
 from intake.services import plausible_bounds
 from sessions.api.serializers import WallClockTime
 
@@ -24,7 +26,7 @@ FASTING_HOURS: dict[str, Any] = {"min_value": 0, "max_value": 240, "max_digits":
 # What a dose request can hold: the protocol's limits (sessions.dosing) decide what may be given; these only keep
 # the numbers, and what the calculation derives from them (a pump rate, a draw volume), inside what a dose record
 # stores. Weight and height take intake's plausible ranges.
-DOSE_INPUT_LIMITS: dict[str, dict[str, Any]] = {
+DOSE_INPUT_LIMITS: dict[str, Mapping[str, Any]] = {
     "weight_kg": plausible_bounds("weight_kg"),
     "height_cm": plausible_bounds("height_cm"),
     "mg_per_kg": {"max_value": 100},
@@ -159,6 +161,13 @@ def valid(serializer_class: type[serializers.Serializer[Any]], data: Any) -> dic
     serializer = serializer_class(data=data)
     serializer.is_valid(raise_exception=True)
     return dict(serializer.validated_data)
+
+
+def patient_to_book(user: User, pk: int, *, allowed: bool, refusal: str) -> Patient:
+    """The patient a booking names: 404 when out of sight (as in a path), then 403 unless the role may book."""
+    patient = get_patient_for(user, pk)
+    require(allowed, refusal)
+    return patient
 
 
 def chair_for(user: User, pk: int, field: str = "chair") -> Chair:

@@ -3,11 +3,13 @@ requester's sites, YYYY-MM-DD), `status`, and the ids a list filters on (`chair`
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.db.models import Q, QuerySet
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers
 from rest_framework.request import Request
 
 from clinic.errors import InvalidInput
@@ -21,12 +23,23 @@ DATE_PARAMETER = OpenApiParameter(
 )
 
 
-def id_parameter(name: str, what: str) -> OpenApiParameter:
-    return OpenApiParameter(name, OpenApiTypes.INT, description=f"Only those of this {what} (its id).")
+def id_parameter(name: str) -> OpenApiParameter:
+    return OpenApiParameter(name, OpenApiTypes.INT, description=f"Only those of this {name} (its id).")
 
 
-def status_parameter(choices: Any) -> OpenApiParameter:
-    return OpenApiParameter("status", str, enum=[value for value, _label in choices], description="Only this status.")
+def list_schema[F: Callable[..., Any]](
+    operation_id: str, answer: type[serializers.Serializer[Any]], *ids: str, statuses: Any = None
+) -> Callable[[F], F]:
+    """The documentation of a list: its answer, and the query parameters ListFilters reads."""
+    parameters = [id_parameter(name) for name in ids]
+    if statuses is not None:
+        status_values = [value for value, _label in statuses]
+        parameters = [
+            DATE_PARAMETER,
+            *parameters,
+            OpenApiParameter("status", str, enum=status_values, description="Only this status."),
+        ]
+    return extend_schema(operation_id=operation_id, parameters=parameters, responses=answer(many=True))
 
 
 def shows_clinical(user: User, patient: Patient) -> bool:

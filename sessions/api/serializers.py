@@ -298,12 +298,16 @@ class ClinicalSessionSerializer(ScheduleSerializer):
 
 
 class RemsItemSerializer(serializers.Serializer[Any]):
-    key = serializers.CharField()
-    label = serializers.CharField()
-    value = serializers.CharField(allow_null=True)
-    missing = serializers.BooleanField()
-    detail = serializers.CharField(allow_blank=True)
-    at = instant(allow_null=True)
+    def get_fields(self) -> dict[str, Any]:
+        # `label` is also an attribute of every serializer field: declared here, not as a class attribute.
+        return {
+            "key": serializers.CharField(),
+            "label": serializers.CharField(),
+            "value": serializers.CharField(allow_null=True),
+            "missing": serializers.BooleanField(),
+            "detail": serializers.CharField(allow_blank=True),
+            "at": instant(allow_null=True),
+        }
 
 
 class RemsSubmissionSerializer(serializers.Serializer[Any]):

@@ -39,24 +39,13 @@ def test_completing_a_course_cancels_what_has_not_started_and_keeps_what_was_giv
     course = a_course(clinic)
     first, second, *rest = course.sessions.order_by("start")
     advance_to(clinic, first, SessionStatus.DISCHARGED, clock)
-    after_first = services.book_integration_appointment(
-        by=clinic.front_desk,
-        patient=clinic.patient,
-        therapist=clinic.therapist,
-        start=ny(2026, 5, 5, 10),
-        duration_min=60,
-        dosing_session=first,
-        room="Room A",
-    ).appointment
-    after_second = services.book_integration_appointment(
-        by=clinic.front_desk,
-        patient=clinic.patient,
-        therapist=clinic.therapist,
-        start=ny(2026, 5, 8, 10),
-        duration_min=60,
-        dosing_session=second,
-        room="Room A",
-    ).appointment
+    after_first, after_second = (
+        services.book_integration_appointment(
+            by=clinic.front_desk, patient=clinic.patient, therapist=clinic.therapist, start=start, duration_min=60,
+            dosing_session=session, room="Room A",
+        ).appointment
+        for session, start in ((first, ny(2026, 5, 5, 10)), (second, ny(2026, 5, 8, 10)))
+    )  # fmt: skip
 
     response = complete(clinic.prescriber, course, reason="Remission after two sessions")
 
