@@ -15,6 +15,7 @@ from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.exceptions import PermissionDenied
+from rest_framework.metadata import SimpleMetadata
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -54,7 +55,16 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
 def unknown_endpoint(request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse:
     """Any other URL under /api/v1/ (an id that is not a number, a path that does not exist): the API's 404 in
     JSON, as every other API answer, rather than the site's page."""
-    return JsonResponse({"detail": "No such endpoint."}, status=404)
+    return JsonResponse({"code": "not_found", "detail": "No such endpoint."}, status=404)
+
+
+class Metadata(SimpleMetadata):
+    """The answer to OPTIONS: the endpoint's name, description and media types. The forms of its actions are left
+    out (the schema documents them): they would be built from `serializer_class`, which a viewset whose actions each
+    name their own serializers does not set."""
+
+    def determine_actions(self, request: Request, view: Any) -> dict[str, Any]:
+        return {}
 
 
 class ScopedViewSet(viewsets.GenericViewSet[Any]):
@@ -66,6 +76,7 @@ class ScopedViewSet(viewsets.GenericViewSet[Any]):
 
     request: AuthedApiRequest
     schema = ClinicAutoSchema()
+    metadata_class = Metadata
 
     def scoped_queryset(self) -> QuerySet[Any]:
         raise NotImplementedError

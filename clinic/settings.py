@@ -188,6 +188,7 @@ SPECTACULAR_SETTINGS = {
         "CourseStatusEnum": "sessions.models.CourseStatus",
         "AppointmentStatusEnum": "sessions.models.AppointmentStatus",
         "RemsStatusEnum": "sessions.api.serializers.REMS_STATUSES",
+        "VitalPhaseEnum": "sessions.models.VitalPhase",
     },
 }
 

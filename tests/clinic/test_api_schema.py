@@ -9,6 +9,9 @@ from typing import Any
 import pytest
 from drf_spectacular.generators import SchemaGenerator
 
+from clinic.api import CareTeamMemberSerializer
+from tests.conftest import World, api_as
+
 METHODS = ("get", "put", "post", "patch", "delete")
 
 
@@ -116,3 +119,26 @@ def test_the_check_finds_untyped_and_missing_answers() -> None:
         "GET /d/ 200: no body documented",
         "GET /e/ 200 application/json: an untyped body",
     ]
+
+
+@pytest.mark.django_db
+def test_options_names_the_endpoint_without_building_forms(world: World) -> None:
+    """OPTIONS answers from every viewset, also one whose actions each name their own serializer (DRF would build
+    the forms from `serializer_class` and fail without one)."""
+    from clinic.api import CareTeamViewSet
+
+    CareTeamViewSet.serializer_class = None  # type: ignore[assignment]
+    try:
+        response = api_as(world.nurse1).options(f"/api/v1/patients/{world.patient_a.pk}/care-team/")
+    finally:
+        CareTeamViewSet.serializer_class = CareTeamMemberSerializer
+    assert response.status_code == 200
+    assert set(response.json()) == {"name", "description", "renders", "parses"}
+
+
+@pytest.mark.django_db
+def test_a_url_under_the_api_that_matches_nothing_answers_json(world: World) -> None:
+    for method in ("get", "post", "delete"):
+        response = getattr(api_as(world.nurse1), method)("/api/v1/courses/0.5/complete/")
+        assert response.status_code == 404
+        assert response.json() == {"code": "not_found", "detail": "No such endpoint."}
