@@ -1,27 +1,35 @@
-"""REST API base classes and the core endpoints (patients, chairs).
+"""REST API base classes and the core endpoints (patients, chairs, care teams).
 
 Every viewset that serves patient data derives from `ScopedViewSet`, which funnels its queryset through
-clinic.scoping; tests/clinic/test_url_scoping.py fails if a URL reaches patient data any other way.
+clinic.scoping; tests/clinic/test_url_scoping.py fails if a URL reaches patient data any other way. Its schema class
+(clinic.api_schema) documents the error answers of every operation beside the operation's own answer.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
+from django.http import Http404, HttpRequest, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.exceptions import PermissionDenied
+from rest_framework.metadata import SimpleMetadata
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from clinic import audit, services
+from clinic.api_schema import ClinicAutoSchema
 from clinic.audit import audit_context
+from clinic.domain import require
 from clinic.errors import DomainError, InvalidInput
 from clinic.http import AuthedApiRequest
-from clinic.models import Chair, Patient, Site
+from clinic.models import CareTeamMember, Chair, Patient, Role, Site, User
 from clinic.scoping import (
     can_add_chairs,
+    can_manage_care_team,
     can_register_patients,
     can_view_clinical,
     chairs_visible_to,
@@ -43,6 +51,22 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     return drf_exception_handler(exc, context)
 
 
+@csrf_exempt  # it changes nothing; a POST to a mistyped URL gets the same JSON 404 as a GET
+def unknown_endpoint(request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse:
+    """Any other URL under /api/v1/ (an id that is not a number, a path that does not exist): the API's 404 in
+    JSON, as every other API answer, rather than the site's page."""
+    return JsonResponse({"code": "not_found", "detail": "No such endpoint."}, status=404)
+
+
+class Metadata(SimpleMetadata):
+    """The answer to OPTIONS: the endpoint's name, description and media types. The forms of its actions are left
+    out (the schema documents them): they would be built from `serializer_class`, which a viewset whose actions each
+    name their own serializers does not set."""
+
+    def determine_actions(self, request: Request, view: Any) -> dict[str, Any]:
+        return {}
+
+
 class ScopedViewSet(viewsets.GenericViewSet[Any]):
     """Base of every viewset: the queryset comes from `scoped_queryset(user)`, which must use clinic.scoping.
 
@@ -51,6 +75,8 @@ class ScopedViewSet(viewsets.GenericViewSet[Any]):
     """
 
     request: AuthedApiRequest
+    schema = ClinicAutoSchema()
+    metadata_class = Metadata
 
     def scoped_queryset(self) -> QuerySet[Any]:
         raise NotImplementedError
@@ -66,6 +92,11 @@ class ScopedViewSet(viewsets.GenericViewSet[Any]):
             ip_address=request.META.get("REMOTE_ADDR"),
         )
         self._audit_ctx.__enter__()
+
+    def answer_page(self, queryset: QuerySet[Any], serializer_class: type[serializers.BaseSerializer[Any]]) -> Response:
+        """A list's answer: one page of `queryset` (clinic.pagination), each row through `serializer_class`."""
+        page = self.paginate_queryset(queryset)
+        return self.get_paginated_response(serializer_class(page, many=True).data)
 
     def finalize_response(self, request: Request, response: Response, *args: Any, **kwargs: Any) -> Response:
         ctx = getattr(self, "_audit_ctx", None)
@@ -150,6 +181,15 @@ class PatientDemographicsSerializer(PatientSerializer):
         fields = [f for f in PatientSerializer.Meta.fields if f not in services.CLINICAL_PATIENT_FIELDS]
 
 
+@extend_schema_view(
+    list=extend_schema(
+        parameters=[OpenApiParameter("q", str, description="Part of the family name, given name or MRN.")],
+        responses=PatientSerializer(many=True),
+    ),
+    retrieve=extend_schema(responses=PatientSerializer),
+    create=extend_schema(request=PatientSerializer, responses={201: PatientSerializer}),
+    partial_update=extend_schema(request=PatientSerializer, responses=PatientSerializer),
+)
 class PatientViewSet(
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -166,8 +206,6 @@ class PatientViewSet(
         qs = patients_visible_to(self.request.user)
         query = self.request.query_params.get("q", "").strip()
         if query:
-            from django.db.models import Q
-
             qs = qs.filter(Q(family_name__icontains=query) | Q(given_name__icontains=query) | Q(mrn__icontains=query))
         return qs
 
@@ -244,3 +282,75 @@ class ChairViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, ScopedViewSet
             notes=serializer.validated_data.get("notes", ""),
         )
         return Response(self.get_serializer(chair).data, status=status.HTTP_201_CREATED)
+
+
+class CareTeamMemberSerializer(serializers.ModelSerializer[CareTeamMember]):
+    username = serializers.CharField(source="user.username")
+
+    class Meta:
+        model = CareTeamMember
+        fields = ["user", "username", "role"]
+
+
+class CareTeamAddition(serializers.Serializer[Any]):
+    username = serializers.CharField(max_length=150)
+
+
+class CareTeamViewSet(PatientNestedViewSet):
+    """`/patients/{id}/care-team/`: staff who may see the patient read the team; clinic administrators, prescribers
+    and nurses of the patient's site change it (clinic.scoping.can_manage_care_team, as the service). A patient's own
+    token gets 404: the team's accounts are staff business."""
+
+    clinical = False
+    serializer_class = CareTeamMemberSerializer
+
+    def get_patient(self) -> Patient:
+        if self.request.user.is_patient_user:
+            raise Http404("No such patient.")
+        return super().get_patient()
+
+    def scoped_queryset(self) -> QuerySet[CareTeamMember]:
+        return CareTeamMember.objects.filter(patient=self.get_patient()).select_related("user").order_by("id")
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return self.answer_page(self.get_queryset(), CareTeamMemberSerializer)
+
+    @extend_schema(
+        request=CareTeamAddition,
+        responses={201: CareTeamMemberSerializer, 200: CareTeamMemberSerializer},
+        description="Add a staff member of the patient's site: 201, or 200 when they are on the team already.",
+    )
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        patient = self._managed_patient()
+        data = CareTeamAddition(data=request.data)
+        data.is_valid(raise_exception=True)
+        member = (
+            User.objects.filter(username=data.validated_data["username"], is_active=True, sites=patient.site_id)
+            .exclude(role=Role.PATIENT)
+            .first()
+        )
+        if member is None:
+            raise InvalidInput({"username": "No active staff member of the patient's site has this username."})
+        entry = patient.care_team.filter(user=member).select_related("user").first()
+        if entry is not None:
+            return Response(CareTeamMemberSerializer(entry).data, status=status.HTTP_200_OK)
+        entry = services.add_care_team_member(by=self.request.user, patient=patient, member=member)
+        return Response(CareTeamMemberSerializer(entry).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(responses={204: None})
+    def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        patient = self._managed_patient()
+        entry = patient.care_team.filter(user_id=kwargs["user_id"]).select_related("user").first()
+        if entry is None:
+            raise Http404("No such member of the care team.")
+        services.remove_care_team_member(by=self.request.user, patient=patient, member=entry.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    def _managed_patient(self) -> Patient:
+        """The patient (404 if unseen), once the requester may change their care team (403 otherwise)."""
+        patient = self.get_patient()
+        require(
+            can_manage_care_team(self.request.user, patient),
+            "Only a prescriber, nurse or clinic administrator of the patient's site may change the care team.",
+        )
+        return patient

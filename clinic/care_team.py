@@ -8,21 +8,10 @@ a therapist is the usual addition, since therapists see only the patients whose 
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.db.models import Q, QuerySet
 
-from clinic.models import STAFF_ROLES, CareTeamMember, Patient, Role, User
-
-MANAGING_ROLES = frozenset({Role.CLINIC_ADMIN, Role.PRESCRIBER, Role.NURSE})
-
-
-def can_manage_care_team(user: Any, patient: Patient) -> bool:
-    if not (user and user.is_authenticated and user.is_active):
-        return False
-    if user.is_superuser:
-        return True
-    return user.role in MANAGING_ROLES and user.sites.filter(pk=patient.site_id).exists()
+from clinic.models import STAFF_ROLES, CareTeamMember, Patient, User
+from clinic.scoping import can_manage_care_team as can_manage_care_team  # the one predicate (clinic.scoping)
 
 
 def staff_of_site(patient: Patient) -> QuerySet[User]:

@@ -7,8 +7,9 @@
 - superuser: everyone.
 Everything else sees nothing. What a requester may not see is answered with 404, never 403.
 
-The core app's role predicates (`can_view_clinical`, `can_register_patients`, `can_add_chairs`) live here beside
-the scopes they refine; intake and sessions keep theirs in intake/permissions.py and sessions/permissions.py.
+The core app's role predicates (`can_view_clinical`, `can_register_patients`, `can_add_chairs`,
+`can_manage_care_team`) live here beside the scopes they refine; intake and sessions keep theirs in
+intake/permissions.py and sessions/permissions.py.
 """
 
 from __future__ import annotations
@@ -99,6 +100,18 @@ def can_add_chairs(user: Requester, site: Site | None = None) -> bool:
     if not (is_active_user(user) and user.is_clinic_admin):
         return False
     return site is None or sites_of(user).filter(pk=site.pk).exists()
+
+
+CARE_TEAM_MANAGERS = frozenset({Role.CLINIC_ADMIN, Role.PRESCRIBER, Role.NURSE})
+
+
+def can_manage_care_team(user: Requester, patient: Patient) -> bool:
+    """Clinic administrators, prescribers and nurses of the patient's site build the patient's care team."""
+    if not is_active_user(user):
+        return False
+    if user.is_superuser:
+        return True
+    return user.role in CARE_TEAM_MANAGERS and user.sites.filter(pk=patient.site_id).exists()
 
 
 def chairs_visible_to(user: Requester) -> QuerySet[Chair]:

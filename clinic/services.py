@@ -12,13 +12,20 @@ from django.utils import timezone
 from pydantic import ValidationError as PydanticValidationError
 
 from clinic import audit
-from clinic.care_team import can_manage_care_team, display_name, member_refusal
+from clinic.care_team import display_name, member_refusal
 from clinic.domain import locked
 from clinic.errors import Conflict, InvalidInput, NotAllowed
 from clinic.models import SMS_NEEDS_PHONE as SMS_NEEDS_PHONE
 from clinic.models import CareTeamMember, Chair, Patient, ProtocolVersion, Site, User, reminder_contact_error
 from clinic.protocol import DEFAULT_PROTOCOL, Protocol, validation_messages
-from clinic.scoping import can_add_chairs, can_register_patients, can_view_clinical, get_patient_for, sites_of
+from clinic.scoping import (
+    can_add_chairs,
+    can_manage_care_team,
+    can_register_patients,
+    can_view_clinical,
+    get_patient_for,
+    sites_of,
+)
 
 PATIENT_FIELDS = (
     "given_name",

@@ -79,6 +79,7 @@ MIDDLEWARE = [
     "clinic.middleware.AuditContextMiddleware",
     "clinic.middleware.SiteTimeZoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "clinic.input_guard.QueryStringGuard",  # after the messages: a page says what it left out
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, so that it turns a sign-in refused by the lockout into the "try again later" page.
     "axes.middleware.AxesMiddleware",
@@ -252,8 +253,13 @@ REST_FRAMEWORK = {
     "NUM_PROXIES": SECURITY.reverse_proxy_count,
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
+    "DEFAULT_PAGINATION_CLASS": "clinic.pagination.Pagination",
     "PAGE_SIZE": 50,
+    "DEFAULT_PARSER_CLASSES": [
+        "clinic.input_guard.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_FILTER_BACKENDS": [],
     "EXCEPTION_HANDLER": "clinic.api.exception_handler",
     "DATETIME_FORMAT": "iso-8601",
@@ -275,8 +281,15 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
-    # Choice sets that share a field name ("status") need a name of their own in the schema.
-    "ENUM_NAME_OVERRIDES": {"ReportStatusEnum": "clinic.reports.models.ReportStatus.choices"},
+    # Several answers have a `status`: one name per set of statuses, whichever answer carries it.
+    "ENUM_NAME_OVERRIDES": {
+        "SessionStatusEnum": "sessions.models.SessionStatus",
+        "CourseStatusEnum": "sessions.models.CourseStatus",
+        "AppointmentStatusEnum": "sessions.models.AppointmentStatus",
+        "RemsStatusEnum": "sessions.api.serializers.REMS_STATUSES",
+        "VitalPhaseEnum": "sessions.models.VitalPhase",
+        "ReportStatusEnum": "clinic.reports.models.ReportStatus.choices",
+    },
 }
 
 # Cache: shared between web and worker processes (Redis, or files under var/ in embedded mode).

@@ -24,6 +24,7 @@ from clinic.domain import local_day, show_time, site_zone
 from clinic.errors import DomainError
 from clinic.form_posts import FormPostMixin, PostedFromPageMixin
 from clinic.models import Chair, Patient, Role, Site, User
+from clinic.params import day_from_query
 from clinic.patient_search import PatientMatches, pick_patients
 from clinic.protocol import Route
 from clinic.scoping import chairs_visible_to, get_patient_for
@@ -70,7 +71,7 @@ class BookSessionView(FormPostMixin[BookingForm], PatientPickerView):
             return context
         site = patient.site
         source = self.request.GET
-        day = _parse_date(source.get("date")) or local_day(site, timezone.now())
+        day = day_from_query(self.request, local_day(site, timezone.now()))
         route = source.get("route") or Route.IV.value
         if route not in Route._value2member_map_:
             route = Route.IV.value
@@ -116,13 +117,6 @@ class BookSessionView(FormPostMixin[BookingForm], PatientPickerView):
 
     def success_url(self, result: services.Booking) -> str:
         return reverse("staff:sessions:session", args=[result.session.pk])
-
-
-def _parse_date(raw: str | None) -> dt.date | None:
-    try:
-        return dt.date.fromisoformat(raw or "")
-    except ValueError:
-        return None
 
 
 class BookCourseView(FormPostMixin[CourseForm], PatientPickerView):

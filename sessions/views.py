@@ -28,6 +28,7 @@ from clinic.errors import DomainError
 from clinic.form_posts import PostedFromPageMixin, add_domain_error, error_sentences
 from clinic.http import AuthedRequest
 from clinic.models import Site, User
+from clinic.params import day_from_query
 from clinic.protocol import Protocol, Route
 from clinic.scoping import can_view_clinical, sites_of
 from clinic.services import current_protocol
@@ -70,10 +71,7 @@ class BoardView(StaffView, TemplateView):
         if not sites:
             raise Http404("You work at no site.")
         site = next((s for s in sites if str(s.pk) == self.request.GET.get("site")), sites[0])
-        try:
-            day = dt.date.fromisoformat(self.request.GET.get("date", ""))
-        except ValueError:
-            day = local_day(site, timezone.now())
+        day = day_from_query(self.request, local_day(site, timezone.now()))
         board = queries.day_board(self.request.user, site, day)
         context.update(
             board=board,

@@ -49,7 +49,7 @@ from sessions.services.base import (
     PHASE_BY_STATUS,
 )
 from sessions.services.booking import Booking, book_dosing_session, cancel_session, mark_no_show
-from sessions.services.courses import book_course, stop_course
+from sessions.services.courses import book_course, complete_course, stop_course
 from sessions.services.dose import calculate, input_sentence, preview_dose, start_checklist_for, start_dosing
 from sessions.services.integration import (
     IntegrationBooking,
@@ -104,6 +104,7 @@ __all__ = [
     "cancel_session",
     "check_in",
     "check_in_correctable",
+    "complete_course",
     "correct_check_in",
     "defer_session",
     "discharge_checklist_for",

@@ -21,6 +21,7 @@ from django.utils import timezone
 from clinic.domain import aware, show_time, site_zone
 from clinic.errors import Conflict, InvalidInput
 from clinic.models import Chair, Patient, Role, Site, User
+from clinic.params import check_day
 from clinic.protocol import CourseTemplate, Protocol
 from intake.services import is_cleared_for_dosing
 from sessions.models import (
@@ -201,8 +202,10 @@ def check_supervisor(clinician: User | None, site: Site) -> None:
 
 
 def check_future(start: dt.datetime, field: str) -> None:
+    """A booking's start: in the future, and not beyond the sane range of dates (clinic.params)."""
     if aware(start, field) < timezone.now() - PAST_BOOKING_TOLERANCE:
         raise InvalidInput({field: "This time has passed; book a time in the future."})
+    check_day(start.date(), field)
 
 
 def insert_booking[B: (DosingSession, IntegrationAppointment)](model: type[B], **fields: Any) -> B:

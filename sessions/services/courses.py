@@ -1,6 +1,6 @@
-"""Treatment courses: booking a whole course from a protocol template, stopping it, and what its sessions do to it
-(the first dose keeps the baseline and activates it; the last session closed completes it). Clinical protocol §3
-and §5.
+"""Treatment courses: booking a whole course from a protocol template, stopping it, completing it early, and what
+its sessions do to it (the first dose keeps the baseline and activates it; the last session closed completes it).
+Clinical protocol §3 and §5.
 """
 
 from __future__ import annotations
@@ -13,9 +13,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from clinic import audit
-from clinic.domain import local_day, lock_patient, locked, require, required_text, site_zone
+from clinic.domain import local_day, lock_patient, locked, require, required_text, site_zone, text
 from clinic.errors import Conflict, InvalidInput
 from clinic.models import Chair, Patient, User
+from clinic.params import check_day
 from clinic.protocol import Protocol
 from clinic.services import use_protocol
 from intake.services import last_score_before
@@ -32,6 +33,7 @@ from sessions.services.availability import (
 )
 from sessions.services.base import IN_PROGRESS_STATUSES
 from sessions.services.booking import create_session
+from sessions.services.integration import cancel_appointments_after
 
 SCHEDULING_ERROR_FIELDS = {
     "invalid_weekdays": "weekdays",
@@ -59,6 +61,7 @@ def book_course(
     if any session cannot be booked, Conflict lists every one that cannot (code: the first conflict's code)."""
     if by is not None:
         require(can_book(by), "Your role may not book dosing sessions.")
+    check_day(start_date, "start_date")
     check_chair(chair, patient)
     check_supervisor(supervising_clinician, patient.site)
     with transaction.atomic():
@@ -158,6 +161,14 @@ def _lock_course(pk: int) -> TreatmentCourse:
     return locked(TreatmentCourse.objects.select_related("patient__site")).get(pk=pk)
 
 
+def _cancel_scheduled_sessions(course: TreatmentCourse, by: User, reason: str) -> list[DosingSession]:
+    """Cancel the course's sessions still scheduled (none of them started); the course's row is locked."""
+    sessions = list(locked(course.sessions.all()).filter(status=SessionStatus.SCHEDULED))
+    for session in sessions:
+        session.set_status(SessionStatus.CANCELLED, by=by, reason=reason)
+    return sessions
+
+
 def stop_course(*, by: User, course: TreatmentCourse, reason: str) -> TreatmentCourse:
     """A prescriber stops a course; its sessions still scheduled are cancelled."""
     require(can_prescribe(by), "Only a prescriber may stop a course.")
@@ -165,14 +176,47 @@ def stop_course(*, by: User, course: TreatmentCourse, reason: str) -> TreatmentC
     with transaction.atomic():
         course = _lock_course(course.pk)
         course.check_transition(CourseStatus.STOPPED)
-        for session in locked(course.sessions.all()).filter(status=SessionStatus.SCHEDULED):
-            session.set_status(SessionStatus.CANCELLED, by=by, reason=f"course stopped: {reason}")
+        _cancel_scheduled_sessions(course, by, f"course stopped: {reason}")
         course.stopped_reason = reason
         course.end_date = local_day(course.patient.site, timezone.now())
         course.save(update_fields=["stopped_reason", "end_date"])
         course.set_status(CourseStatus.STOPPED, by=by, reason=reason)
         audit.record(
             "sessions.treatmentcourse.stop", patient=course.patient, obj=course, actor=by, details={"reason": reason}
+        )
+    return course
+
+
+def complete_course(*, by: User, course: TreatmentCourse, reason: str = "") -> TreatmentCourse:
+    """A prescriber ends a course now (it has done its work, e.g. the patient remitted early): its sessions not yet
+    started are cancelled, with the integration appointments booked after them. Refused (409) for a course already
+    completed or stopped (`invalid_transition`), and while one of its sessions is under way (`session_in_progress`:
+    finish it first)."""
+    require(can_prescribe(by), "Only a prescriber may complete a course.")
+    reason = text(reason) or "completed by the prescriber"
+    with transaction.atomic():
+        course = _lock_course(course.pk)
+        course.check_transition(CourseStatus.COMPLETED)
+        if course.sessions.filter(status__in=IN_PROGRESS_STATUSES).exists():
+            raise Conflict(
+                "A session of this course is under way; complete the course once the patient is discharged.",
+                code="session_in_progress",
+            )
+        cancelled = _cancel_scheduled_sessions(course, by, f"course completed: {reason}")
+        appointments = cancel_appointments_after(cancelled, by=by, reason=f"course completed: {reason}")
+        course.end_date = local_day(course.patient.site, timezone.now())
+        course.save(update_fields=["end_date"])
+        course.set_status(CourseStatus.COMPLETED, by=by, reason=reason)
+        audit.record(
+            "sessions.treatmentcourse.complete",
+            patient=course.patient,
+            obj=course,
+            actor=by,
+            details={
+                "reason": reason,
+                "cancelled_sessions": [s.pk for s in cancelled],
+                "cancelled_appointments": [a.pk for a in appointments],
+            },
         )
     return course
 

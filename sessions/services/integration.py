@@ -1,5 +1,6 @@
 """Integration-therapy appointments (EMDR, ART, IFS sessions with a therapist, 60-90 min; clinical protocol §3):
-booking them on the dosing calendar and cancelling them.
+booking them on the dosing calendar (which puts the therapist on the patient's care team, so they see the patient
+they will treat) and cancelling them.
 
 Integration appointments stay in the sessions app, beside the dosing sessions, because their overlap checks need
 both tables under one patient lock: an integration session and a dosing session share the patient and often the
@@ -12,6 +13,7 @@ sessions' models (see the package docstring).
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.db import transaction
@@ -21,7 +23,7 @@ from clinic.domain import lock_patient, locked, require, text
 from clinic.errors import InvalidInput
 from clinic.models import Chair, Patient, Role, User
 from clinic.protocol import Protocol
-from clinic.services import use_protocol
+from clinic.services import add_care_team_member, use_protocol
 from sessions.models import ACTIVE_APPOINTMENT_STATUSES, AppointmentStatus, DosingSession, IntegrationAppointment
 from sessions.permissions import can_book_integration
 from sessions.services.availability import (
@@ -105,6 +107,11 @@ def book_integration_appointment(
             booked_by=by,
         )
         warnings = _integration_timing_warnings(appointment, protocol)
+        joins_care_team = not patient.care_team.filter(user=therapist).exists()
+        if joins_care_team:
+            # The booking decided it (can_book_integration): the team's own guard is for changing it by hand, and
+            # the care-team entry names the booker from the request's audit context.
+            add_care_team_member(by=None, patient=patient, member=therapist)
         audit.record(
             "sessions.integrationappointment.book",
             patient=patient,
@@ -116,6 +123,7 @@ def book_integration_appointment(
                 "therapist": therapist.pk,
                 "dosing_session": dosing_session.pk if dosing_session else None,
                 "warnings": warnings,
+                "therapist_joined_care_team": joins_care_team,
             },
         )
     return IntegrationBooking(appointment, tuple(warnings))
@@ -139,12 +147,30 @@ def cancel_integration_appointment(
     require(can_book_integration(by), "Your role may not cancel integration sessions.")
     with transaction.atomic():
         appointment = locked(IntegrationAppointment.objects.all()).get(pk=appointment.pk)
-        appointment.set_status(AppointmentStatus.CANCELLED, by=by, reason=text(reason))
-        audit.record(
-            "sessions.integrationappointment.cancel",
-            patient=appointment.patient_id,
-            obj=appointment,
-            actor=by,
-            details={"reason": text(reason)},
-        )
+        _cancel(appointment, by, text(reason))
     return appointment
+
+
+def cancel_appointments_after(
+    sessions: Sequence[DosingSession], *, by: User, reason: str
+) -> list[IntegrationAppointment]:
+    """Cancel the scheduled integration appointments that follow `sessions` (their dosing sessions were cancelled).
+    Call inside the transaction that cancelled them."""
+    appointments = locked(IntegrationAppointment.objects.all()).filter(
+        dosing_session__in=[s.pk for s in sessions], status=AppointmentStatus.SCHEDULED
+    )
+    cancelled = list(appointments.order_by("start", "id"))
+    for appointment in cancelled:
+        _cancel(appointment, by, reason)
+    return cancelled
+
+
+def _cancel(appointment: IntegrationAppointment, by: User, reason: str) -> None:
+    appointment.set_status(AppointmentStatus.CANCELLED, by=by, reason=reason)
+    audit.record(
+        "sessions.integrationappointment.cancel",
+        patient=appointment.patient_id,
+        obj=appointment,
+        actor=by,
+        details={"reason": reason},
+    )

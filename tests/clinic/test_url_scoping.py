@@ -21,6 +21,7 @@ NO_PATIENT_DATA = {
     "drf_spectacular.views.SpectacularAPIView",  # schema
     "drf_spectacular.views.SpectacularSwaggerSplitView",  # docs page and its script
     "rest_framework.routers.APIRootView",
+    "clinic.api.unknown_endpoint",  # the API's JSON 404 for a URL that matched nothing
 }
 # Sign-in, sign-out, password reset; two-step sign-in, one's own devices and API tokens (clinic.security).
 AUTH_VIEWS_PREFIX = (
