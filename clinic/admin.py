@@ -19,11 +19,12 @@ from clinic import admin_audit, admin_protocol, audit, services  # noqa: F401 (t
 from clinic.admin_base import ClinicModelAdmin, ReadOnlyModelAdmin, adopt, staff_of
 from clinic.admin_care_team import CareTeamInline, save_care_team
 from clinic.errors import InvalidInput
+from clinic.http import user_of
 from clinic.models import Chair, Notification, Patient, Site, User
 from clinic.scoping import patients_visible_to, sites_of
 
 
-class ChairInline(admin.TabularInline):  # type: ignore[type-arg]
+class ChairInline(admin.TabularInline[Chair, Site]):
     model = Chair
     extra = 0
     fields = ("name", "is_active", "notes")
@@ -110,7 +111,7 @@ class PatientAdmin(ClinicModelAdmin):
         data = {name: form.cleaned_data[name] for name in form.changed_data if name in services.PATIENT_FIELDS}
         try:
             if change:
-                saved = services.update_patient(by=request.user, patient=obj, data=data)  # type: ignore[arg-type]
+                saved = services.update_patient(by=user_of(request), patient=obj, data=data)
             else:
                 data = {n: form.cleaned_data[n] for n in services.PATIENT_FIELDS if n in form.cleaned_data}
                 saved = services.register_patient(by=None, site=form.cleaned_data["site"], data=data)
@@ -126,7 +127,7 @@ class PatientAdmin(ClinicModelAdmin):
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin, ClinicModelAdmin):  # type: ignore[type-arg]
+class UserAdmin(DjangoUserAdmin[User], ClinicModelAdmin):
     def scope(self, qs: QuerySet[Any], user: Any) -> QuerySet[Any]:
         """Staff of the administrator's sites, and the portal accounts of their patients."""
         staff = staff_of(user).values("pk")

@@ -95,7 +95,7 @@ def _action(model: type[Model] | Model, verb: str) -> str:
     return f"{model._meta.app_label}.{model._meta.model_name}.{verb}"
 
 
-class ClinicModelAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class ClinicModelAdmin(admin.ModelAdmin[Any]):
     """Role-based permissions (not per-model Django perms), an audit entry for every change and every read of
     patient data made here, and the same access scoping as everywhere else: a clinic administrator sees the
     records of their own sites only (clinic.scoping); superusers see everything. Models that do not reach a
@@ -253,7 +253,7 @@ class ClinicModelAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
             audit.record(self._read("list"), patient=patient_id, details={"via": "admin", "rows": count})
 
 
-class ReadOnlyInline(admin.TabularInline):  # type: ignore[type-arg]
+class ReadOnlyInline(admin.TabularInline[Any, Any]):
     """Related clinical rows shown on a record's page, never edited there."""
 
     extra = 0

@@ -14,12 +14,13 @@ from django.http import HttpRequest
 from clinic import services
 from clinic.admin_base import ClinicModelAdmin, adopt, is_admin, staff_of
 from clinic.care_team import can_manage_care_team, member_refusal, staff_or_members
+from clinic.http import user_of
 from clinic.models import STAFF_ROLES, CareTeamMember, Patient, User
 
 NOT_YOURS = "You may not change the care team of this patient."
 
 
-class CareTeamMemberForm(forms.ModelForm):  # type: ignore[type-arg]
+class CareTeamMemberForm(forms.ModelForm[CareTeamMember]):
     """A member to add; who is choosing (`by`) is set by the admin that builds the form."""
 
     by: Any = None
@@ -49,7 +50,7 @@ class CareTeamMemberForm(forms.ModelForm):  # type: ignore[type-arg]
         return data
 
 
-class CareTeamInline(admin.TabularInline):  # type: ignore[type-arg]
+class CareTeamInline(admin.TabularInline[CareTeamMember, Patient]):
     model = CareTeamMember
     form = CareTeamMemberForm
     extra = 1
@@ -85,7 +86,7 @@ class CareTeamInline(admin.TabularInline):  # type: ignore[type-arg]
 
 def save_care_team(request: HttpRequest, patient: Patient, formset: Any) -> None:
     """Apply the inline's rows through the services: removals, additions, and the primary flag."""
-    by: User = request.user  # type: ignore[assignment]
+    by: User = user_of(request)
     formset.save(commit=False)
     for deleted in formset.deleted_objects:
         services.remove_care_team_member(by=by, patient=patient, member=deleted.user)
@@ -137,7 +138,7 @@ class CareTeamMemberAdmin(ClinicModelAdmin):
 
     def save_model(self, request: HttpRequest, obj: CareTeamMember, form: Any, change: bool) -> None:
         saved = services.add_care_team_member(
-            by=request.user,  # type: ignore[arg-type]
+            by=user_of(request),
             patient=form.cleaned_data["patient"],
             member=form.cleaned_data["user"],
             is_primary=form.cleaned_data.get("is_primary", False),
@@ -145,7 +146,7 @@ class CareTeamMemberAdmin(ClinicModelAdmin):
         adopt(obj, saved)
 
     def delete_model(self, request: HttpRequest, obj: CareTeamMember) -> None:
-        services.remove_care_team_member(by=request.user, patient=obj.patient, member=obj.user)  # type: ignore[arg-type]
+        services.remove_care_team_member(by=user_of(request), patient=obj.patient, member=obj.user)
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[CareTeamMember]) -> None:
         for entry in queryset.select_related("patient", "user"):

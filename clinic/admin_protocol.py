@@ -25,6 +25,7 @@ from pydantic import ValidationError as PydanticValidationError
 from clinic import services
 from clinic.admin_base import ClinicModelAdmin
 from clinic.errors import DomainError, InvalidInput
+from clinic.http import user_of
 from clinic.models import ProtocolVersion, Site
 from clinic.protocol import Protocol
 from clinic.protocol_forms import ProtocolSettingsForm, default_settings, differences, read_only_layout
@@ -120,7 +121,7 @@ class ProtocolVersionAdmin(ClinicModelAdmin):
     def _publish(self, request: HttpRequest, site: Site, form: ProtocolSettingsForm, context: dict[str, Any]) -> Any:
         try:
             version = services.publish_protocol_version(
-                by=request.user,  # type: ignore[arg-type]
+                by=user_of(request),
                 site=site,
                 settings=form.settings_json(),
                 change_summary=form.cleaned_data["change_summary"],
@@ -167,7 +168,7 @@ class ProtocolVersionAdmin(ClinicModelAdmin):
     def activate_selected(self, request: HttpRequest, queryset: QuerySet[ProtocolVersion]) -> None:
         for version in queryset:
             try:
-                services.activate_protocol_version(by=request.user, version=version)  # type: ignore[arg-type]
+                services.activate_protocol_version(by=user_of(request), version=version)
             except DomainError as exc:
                 self.message_user(request, exc.message, messages.ERROR)
             else:

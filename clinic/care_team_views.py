@@ -18,6 +18,7 @@ from clinic import services
 from clinic.care_team import can_manage_care_team, display_name, staff_or_members
 from clinic.care_team_forms import CareTeamAddForm
 from clinic.errors import InvalidInput
+from clinic.http import user_of
 from clinic.models import Patient
 from clinic.views import PatientDetailView, PatientScopedView
 
@@ -44,7 +45,7 @@ class CareTeamAddView(PatientDetailView):
             member = form.cleaned_data["member"]
             try:
                 services.add_care_team_member(
-                    by=request.user,  # type: ignore[arg-type]
+                    by=user_of(request),
                     patient=patient,
                     member=member,
                     is_primary=form.cleaned_data["is_primary"],
@@ -67,7 +68,7 @@ class CareTeamRemoveView(PatientScopedView):
         _require_manager(request, patient)
         member = get_object_or_404(staff_or_members(patient), pk=kwargs["user_pk"])
         try:
-            services.remove_care_team_member(by=request.user, patient=patient, member=member)  # type: ignore[arg-type]
+            services.remove_care_team_member(by=user_of(request), patient=patient, member=member)
         except InvalidInput as exc:
             messages.error(request, " ".join(exc.errors.get("user", [exc.message])))
         else:

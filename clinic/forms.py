@@ -9,7 +9,7 @@ from clinic import notifications
 from clinic.models import Patient, Site, reminder_contact_error
 
 
-class PatientRegistrationForm(forms.ModelForm):  # type: ignore[type-arg]
+class PatientRegistrationForm(forms.ModelForm[Patient]):
     site = forms.ModelChoiceField(queryset=Site.objects.none())
     # Shown only once a patient with the same name and date of birth was found at the site (clinic.services).
     register_anyway = forms.BooleanField(

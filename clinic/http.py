@@ -8,6 +8,7 @@ that RequestIdMiddleware gives it.
 
 from __future__ import annotations
 
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from rest_framework.request import Request
 
@@ -30,3 +31,15 @@ class AuthedApiRequest(Request):
     """A DRF request from a signed-in user (the API's default permission is IsAuthenticated)."""
 
     user: User
+
+
+def user_of(request: HttpRequest | Request) -> User:
+    """The signed-in user of a request behind a sign-in check (the admin, a staff or portal view, the API).
+
+    Django types `request.user` as possibly anonymous; where the code runs only for a signed-in user this says so
+    once, instead of a `type: ignore` at each use. Reaching it without one is a programming error: it refuses the
+    request rather than acting as nobody."""
+    user = request.user
+    if not isinstance(user, User) or not user.is_authenticated:
+        raise PermissionDenied("Sign in first.")
+    return user

@@ -8,10 +8,14 @@ import sys
 from datetime import timedelta
 from pathlib import Path
 
+import django_stubs_ext
 from django.utils.csp import CSP
 from kombu import Queue
 
 from clinic.config import field_encryption_keys, load
+
+# Generic admin and form classes (ModelAdmin[Patient]) for the type checker, without a `type: ignore` at each.
+django_stubs_ext.monkeypatch()
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 TESTING = "pytest" in sys.modules or os.environ.get("KAP_TESTING") == "1"

@@ -21,7 +21,7 @@ from intake.models import (
 PATIENT_SEARCH = ("patient__mrn", "patient__family_name", "patient__given_name")
 
 
-class OverrideInline(admin.StackedInline):  # type: ignore[type-arg]
+class OverrideInline(admin.StackedInline[Override, Screening]):
     model = Override
     extra = 0
     can_delete = False

@@ -18,6 +18,7 @@ from django.urls import reverse
 
 from clinic import audit
 from clinic.errors import DomainError
+from clinic.http import user_of
 from clinic.models import Patient, ReportJob
 from clinic.reports import kinds, panels, queries, services
 from clinic.reports.kinds import PARAMETERS
@@ -68,7 +69,7 @@ class MyReportsView(PortalView):
         parameters: dict[str, str] = {n: request.POST[n] for n in PARAMETERS if request.POST.get(n, "") != ""}
         try:
             requested = services.request_report(
-                by=request.user,  # type: ignore[arg-type]
+                by=user_of(request),
                 patient=patient,
                 kind=request.POST.get("kind", ""),
                 parameters=parameters,
@@ -96,7 +97,7 @@ class ReportDownloadView(PortalView):
     def get(self, request: HttpRequest, pk: int) -> HttpResponseBase:
         job = queries.get_job_for(request.user, pk, portal=True)
         try:
-            return file_response(services.open_report(by=request.user, job=job, via="portal"))  # type: ignore[arg-type]
+            return file_response(services.open_report(by=user_of(request), job=job, via="portal"))
         except DomainError as exc:
             messages.error(request, exc.message)
             return HttpResponseRedirect(reverse("portal:reports"))

@@ -34,9 +34,12 @@ from rest_framework.settings import api_settings
 from rest_framework.test import APIClient
 
 from clinic.api import ScopedViewSet, unknown_endpoint
-from clinic.models import Role, User
+from clinic.models import ReportJob, Role, User
+from clinic.reminders.models import DeliveryChannel, Reminder, ReminderStatus
+from clinic.reports import services as report_services
 from clinic.services import use_protocol
 from intake.consent import CURRENT_CONSENT_VERSION
+from integration.services import maintenance, notes, plans
 from sessions import services
 from sessions.models import DosingSession
 from sessions.services.base import route_of
@@ -100,6 +103,27 @@ POST   /api/v1/patients/{patient_pk}/screenings/           NA    404   404   403
 GET    /api/v1/schema/                                     200   200   200   200   200   200   200   200   200   200   200   200   200
 GET    /api/v1/screenings/{id}/                            NA    404   404   200   200   200   200   404   404   404   404   404   404
 POST   /api/v1/screenings/{id}/override/                   NA    404   404   403   200   403   403   404   404   404   404   404   404
+POST   /api/v1/auth/logout/                                NA    204   204   204   204   204   204   204   204   204   204   204   204
+POST   /api/v1/auth/token/                                 400   400   400   400   400   400   400   400   400   400   400   400   400
+GET    /api/v1/integration-notes/{id}/                     NA    404   404   404   200   200   200   404   404   404   404   404   404
+PATCH  /api/v1/integration-notes/{id}/                     NA    404   404   404   403   403   200   404   404   404   404   404   404
+POST   /api/v1/integration-notes/{id}/addenda/             NA    404   404   404   201   403   201   404   404   404   404   404   404
+POST   /api/v1/integration-notes/{id}/sign/                NA    404   404   404   403   403   200   404   404   404   404   404   404
+POST   /api/v1/maintenance-evaluations/{id}/resolve/       NA    404   404   404   200   403   403   404   404   404   404   404   404
+GET    /api/v1/patients/{patient_pk}/integration-notes/    NA    404   404   404   200   200   200   404   404   404   404   404   404
+POST   /api/v1/patients/{patient_pk}/integration-notes/    NA    404   404   404   201   403   201   404   404   404   404   404   404
+GET    /api/v1/patients/{patient_pk}/maintenance-evaluations/ NA 404   404   404   200   200   200   404   404   404   404   404   404
+POST   /api/v1/patients/{patient_pk}/maintenance-evaluations/ NA 404   404   404   200   200   200   404   404   404   404   404   404
+GET    /api/v1/patients/{patient_pk}/outcomes/             NA    200   404   404   200   200   200   404   404   404   404   404   404
+GET    /api/v1/patients/{patient_pk}/relapse-plan/         NA    200   404   404   200   200   200   404   404   404   404   404   404
+PUT    /api/v1/patients/{patient_pk}/relapse-plan/         NA    403   404   404   200   403   200   404   404   404   404   404   404
+GET    /api/v1/patients/{patient_pk}/relapse-plan/revisions/ NA  200   404   404   200   200   200   404   404   404   404   404   404
+GET    /api/v1/patients/{patient_pk}/reminders/            NA    404   404   200   200   200   200   200   404   404   404   404   404
+POST   /api/v1/patients/{patient_pk}/reports/              NA    404   404   202   202   202   202   404   404   404   404   404   404
+POST   /api/v1/reminders/{id}/retry/                       NA    404   404   200   403   403   403   403   404   404   404   404   404
+GET    /api/v1/reports/{id}/                               NA    404   404   200   200   200   200   404   404   404   404   404   404
+GET    /api/v1/reports/{id}/download/                      NA    404   404   200   200   200   200   404   404   404   404   404   404
+POST   /api/v1/reports/{id}/retry/                         NA    404   404   409   403   403   403   404   404   404   404   404   404
 """
 # fmt: on
 
@@ -129,6 +153,11 @@ PATH_TARGETS = {
     "dosing-sessions/{id}/discharge": "monitoring",
     "dosing-sessions/{id}/rems": "esketamine_discharged",
     "dosing-sessions/{id}/rems/submit": "esketamine_discharged",
+    "integration-notes": "note_draft",
+    "integration-notes/{id}/addenda": "note_signed",
+    "maintenance-evaluations": "evaluation",
+    "reminders": "reminder",
+    "reports": "report",
 }
 # Routes the schema does not list (the API's root and its documentation).
 NOT_IN_SCHEMA = {"GET /api/v1/", "GET /api/v1/schema/", "GET /api/v1/docs/"}
@@ -150,7 +179,8 @@ def bodies(targets: dict[str, Any]) -> dict[str, dict[str, Any]]:
         "POST /api/v1/patients/{patient_pk}/consent/": {"document_version": CURRENT_CONSENT_VERSION,
                                                         "signed_name": "Alpha Testperson"},
         "POST /api/v1/patients/{patient_pk}/medical-clearance/": {"note": "Reviewed."},
-        "POST /api/v1/screenings/{id}/override/": {"reason": "Blood pressure reviewed with the patient."},
+        "POST /api/v1/screenings/{id}/override/": {"reason": "Blood pressure reviewed with the patient.",
+                                                   "addressed_findings": ["elevated_blood_pressure"]},
         "POST /api/v1/dose-calculations/": {"route": "iv", "weight_kg": 70, "height_cm": 170, "sex_at_birth": "female"},
         "POST /api/v1/dosing-sessions/": {"patient": targets["patient"], "chair": targets["chair"],
                                           "start": later.isoformat(), "route": "iv"},
@@ -175,6 +205,17 @@ def bodies(targets: dict[str, Any]) -> dict[str, dict[str, Any]]:
                                                    "start": (NOW + dt.timedelta(days=32)).isoformat(),
                                                    "duration_min": 60, "room": "Room B"},
         "POST /api/v1/integration-appointments/{id}/cancel/": {"reason": "Moved."},
+        "POST /api/v1/patients/{patient_pk}/integration-notes/": {
+            "modality": "general", "dosing_session": targets["monitoring"], "started_at": NOW.isoformat(),
+            "duration_min": 50, "narrative": "Matrix note."},
+        "PATCH /api/v1/integration-notes/{id}/": {"plan": "Next week: walk twice."},
+        "POST /api/v1/integration-notes/{id}/addenda/": {"text": "Matrix addendum."},
+        "POST /api/v1/patients/{patient_pk}/maintenance-evaluations/": {"reason": "PHQ-9 rising again."},
+        "POST /api/v1/maintenance-evaluations/{id}/resolve/": {"outcome": "no_action", "reason": "Stable on review."},
+        "PUT /api/v1/patients/{patient_pk}/relapse-plan/": {"warning_signs": ["Not sleeping"]},
+        "POST /api/v1/patients/{patient_pk}/reports/": {"kind": "session_record",
+                                                        "session": targets["esketamine_discharged"]},
+        "POST /api/v1/auth/token/": {"username": "nurse1", "password": "not-the-password"},
     }  # fmt: skip
 
 
@@ -250,8 +291,9 @@ def _records(world: World, clock: Clock) -> dict[str, Any]:
         "esketamine_discharged": dosed(arrived(-12, "esketamine")),
     }
     clock.advance(minutes=10)
-    services.end_dosing(by=nurse, session=records["monitoring"])
-    services.end_dosing(by=nurse, session=records["esketamine_discharged"])
+    early = "Matrix fixture: the patient asked to stop."
+    services.end_dosing(by=nurse, session=records["monitoring"], stop_reason=early)
+    services.end_dosing(by=nurse, session=records["esketamine_discharged"], stop_reason=early)
     clock.advance(minutes=130)
     services.discharge_session(by=nurse, session=records["esketamine_discharged"], aldrete=[2] * 5,
                                escort_confirmed=True)  # fmt: skip
@@ -264,6 +306,7 @@ def _records(world: World, clock: Clock) -> dict[str, Any]:
     ).appointment  # fmt: skip
     return {
         **{name: session.pk for name, session in records.items()},
+        **_later_records(world, clock, records["monitoring"], records["esketamine_discharged"]),
         "patient": patient.pk,
         "chair": chair.pk,
         "site1": world.site1.pk,
@@ -274,8 +317,39 @@ def _records(world: World, clock: Clock) -> dict[str, Any]:
     }
 
 
+def _later_records(world: World, clock: Clock, dosed: DosingSession, discharged: DosingSession) -> dict[str, Any]:
+    """What follows the infusion: integration notes (a draft and a signed one), a maintenance evaluation, a
+    relapse-prevention plan, a failed reminder and a ready report, each through its service where one exists."""
+    patient, therapist = world.patient_a, world.therapist1
+    note = {"modality": "general", "dosing_session": dosed.pk, "started_at": clock.now.isoformat(),
+            "duration_min": 50, "narrative": "Talked through the session.", "plan": "Walk daily."}  # fmt: skip
+    draft = notes.create_note(by=therapist, patient=patient, data=note).note
+    signed = notes.create_note(by=therapist, patient=patient, data=note).note
+    notes.sign_note(by=therapist, note=signed)
+    evaluation = maintenance.open_maintenance_evaluation(
+        by=world.prescriber1, patient=patient, reason="Matrix fixture: PHQ-9 rising."
+    ).evaluation
+    plans.revise_relapse_plan(by=therapist, patient=patient, data={"warning_signs": ["Sleeping badly"]})
+    reminder = Reminder.objects.create(
+        kind="matrix", channel=DeliveryChannel.EMAIL, patient=patient, subject_type="dosing_session",
+        subject_id=dosed.pk, due_at=clock.now, next_attempt_at=clock.now, status=ReminderStatus.FAILED, attempts=3,
+    )  # fmt: skip
+    report = ReportJob.objects.create(
+        patient=patient, kind="session_record", parameters={"session": discharged.pk}, request_key="matrix",
+    )  # fmt: skip
+    report_services.store_report(report.pk, b"%PDF-1.4 matrix fixture", "v1")
+    return {
+        "note_draft": draft.pk,
+        "note_signed": signed.pk,
+        "evaluation": evaluation.pk,
+        "reminder": reminder.pk,
+        "report": report.pk,
+    }
+
+
 @pytest.fixture
-def cast(world: World, clock: Clock) -> Cast:
+def cast(world: World, clock: Clock, settings: Any, tmp_path: Any) -> Cast:
+    settings.MEDIA_ROOT = str(tmp_path / "media")
     users: dict[str, User | None] = {
         "anon": None,
         "pat_a": world.patient_a_user,
@@ -318,6 +392,7 @@ def observe(client: APIClient, key: str, cast: Cast, body: dict[str, Any] | None
         data = json.dumps(body) if body is not None else None
         response = client.generic(method, url_of(path, cast.targets), data or "", content_type="application/json")
         transaction.set_rollback(True)
+    response.close()  # a download streams its file: close it as the server would
     code = response.status_code
     if code == 200 and method == "GET" and path in LIST_TARGETS:
         listed = {row["id"] for row in response.json()["results"]}
@@ -345,10 +420,10 @@ def test_every_api_route_has_a_row_and_every_row_a_route() -> None:
 
 def test_every_api_view_is_in_the_schema_or_listed() -> None:
     """A view under /api/v1/ outside the scoped viewsets (which the schema lists) must be one of NOT_IN_SCHEMA's."""
-    from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+    from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView, SpectacularSwaggerView
     from rest_framework.routers import APIRootView
 
-    known = {SpectacularAPIView, SpectacularSwaggerView}
+    known = {SpectacularAPIView, SpectacularSwaggerView, SpectacularSwaggerSplitView}
 
     def walk(patterns: list[Any], prefix: str = "") -> list[tuple[str, Any]]:
         found = []

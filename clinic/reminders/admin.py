@@ -11,6 +11,7 @@ from django.http import HttpRequest
 
 from clinic.admin_base import ReadOnlyModelAdmin
 from clinic.errors import DomainError
+from clinic.http import user_of
 from clinic.reminders import services
 from clinic.reminders.models import Reminder
 
@@ -29,7 +30,7 @@ class ReminderAdmin(ReadOnlyModelAdmin):
         sent_again, refused = 0, []
         for reminder in queryset:
             try:
-                services.retry_reminder(by=request.user, reminder=reminder)  # type: ignore[arg-type]
+                services.retry_reminder(by=user_of(request), reminder=reminder)
             except DomainError as exc:
                 refused.append(f"#{reminder.pk}: {exc.message}")
             else:

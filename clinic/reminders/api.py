@@ -19,17 +19,18 @@ from rest_framework.response import Response
 
 from clinic import audit
 from clinic.api import PatientNestedViewSet, ScopedViewSet
+from clinic.http import user_of
 from clinic.models import Patient
 from clinic.reminders import services
 from clinic.reminders.models import Reminder
 
 
-class ReminderSubjectSerializer(serializers.Serializer):  # type: ignore[type-arg]
+class ReminderSubjectSerializer(serializers.Serializer[Any]):
     type = serializers.CharField(source="subject_type")
     id = serializers.IntegerField(source="subject_id")
 
 
-class ReminderSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+class ReminderSerializer(serializers.ModelSerializer[Reminder]):
     subject = ReminderSubjectSerializer(source="*", read_only=True)
 
     class Meta:
@@ -80,5 +81,5 @@ class ReminderViewSet(ScopedViewSet):
     @action(detail=True, methods=["post"])
     def retry(self, request: Request, pk: str | None = None) -> Response:
         reminder = self.get_object()
-        reminder = services.retry_reminder(by=request.user, reminder=reminder)  # type: ignore[arg-type]
+        reminder = services.retry_reminder(by=user_of(request), reminder=reminder)
         return Response(self.get_serializer(reminder).data)

@@ -11,6 +11,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from clinic.errors import DomainError
+from clinic.http import user_of
 from clinic.models import ReportJob
 from clinic.reports import services
 
@@ -56,7 +57,7 @@ def register() -> None:
             retried, refused = 0, []
             for job in queryset:
                 try:
-                    services.retry_report(by=request.user, job=job)  # type: ignore[arg-type]
+                    services.retry_report(by=user_of(request), job=job)
                 except DomainError as exc:
                     refused.append(f"report {job.pk}: {exc.message}")
                 else:

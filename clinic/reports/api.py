@@ -24,36 +24,38 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from clinic.api import PatientNestedViewSet, ScopedViewSet
+from clinic.api_schema import ErrorDetail, FieldErrors
+from clinic.http import user_of
 from clinic.models import Patient, ReportJob, ReportStatus
 from clinic.reports import queries, services
 from clinic.reports.views import file_response
 
 
-class ReportRequestSerializer(serializers.Serializer):  # type: ignore[type-arg]
+class ReportRequestSerializer(serializers.Serializer[Any]):
     kind = serializers.CharField(help_text="course_summary, session_record, relapse_plan or rems_form.")
     course = serializers.IntegerField(required=False, help_text="For a course summary: the course's id.")
     session = serializers.IntegerField(required=False, help_text="For a session record or REMS form: its id.")
 
 
-class ReportAcceptedSerializer(serializers.Serializer):  # type: ignore[type-arg]
+class ReportAcceptedSerializer(serializers.Serializer[Any]):
     id = serializers.IntegerField()
     kind = serializers.CharField()
     status = serializers.ChoiceField(choices=ReportStatus.choices)
 
 
-class ReportJobSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+class ReportJobSerializer(serializers.ModelSerializer[ReportJob]):
     class Meta:
         model = ReportJob
         fields = ["id", "kind", "status", "error", "size_bytes", "sha256", "created_at", "ready_at"]
         read_only_fields = fields
 
 
-class ReportProblemSerializer(serializers.Serializer):  # type: ignore[type-arg]
+class ReportProblemSerializer(serializers.Serializer[Any]):
     code = serializers.CharField(help_text="report_not_ready, report_file_missing, report_not_retryable, ...")
     detail = serializers.CharField()
 
 
-NOT_FOUND = OpenApiResponse(description="No such patient or report, or not one this requester may see.")
+NOT_FOUND = OpenApiResponse(ErrorDetail, description="No such patient or report, or not one this requester may see.")
 
 
 class PatientReportViewSet(PatientNestedViewSet):
@@ -73,7 +75,9 @@ class PatientReportViewSet(PatientNestedViewSet):
         request=ReportRequestSerializer,
         responses={
             202: ReportAcceptedSerializer,
-            400: OpenApiResponse(description="Unknown kind, or a missing or foreign course or session (per field)."),
+            400: OpenApiResponse(
+                FieldErrors, description="Unknown kind, or a missing or foreign course or session (per field)."
+            ),
             403: ReportProblemSerializer,
             404: NOT_FOUND,
         },
@@ -84,7 +88,7 @@ class PatientReportViewSet(PatientNestedViewSet):
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
         kind = data.pop("kind")
-        requested = services.request_report(by=request.user, patient=patient, kind=kind, parameters=data)  # type: ignore[arg-type]
+        requested = services.request_report(by=user_of(request), patient=patient, kind=kind, parameters=data)
         job = requested.job
         body = ReportAcceptedSerializer({"id": job.pk, "kind": job.kind, "status": job.status}).data
         return Response(body, status=status.HTTP_202_ACCEPTED)
@@ -114,7 +118,7 @@ class ReportViewSet(ScopedViewSet):
     )
     @action(detail=True, methods=["get"])
     def download(self, request: Request, *args: Any, **kwargs: Any) -> FileResponse:
-        return file_response(services.open_report(by=request.user, job=self.get_object(), via="api"))  # type: ignore[arg-type]
+        return file_response(services.open_report(by=user_of(request), job=self.get_object(), via="api"))
 
     @extend_schema(
         request=None,
@@ -127,5 +131,5 @@ class ReportViewSet(ScopedViewSet):
     )
     @action(detail=True, methods=["post"])
     def retry(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        job = services.retry_report(by=request.user, job=self.get_object())  # type: ignore[arg-type]
+        job = services.retry_report(by=user_of(request), job=self.get_object())
         return Response(ReportJobSerializer(job).data, status=status.HTTP_202_ACCEPTED)

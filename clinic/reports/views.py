@@ -17,6 +17,7 @@ from django.shortcuts import render
 from django.urls import reverse
 
 from clinic.errors import DomainError
+from clinic.http import user_of
 from clinic.reports import panels, queries, services
 from clinic.reports.kinds import PARAMETERS
 from clinic.views import PatientScopedView, StaffView
@@ -47,7 +48,7 @@ class ReportRequestView(PatientScopedView):
         parameters: dict[str, str] = {n: request.POST[n] for n in PARAMETERS if request.POST.get(n, "") != ""}
         reason, notice = "", ""
         try:
-            requested = services.request_report(by=request.user, patient=patient, kind=kind, parameters=parameters)  # type: ignore[arg-type]
+            requested = services.request_report(by=user_of(request), patient=patient, kind=kind, parameters=parameters)
         except DomainError as exc:
             reason = services.refusal(exc)
         else:
@@ -79,7 +80,7 @@ class ReportDownloadView(StaffView):
     def get(self, request: HttpRequest, pk: int) -> HttpResponseBase:
         job = queries.get_job_for(request.user, pk)
         try:
-            return file_response(services.open_report(by=request.user, job=job, via="staff"))  # type: ignore[arg-type]
+            return file_response(services.open_report(by=user_of(request), job=job, via="staff"))
         except DomainError as exc:
             messages.error(request, exc.message)
             return HttpResponseRedirect(reverse("staff:patient_detail", args=[job.patient_id]) + "#reports")
@@ -103,7 +104,7 @@ class ReportRetryView(AttentionView):
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
         job = queries.get_job_for(request.user, pk)
         try:
-            services.retry_report(by=request.user, job=job)  # type: ignore[arg-type]
+            services.retry_report(by=user_of(request), job=job)
         except DomainError as exc:
             notice, ok = exc.message, False
         else:

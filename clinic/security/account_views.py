@@ -12,6 +12,7 @@ from django.shortcuts import redirect, render
 from django.views import View
 
 from clinic.errors import InvalidInput
+from clinic.http import user_of
 from clinic.models import User
 from clinic.security import mfa, sessions, tokens
 from clinic.security.middleware import idle_seconds_for
@@ -27,7 +28,7 @@ class AccountSecurityView(LoginRequiredMixin, View):
         return render(request, self.template_name, self._context())
 
     def _context(self) -> dict[str, Any]:
-        user: User = self.request.user  # type: ignore[assignment]
+        user: User = user_of(self.request)
         return {
             "sessions": sessions.list_for(user, self.request.session.session_key),
             "api_tokens": tokens.list_for(user),
@@ -38,7 +39,7 @@ class AccountSecurityView(LoginRequiredMixin, View):
         }
 
     def post(self, request: HttpRequest) -> HttpResponse:
-        user: User = request.user  # type: ignore[assignment]
+        user: User = user_of(request)
         action = request.POST.get("action", "")
         if action == "end_session":
             if sessions.end(user, request.POST.get("session", "")):

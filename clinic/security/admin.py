@@ -13,6 +13,7 @@ from django.http import HttpRequest
 
 from clinic import audit
 from clinic.admin_base import ClinicModelAdmin
+from clinic.http import user_of
 from clinic.models import STAFF_ROLES, User
 from clinic.scoping import sites_of
 from clinic.security import breakglass, mfa
@@ -77,7 +78,7 @@ class StaffSignInSecurityAdmin(ClinicModelAdmin):
     def reset_two_step(self, request: HttpRequest, queryset: QuerySet[StaffSignInSecurity]) -> None:
         count = 0
         for account in queryset:
-            mfa.reset(account, by=request.user)  # type: ignore[arg-type]
+            mfa.reset(account, by=user_of(request))
             count += 1
         messages.success(request, f"Two-step sign-in reset for {count} account(s); they are signed out everywhere.")
 
@@ -114,5 +115,5 @@ class BreakGlassGrantAdmin(ClinicModelAdmin):
     @admin.action(description="End the selected access now")
     def end_now(self, request: HttpRequest, queryset: QuerySet[BreakGlassGrant]) -> None:
         for grant in queryset:
-            breakglass.end_grant(grant, by=request.user)  # type: ignore[arg-type]
+            breakglass.end_grant(grant, by=user_of(request))
         messages.success(request, "The selected access has ended.")

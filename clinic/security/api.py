@@ -7,7 +7,7 @@ from typing import Any
 
 from django.contrib.auth import authenticate
 from django.contrib.auth.signals import user_login_failed
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
@@ -15,11 +15,13 @@ from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle, ScopedRateThrottle
 from rest_framework.views import APIView
 
+from clinic.api_schema import ErrorDetail
+from clinic.http import user_of
 from clinic.models import User
 from clinic.security import mfa, tokens
 
 
-class TokenRequestSerializer(serializers.Serializer):  # type: ignore[type-arg]
+class TokenRequestSerializer(serializers.Serializer[Any]):
     username = serializers.CharField(max_length=150)
     password = serializers.CharField(max_length=4096, trim_whitespace=False, style={"input_type": "password"})
     code = serializers.CharField(
@@ -27,7 +29,7 @@ class TokenRequestSerializer(serializers.Serializer):  # type: ignore[type-arg]
     )
 
 
-class TokenSerializer(serializers.Serializer):  # type: ignore[type-arg]
+class TokenSerializer(serializers.Serializer[Any]):
     token = serializers.CharField(help_text="Send as `Authorization: Token <token>`; shown only this once.")
     expires_at = serializers.DateTimeField(allow_null=True)
 
@@ -75,10 +77,18 @@ class ObtainTokenView(APIView):
 class RevokeTokenView(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(request=None, responses={204: None}, summary="Revoke the token used for this request")
+    @extend_schema(
+        request=None,
+        responses={
+            204: None,
+            401: OpenApiResponse(ErrorDetail, description="Not signed in: no token, or an expired one."),
+            429: OpenApiResponse(ErrorDetail, description="Too many requests; try again later."),
+        },
+        summary="Revoke the token used for this request",
+    )
     def post(self, request: Request) -> Response:
         if request.auth is not None and hasattr(request.auth, "token_key"):
-            tokens.revoke(request.user, request.auth.token_key)  # type: ignore[arg-type]
+            tokens.revoke(user_of(request), request.auth.token_key)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

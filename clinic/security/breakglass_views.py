@@ -9,6 +9,7 @@ from django.shortcuts import render
 from django.urls import reverse
 
 from clinic.errors import DomainError, InvalidInput
+from clinic.http import user_of
 from clinic.models import Role
 from clinic.security import breakglass
 from clinic.security.forms import BreakGlassForm
@@ -34,7 +35,7 @@ class BreakGlassView(StaffView):
         if form.is_valid():
             try:
                 patient = breakglass.find_patient(form.cleaned_data["mrn"])
-                grant = breakglass.open_grant(by=request.user, patient=patient, reason=form.cleaned_data["reason"])  # type: ignore[arg-type]
+                grant = breakglass.open_grant(by=user_of(request), patient=patient, reason=form.cleaned_data["reason"])
             except InvalidInput as exc:
                 for field, messages in exc.errors.items():
                     form.add_error(field if field in form.fields else None, messages)

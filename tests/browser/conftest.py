@@ -5,9 +5,13 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, Page
+    from pytest_django.live_server_helper import LiveServer
 
 CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
 CHROMIUM_ARGS = [
@@ -22,7 +26,7 @@ CHROMIUM_ARGS = [
 
 
 @pytest.fixture(scope="session")
-def chromium() -> Iterator[object]:
+def chromium() -> Iterator[Browser]:
     if not CHROMIUM.exists():
         pytest.fail(f"{CHROMIUM} is missing: `make test` installs Debian's chromium (apt-get install chromium)")
     from playwright.sync_api import sync_playwright
@@ -40,11 +44,11 @@ def chromium() -> Iterator[object]:
 
 
 @pytest.fixture
-def page(chromium: object, django_db_setup: None, live_server: object) -> Iterator[object]:
+def page(chromium: Browser, django_db_setup: None, live_server: LiveServer) -> Iterator[Page]:
     # django_db_setup comes before live_server: the live server then starts on the test database, and with SQLite's
     # in-memory database its request threads share the test's connection (pytest-django's connections_override)
     # instead of each opening one that is never closed (a ResourceWarning, an error in this suite).
-    context = chromium.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 900})  # type: ignore[attr-defined]
+    context = chromium.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 900})
     context.set_default_timeout(15_000)
     page = context.new_page()
     try:
@@ -66,8 +70,8 @@ def clock(monkeypatch: pytest.MonkeyPatch) -> Any:
     return frozen
 
 
-def sign_in(page: object, username: str, password: str) -> None:
-    page.goto("/accounts/login/")  # type: ignore[attr-defined]
-    page.get_by_label("Username").fill(username)  # type: ignore[attr-defined]
-    page.get_by_label("Password").fill(password)  # type: ignore[attr-defined]
-    page.get_by_role("button", name="Sign in").click()  # type: ignore[attr-defined]
+def sign_in(page: Page, username: str, password: str) -> None:
+    page.goto("/accounts/login/")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
+from pytest_django.live_server_helper import LiveServer
 
 from clinic.domain import site_zone
 from clinic.models import Role
@@ -83,8 +84,8 @@ def test_a_therapist_writes_saves_and_signs_an_emdr_note(page: Page, clock: Cloc
 
 
 @pytest.fixture
-def phone(chromium: Browser, live_server: object) -> Iterator[Page]:
-    context = chromium.new_context(base_url=live_server.url, viewport={"width": 360, "height": 740},  # type: ignore[attr-defined]
+def phone(chromium: Browser, live_server: LiveServer) -> Iterator[Page]:
+    context = chromium.new_context(base_url=live_server.url, viewport={"width": 360, "height": 740},
                                    is_mobile=True, has_touch=True, device_scale_factor=2)  # fmt: skip
     context.set_default_timeout(15_000)
     try:

@@ -14,6 +14,7 @@ from decimal import Decimal
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
+from pytest_django.live_server_helper import LiveServer
 
 from clinic.models import Chair, Patient, Role, User
 from sessions import services
@@ -170,9 +171,9 @@ def test_discharge_waits_for_its_checklist(page: Page, chairside: Chairside, clo
 
 
 @pytest.fixture
-def no_script_page(chromium: Browser, django_db_setup: None, live_server: object) -> Iterator[Page]:
+def no_script_page(chromium: Browser, django_db_setup: None, live_server: LiveServer) -> Iterator[Page]:
     """A browser with JavaScript off: the refusal must still come back with everything typed."""
-    context = chromium.new_context(base_url=live_server.url, java_script_enabled=False)  # type: ignore[attr-defined]
+    context = chromium.new_context(base_url=live_server.url, java_script_enabled=False)
     context.set_default_timeout(15_000)
     try:
         yield context.new_page()

@@ -13,6 +13,15 @@ from clinic.api import CareTeamMemberSerializer
 from tests.conftest import World, api_as
 
 METHODS = ("get", "put", "post", "patch", "delete")
+# The sign-in endpoints answer what the others do except these, which they never give: the token endpoint takes no
+# credentials (no 401) and changes no clinical record (no 409); signing out takes no body (no 400), is open to every
+# signed-in user (no 403) and cannot be refused by a rule (no 409).
+# A read that a rule can refuse: a report's download before the report is ready (issue 10: 409 before).
+READS_THAT_CONFLICT = {"GET /api/v1/reports/{id}/download/"}
+NEVER_ANSWERED = {
+    "POST /api/v1/auth/token/": {"401", "409"},
+    "POST /api/v1/auth/logout/": {"400", "403", "409"},
+}
 
 
 @pytest.fixture(scope="module")
@@ -36,6 +45,8 @@ def resolve(schema: dict[str, Any], body: dict[str, Any]) -> dict[str, Any]:
 def untyped(schema: dict[str, Any], body: dict[str, Any]) -> bool:
     """A body that says nothing of its shape: a free-form object, `{}`, or a list or page of such."""
     body = resolve(schema, body)
+    if body.get("type") == "string" and body.get("format") == "binary":  # a file, e.g. a report's PDF
+        return False
     if body.get("type") == "array":
         return untyped(schema, body.get("items", {}))
     results = body.get("properties", {}).get("results")
@@ -74,7 +85,8 @@ def test_every_answer_of_every_operation_is_documented(schema: dict[str, Any]) -
 @pytest.mark.django_db
 @pytest.mark.parametrize("code", ["400", "401", "403"])
 def test_every_operation_documents_its_errors(schema: dict[str, Any], code: str) -> None:
-    assert [name for name, operation in operations(schema) if code not in operation["responses"]] == []
+    missing = [name for name, operation in operations(schema) if code not in operation["responses"]]
+    assert [name for name in missing if code not in NEVER_ANSWERED.get(name, set())] == []
 
 
 @pytest.mark.django_db
@@ -83,7 +95,8 @@ def test_operations_about_one_record_document_404_and_changes_409(schema: dict[s
         method, path = name.split(" ", 1)
         if "{" in path:
             assert "404" in operation["responses"], name
-        assert ("409" in operation["responses"]) is (method in {"POST", "PUT", "PATCH", "DELETE"}), name
+        changes = method in {"POST", "PUT", "PATCH", "DELETE"} and "409" not in NEVER_ANSWERED.get(name, set())
+        assert ("409" in operation["responses"]) is (changes or name in READS_THAT_CONFLICT), name
 
 
 @pytest.mark.django_db
@@ -100,6 +113,7 @@ def test_the_check_finds_untyped_and_missing_answers() -> None:
             "/b/": {"post": {"responses": {"400": {"content": {"application/json": {"schema": {}}}}}}},
             "/c/": {"delete": {"responses": {"204": {"description": "No response body"}}}},
             "/d/": {"get": {"responses": {"200": {"description": "nothing"}}}},
+            "/f/": {"get": {"responses": {"200": {"content": {"application/pdf": {"schema": {"type": "string"}}}}}}},
             "/e/": {
                 "get": {
                     "responses": {
@@ -117,6 +131,7 @@ def test_the_check_finds_untyped_and_missing_answers() -> None:
         "POST /b/: no success answer",
         "POST /b/ 400 application/json: a body without a schema",
         "GET /d/ 200: no body documented",
+        "GET /f/ 200 application/pdf: an untyped body",
         "GET /e/ 200 application/json: an untyped body",
     ]
 

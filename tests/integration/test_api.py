@@ -285,9 +285,9 @@ def test_the_schema_documents_every_integration_response() -> None:
     schema = api_as(user).get("/api/v1/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
     paths = schema["paths"]
     note = paths["/api/v1/integration-notes/{id}/"]["patch"]["responses"]
-    assert set(note) == {"200", "400", "403", "404", "409"}
+    assert set(note) == {"200", "400", "401", "403", "404", "409", "429"}
     created = paths["/api/v1/patients/{patient_pk}/integration-notes/"]["post"]["responses"]
-    assert set(created) == {"201", "400", "403", "404"}
+    assert set(created) == {"201", "400", "401", "403", "404", "409", "429"}
     for path in (
         "/api/v1/patients/{patient_pk}/outcomes/",
         "/api/v1/patients/{patient_pk}/relapse-plan/",

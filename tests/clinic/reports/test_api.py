@@ -156,7 +156,8 @@ def test_retry_through_the_api(course: Course, world: World, queued: list[int]) 
 def test_the_schema_documents_every_answer(world: World) -> None:
     schema = api_as(world.nurse1).get("/api/v1/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
     create = schema["paths"]["/api/v1/patients/{patient_pk}/reports/"]["post"]
-    assert set(create["responses"]) == {"202", "400", "403", "404"}
+    assert set(create["responses"]) == {"202", "400", "401", "403", "404", "409", "429"}
+    assert create["responses"]["400"]["content"]["application/json"]["schema"]["$ref"].endswith("FieldErrors")
     assert create["responses"]["202"]["content"]["application/json"]["schema"]["$ref"].endswith("ReportAccepted")
     detail = schema["paths"]["/api/v1/reports/{id}/"]["get"]["responses"]["200"]
     assert detail["content"]["application/json"]["schema"]["$ref"].endswith("ReportJob")
