@@ -61,7 +61,8 @@ def reminders(env: dict[str, str], database_url: str, count: int, logs: Path) ->
 
         def sent() -> int:
             row = db.execute("SELECT count(*) FROM clinic_reminder WHERE kind = 'staff_alert' AND status = 'sent'")
-            return int(row.fetchone()[0])  # type: ignore[index]
+            found = row.fetchone()
+            return int(found[0]) if found else 0
 
         began = time.monotonic()
         client.send_task("clinic.tasks.send_due_reminders", queue="celery")

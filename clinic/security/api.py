@@ -35,6 +35,17 @@ class TokenSerializer(serializers.Serializer[Any]):
 
 
 ERROR = inline_serializer("SignInError", {"code": serializers.CharField(), "detail": serializers.CharField()})
+# A 400 is either a refused sign-in (`code`, `detail`) or a body without its fields (`{"username": [...]}`).
+BAD_REQUEST = inline_serializer(
+    "SignInBadRequest",
+    {
+        # A refusal's code ("invalid_credentials", "two_step_code_invalid"), or the messages about the `code` field.
+        "code": serializers.JSONField(required=False),
+        "detail": serializers.CharField(required=False),
+        "username": serializers.ListField(child=serializers.CharField(), required=False),
+        "password": serializers.ListField(child=serializers.CharField(), required=False),
+    },
+)
 
 
 class ObtainTokenView(APIView):
@@ -45,7 +56,7 @@ class ObtainTokenView(APIView):
 
     @extend_schema(
         request=TokenRequestSerializer,
-        responses={200: TokenSerializer, 400: ERROR, 403: ERROR, 429: ERROR},
+        responses={200: TokenSerializer, 400: BAD_REQUEST, 403: ERROR, 429: ERROR},
         summary="Sign in and get an API token",
     )
     def post(self, request: Request) -> Response:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, timedelta
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -29,7 +30,7 @@ def chart(**kwargs: object) -> str:
     }
     return time_chart_svg(
         [Series("Systolic", ((at(0), 120), (at(30), 250)), "chart-systolic"), Series("HR", ((at(10), 70),), "hr")],
-        **{**base, **kwargs},  # type: ignore[arg-type]
+        **cast(Any, {**base, **kwargs}),
     )
 
 

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from rest_framework.test import APIClient
 
-from clinic.models import AuditEvent
+from clinic.models import AuditEvent, User
 from intake.models import Assessment, Consent, MedicalClearance, Screening
 from tests.conftest import World, api_as
 from tests.intake.factories import CSSRS_NONE, screen
@@ -24,7 +24,7 @@ FACTS: dict[str, Any] = {
 }
 
 
-def post(user, url: str, body: dict[str, Any]) -> Any:  # type: ignore[no-untyped-def]
+def post(user: User, url: str, body: dict[str, Any]) -> Any:
     return api_as(user).post(url, body, format="json")
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import dataclasses
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 import pytest
 
@@ -619,7 +619,7 @@ def test_changed_bp_threshold_example_from_the_brief() -> None:
             id="negative-dose",
         ),
         pytest.param(
-            {"medications": (Medication("Diazepam", "benzodiazepine", 5.0),)},  # type: ignore[arg-type]
+            {"medications": (Medication("Diazepam", "benzodiazepine", cast(Any, 5.0)),)},
             "medications[0].diazepam_equivalent_mg_per_day",
             "got 5.0",
             id="float-dose",

@@ -6,7 +6,7 @@ from django.apps import apps
 from django.contrib import admin
 from django.test import Client
 
-from clinic.models import AuditEvent, Role
+from clinic.models import AuditEvent, Role, User
 from integration import services
 from integration.models import IntegrationNote
 from tests.factories import SiteFactory, staff
@@ -15,9 +15,9 @@ from tests.integration.conftest import Integ
 PLAN = {"warning_signs": ["Fictional-Warning-Sign"], "maintenance_criteria": "Fictional criteria."}
 
 
-def signed_in(user: object) -> Client:
+def signed_in(user: User) -> Client:
     client = Client()
-    client.force_login(user)  # type: ignore[arg-type]
+    client.force_login(user)
     return client
 
 

@@ -6,16 +6,16 @@ from __future__ import annotations
 import pytest
 
 from clinic.audit import audit_context
-from clinic.models import AuditEvent, CareTeamMember, Role
+from clinic.models import AuditEvent, CareTeamMember, Role, User
 from clinic.scoping import patients_visible_to
 from sessions import services
 from tests.factories import staff
 from tests.sessions.conftest import Clinic, ny
 
 
-def book_with(clinic: Clinic, by: object, start_hour: int = 10) -> services.IntegrationBooking:
+def book_with(clinic: Clinic, by: User, start_hour: int = 10) -> services.IntegrationBooking:
     return services.book_integration_appointment(
-        by=by,  # type: ignore[arg-type]
+        by=by,
         patient=clinic.patient,
         therapist=clinic.therapist,
         start=ny(2026, 5, 5, start_hour),

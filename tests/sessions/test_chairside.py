@@ -229,7 +229,7 @@ def test_ending_early_needs_a_reason_and_records_what_was_given(clinic: Clinic, 
     assert body["dose_mg"] == 35.0  # the planned dose stays
     dose = DoseRecord.objects.get(session=session)
     assert dose.stop_reason == "Patient distressed"
-    assert session.status_changes.last().reason == "Patient distressed"  # type: ignore[union-attr]
+    assert [change.reason for change in session.status_changes.all()][-1] == "Patient distressed"
     event = AuditEvent.objects.get(action="sessions.doserecord.end")
     assert event.details["stopped_early"] is True
     assert event.details["dose_given_mg"] == "0.9"

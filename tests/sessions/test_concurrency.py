@@ -17,7 +17,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from clinic.errors import Conflict
-from clinic.models import Role
+from clinic.models import Chair, Patient, Role
 from sessions import services
 from sessions.models import DosingSession
 from tests.factories import ChairFactory, SiteFactory, staff
@@ -67,8 +67,8 @@ def test_twenty_bookings_of_one_chair_slot_exactly_one_wins(require_postgres: No
     patients = [cleared(site, nurse=nurse, prescriber=prescriber) for _ in range(THREADS)]
     start = _slot()
 
-    def booking(patient: object) -> Callable[[], object]:
-        return lambda: services.book_dosing_session(by=desk, patient=patient, chair=chair, start=start, route="iv")  # type: ignore[arg-type]
+    def booking(patient: Patient) -> Callable[[], object]:
+        return lambda: services.book_dosing_session(by=desk, patient=patient, chair=chair, start=start, route="iv")
 
     results = _race([booking(p) for p in patients])
     assert sorted(results) == ["chair_conflict"] * (THREADS - 1) + ["ok"], results
@@ -82,9 +82,9 @@ def test_one_patient_booked_into_many_chairs_at_once_gets_one(require_postgres: 
     patient = cleared(site)
     start = _slot()
 
-    def booking(chair: object, minutes: int) -> Callable[[], object]:
+    def booking(chair: Chair, minutes: int) -> Callable[[], object]:
         at = start + dt.timedelta(minutes=minutes)
-        return lambda: services.book_dosing_session(by=desk, patient=patient, chair=chair, start=at, route="iv")  # type: ignore[arg-type]
+        return lambda: services.book_dosing_session(by=desk, patient=patient, chair=chair, start=at, route="iv")
 
     # Overlapping starts (patient_conflict) and starts a day apart (interval_too_short) all race.
     results = _race([booking(c, 10 * i) for i, c in enumerate(chairs[:4])] + [booking(c, 60 * 24) for c in chairs[4:]])

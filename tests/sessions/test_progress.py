@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import replace
 from decimal import Decimal
+from typing import Any, cast
 
 import pytest
 
@@ -151,7 +152,7 @@ def _state(facts: StartFacts) -> list[tuple[str, bool | None]]:
 def test_start_checklist(
     changes: dict[str, object], expected: list[tuple[str, bool]], refusal: tuple[str, str] | None
 ) -> None:
-    facts = replace(READY, **changes)  # type: ignore[arg-type]
+    facts = replace(READY, **cast(Any, changes))
     assert _state(facts) == expected
     checklist = start_checklist(facts)
     assert checklist.ready is (refusal is None)
@@ -259,13 +260,15 @@ PLANNED = {"planned_min": 40, "planned_dose_mg": Decimal("46.8"), "rate_mg_per_m
     ],
 )
 def test_early_stop(ran: dt.timedelta, extra: dict[str, object], early: bool, actual_min: int, given: str) -> None:
-    stop = early_stop(started_at=T0, ended_at=T0 + ran, tolerance_min=2, **{**PLANNED, **extra})  # type: ignore[arg-type]
+    stop = early_stop(started_at=T0, ended_at=T0 + ran, tolerance_min=2, **cast(Any, {**PLANNED, **extra}))
     assert (stop.early, stop.actual_min, stop.actual_dose_mg) == (early, actual_min, Decimal(given))
     assert stop.minutes_short == (40 - actual_min if early else 0)
 
 
 def test_an_early_stop_explains_the_dose_given() -> None:
-    stop = early_stop(started_at=T0, ended_at=T0 + dt.timedelta(minutes=1), tolerance_min=2, stop_reason="x", **PLANNED)  # type: ignore[arg-type]
+    stop = early_stop(
+        started_at=T0, ended_at=T0 + dt.timedelta(minutes=1), tolerance_min=2, stop_reason="x", **cast(Any, PLANNED)
+    )
     assert stop.notes == ("Dose given 1.2 mg = 1.17 mg/min for 1 min.",)
 
 
@@ -289,10 +292,12 @@ def test_an_early_stop_is_refused_without_a_reason_or_with_too_much(
     extra: dict[str, object], field: str, message: str
 ) -> None:
     with pytest.raises(EarlyStopError) as caught:
-        early_stop(started_at=T0, ended_at=T0 + dt.timedelta(minutes=1), tolerance_min=2, **{**PLANNED, **extra})  # type: ignore[arg-type]
+        early_stop(
+            started_at=T0, ended_at=T0 + dt.timedelta(minutes=1), tolerance_min=2, **cast(Any, {**PLANNED, **extra})
+        )
     assert (caught.value.field, caught.value.message) == (field, message)
 
 
 def test_an_end_before_the_start_is_a_programming_error() -> None:
     with pytest.raises(ValueError, match="before it started"):
-        early_stop(started_at=T0, ended_at=T0 - dt.timedelta(seconds=1), tolerance_min=2, **PLANNED)  # type: ignore[arg-type]
+        early_stop(started_at=T0, ended_at=T0 - dt.timedelta(seconds=1), tolerance_min=2, **cast(Any, PLANNED))

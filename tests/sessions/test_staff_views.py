@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from decimal import Decimal
 
 import pytest
 
@@ -231,8 +232,8 @@ def test_vitals_without_htmx_come_back_to_the_page(clinic: Clinic) -> None:
 
 def test_the_review_gate_is_acknowledged_by_a_prescriber_on_the_page(clinic: Clinic) -> None:
     session = book(clinic, ny(2026, 5, 4, 9))
-    services.check_in(by=clinic.nurse, session=session, fasting_solids_hours=8, fasting_clear_liquids_hours=3,
-                      escort_confirmed=True)  # type: ignore[arg-type]  # fmt: skip
+    services.check_in(by=clinic.nurse, session=session, fasting_solids_hours=Decimal(8),
+                      fasting_clear_liquids_hours=Decimal(3), escort_confirmed=True)  # fmt: skip
     services.record_vitals(by=clinic.nurse, session=session, systolic=150, diastolic=85, heart_rate=80, spo2=98)
     nurse_page = signed_in(clinic.nurse).get(session_page(session)).content.decode()
     assert "A prescriber must acknowledge with a reason" in nurse_page

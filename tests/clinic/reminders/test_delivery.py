@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from collections import Counter
 from datetime import datetime, time, timedelta
-from typing import Any
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -136,7 +136,7 @@ def test_permanent_and_uncertain_failures_fail_at_once(
     world: World, monkeypatch: pytest.MonkeyPatch, kind: str, keeps_mark: bool
 ) -> None:
     def refuse(prepared: channels.Prepared) -> str:
-        raise DeliveryError("550 no such mailbox", kind=kind)  # type: ignore[arg-type]
+        raise DeliveryError("550 no such mailbox", kind=cast(Any, kind))
 
     monkeypatch.setattr(channels, "hand_over", refuse)
     reminder = make_due(visit(world.patient_a))

@@ -6,7 +6,7 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from clinic.models import AuditEvent, Notification, NotificationKind
+from clinic.models import AuditEvent, Notification, NotificationKind, User
 from clinic.reminders.models import Reminder, ReminderStatus
 from tests.clinic.reminders.conftest import visit
 from tests.conftest import World, api_as
@@ -14,9 +14,9 @@ from tests.conftest import World, api_as
 pytestmark = pytest.mark.django_db
 
 
-def _client(user: object) -> Client:
+def _client(user: User) -> Client:
     client = Client()
-    client.force_login(user)  # type: ignore[arg-type]
+    client.force_login(user)
     return client
 
 

@@ -24,8 +24,8 @@ NIGHT = QuietHours(time(21, 0), time(8, 0))  # across midnight
 NAP = QuietHours(time(13, 0), time(15, 0))  # within a day
 
 
-def local(tz: ZoneInfo, *args: int) -> datetime:
-    return datetime(*args, tzinfo=tz)  # type: ignore[misc]
+def local(tz: ZoneInfo, year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=tz)
 
 
 @pytest.mark.parametrize(

@@ -12,8 +12,8 @@ import subprocess
 import sys
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
-from contextlib import closing
+from collections.abc import Callable
+from contextlib import AbstractContextManager, closing
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -116,12 +116,12 @@ def _take_back(stage: Stage) -> None:
             source.backup(connection.connection)
 
 
-def _process(stage: Stage, *args: str, name: str) -> Iterator[subprocess.Popen[bytes]]:  # type: ignore[misc]
+def _process(stage: Stage, *args: str, name: str) -> AbstractContextManager[subprocess.Popen[bytes]]:
     cmd = [sys.executable, "-m", "tests.clinic.reminders.proc", *args]
     return running(cmd, cwd=ROOT, env=stage.env, log=stage.tmp / f"{name}.log")
 
 
-def _worker(stage: Stage, name: str, *options: str) -> Iterator[subprocess.Popen[bytes]]:  # type: ignore[misc]
+def _worker(stage: Stage, name: str, *options: str) -> AbstractContextManager[subprocess.Popen[bytes]]:
     return _process(stage, "worker", "--loglevel=INFO", "--without-heartbeat", "--without-gossip",
                     "--without-mingle", "-n", f"{name}-{os.getpid()}@%h", *options, name=name)  # fmt: skip
 

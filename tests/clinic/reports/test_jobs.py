@@ -7,6 +7,7 @@ import copy
 import datetime as dt
 import hashlib
 from pathlib import Path
+from typing import Any, cast
 
 import pytest
 from django.db import IntegrityError, transaction
@@ -280,7 +281,7 @@ def test_status_changes_follow_the_workflow(course: Course) -> None:
 def test_a_kind_is_checked_when_it_is_declared(change: dict[str, object], message: str) -> None:
     fields: dict[str, object] = {"name": "a_kind", "label": "A kind", "template": "pdf/report.html", "build": print}
     with pytest.raises(ValueError, match=message):
-        kinds.ReportKind(**{**fields, **change})  # type: ignore[arg-type]
+        kinds.ReportKind(**cast(Any, {**fields, **change}))
 
 
 def test_kinds_by_role(world: World) -> None:
@@ -327,15 +328,15 @@ def test_html_in_a_title_is_printed_as_text_and_loads_nothing(course: Course, qu
 
 
 def test_a_template_that_links_outside_static_files_fails_the_job(
-    course: Course, queued: list[int], caplog: pytest.LogCaptureFixture, settings: object, tmp_path: Path
+    course: Course, queued: list[int], caplog: pytest.LogCaptureFixture, settings: Any, tmp_path: Path
 ) -> None:
     (tmp_path / "pdf").mkdir()
     (tmp_path / "pdf" / "leaky.html").write_text(
         '{% extends "pdf/report.html" %}{% block content %}<img src="file:///etc/passwd">{% endblock %}'
     )
-    templates = copy.deepcopy(settings.TEMPLATES)  # type: ignore[attr-defined]
+    templates = copy.deepcopy(settings.TEMPLATES)
     templates[0]["DIRS"] = [tmp_path, *templates[0]["DIRS"]]
-    settings.TEMPLATES = templates  # type: ignore[attr-defined]
+    settings.TEMPLATES = templates
     kinds.register(
         kinds.ReportKind(
             name="leaky",

@@ -4,6 +4,7 @@ prepared on request, watched, downloaded and audited; never another patient's, n
 from __future__ import annotations
 
 import pytest
+from django.http import HttpResponse
 from django.test import Client
 
 from clinic.models import AuditEvent, ReportJob
@@ -16,7 +17,7 @@ pytestmark = pytest.mark.django_db
 HTMX = {"HTTP_HX_REQUEST": "true"}
 
 
-def prepare(client: Client, **data: object) -> object:
+def prepare(client: Client, **data: object) -> HttpResponse:
     with committed():
         return client.post("/portal/reports/", data, **HTMX)
 
@@ -38,7 +39,7 @@ def test_a_patient_prepares_and_downloads_their_course_summary(course: Course, w
 
     response = prepare(patient, kind="course_summary", course=course.course.pk)
     job = ReportJob.objects.get()
-    html = response.content.decode()  # type: ignore[attr-defined]
+    html = response.content.decode()
     assert f'hx-get="/portal/reports/{job.pk}/"' in html
     assert 'hx-trigger="every 2s"' in html
     assert job.requested_by == world.patient_a_user

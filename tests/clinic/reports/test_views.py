@@ -3,7 +3,7 @@ polls every 2 s, a finished one stops), the download, and the clinic administrat
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from django.test import Client
@@ -214,8 +214,8 @@ def test_the_operations_page_gets_the_reports_section_as_a_panel(course: Course,
     ReportJob.objects.filter(pk=job.pk).update(status=ReportStatus.FAILED, error="Broken.")
     request = RequestFactory().get("/staff/operations/")
     request.user = world.admin1
-    [section] = panels.render_context("operations", request, None, clinical=True)  # type: ignore[arg-type]
+    [section] = panels.render_context("operations", cast(Any, request), None, clinical=True)
     assert section["template"] == "staff/reports/attention.html"
     assert [row["job"] for row in section["report_rows"]] == [job]
     request.user = world.nurse1
-    assert panels.render_context("operations", request, None, clinical=True) == []  # type: ignore[arg-type]
+    assert panels.render_context("operations", cast(Any, request), None, clinical=True) == []
