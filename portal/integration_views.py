@@ -17,6 +17,7 @@ from clinic.http import AuthedRequest
 from integration import services
 from integration.charts import PATIENT_WORDING
 from integration.models import PATIENT_PLAN_HEADINGS
+from portal.reports_views import document_url
 from portal.views import PortalView
 
 
@@ -33,8 +34,8 @@ class RelapsePlanView(PortalView, TemplateView):
             plan=plan,
             sections=[(name, heading, getattr(plan, name)) for name, heading in PATIENT_PLAN_HEADINGS] if plan else [],
             care_team=patient.care_team.select_related("user").order_by("-is_primary"),
-            # The PDF of the plan comes with the reports (a stored file made by a task): its URL goes here.
-            pdf_url=None,
+            # The PDF is a stored file a task makes: the documents page prepares and serves it.
+            pdf_url=document_url("relapse_plan") if plan else None,
         )
         return context
 
