@@ -77,6 +77,11 @@ class AppointmentFacts:
     patient_name: str = ""
     time_zone: str = "UTC"  # the site's, to show the times as the clinic reads them
 
+    @property
+    def is_active(self) -> bool:
+        """Scheduled or completed: neither cancelled nor missed."""
+        return self.status in ACTIVE_APPOINTMENT_STATUSES
+
 
 def _session_facts(session: Any) -> DosingSessionFacts:
     dose = getattr(session, "dose", None)  # a reverse one-to-one: absent until dosing starts
