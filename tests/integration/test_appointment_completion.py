@@ -18,7 +18,7 @@ from sessions.models import AppointmentStatus, IntegrationAppointment
 from tests.conftest import api_as
 from tests.factories import patient_user
 from tests.integration.conftest import Integ
-from tests.sessions.conftest import ny
+from tests.sessions.conftest import ny, signed_in
 
 
 def appointment_at(integ: Integ, start: dt.datetime) -> IntegrationAppointment:
@@ -134,3 +134,14 @@ def test_signing_through_the_api_completes_the_appointment(integ: Integ) -> None
     assert response.status_code == 200, response.content
     assert response.json()["status"] == "signed"
     assert status_of(appointment) == AppointmentStatus.COMPLETED
+
+
+def test_the_sign_page_gives_the_reason_for_a_cancelled_appointment(integ: Integ) -> None:
+    appointment = appointment_at(integ, ny(2026, 5, 5, 13))
+    note = integ.draft(appointment=appointment.pk, started_at=ny(2026, 5, 5, 13))
+    IntegrationAppointment.objects.filter(pk=appointment.pk).update(status=AppointmentStatus.CANCELLED)
+    url = f"/staff/integration/patients/{integ.patient.pk}/notes/{note.pk}/sign/"
+    response = signed_in(integ.therapist).post(url)
+    assert response.status_code == 400
+    assert "This appointment is marked cancelled; link the note to the appointment" in response.content.decode()
+    assert not IntegrationNote.objects.get(pk=note.pk).is_signed
