@@ -103,7 +103,7 @@ class RelapsePreventionPlanAdmin(AuditedReadOnlyAdmin):
 class RelapsePlanRevisionAdmin(AuditedReadOnlyAdmin):
     read_action = "integration.relapseplan.view"
     patient_path = "plan.patient_id"
-    fields = ("plan", "number", "author", "created_at", "review_date")
+    fields = ("plan", "number", "author", "created_at", "review_date", "protocol_version")
     list_display = ("plan", "number", "author", "created_at", "review_date")
     list_filter = ("plan__patient__site", "review_date")
     search_fields = tuple(f"plan__{name}" for name in PATIENT_SEARCH)

@@ -25,7 +25,8 @@ class IntegrationConfig(AppConfig):
 
     def ready(self) -> None:
         from clinic import events
-        from integration import panels, receivers
+        from integration import panels, receivers, reports
 
         panels.register()
+        reports.register()
         events.on_assessment_recorded.register(receivers.watch_relapse)

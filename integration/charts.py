@@ -71,9 +71,11 @@ def outcome_chart_svg(
     rules: Outcomes,
     tz: dt.tzinfo,
     wording: Wording = STAFF_WORDING,
+    chart_id: str = "chart",
 ) -> str:
     """The chart as SVG, or "" when there is no score to draw. The dosing sessions are numbered markers in the order
-    given (1 is the first); the response line needs the course's PHQ-9 baseline."""
+    given (1 is the first); the response line needs the course's PHQ-9 baseline. `chart_id` names the chart's title
+    element (give each chart of one document its own)."""
     times = [score.at for score in (*phq9, *gad7)]
     if not times:
         return ""
@@ -108,4 +110,5 @@ def outcome_chart_svg(
         markers=[Marker(at, str(number)) for number, at in enumerate(dosings, start=1)],
         width=wording.width,
         height=wording.height,
+        chart_id=chart_id,
     )

@@ -330,6 +330,56 @@ def carried_forward(modality: Modality, previous: Mapping[str, Any]) -> dict[str
     return {name: previous[name] for name in CARRIED_FORWARD.get(modality, ()) if name in previous}
 
 
+def _rating(before: Any, after: Any) -> str:
+    if before is not None and after is not None:
+        return f"SUD {before} to {after}"
+    if before is not None:
+        return f"SUD before {before}"
+    return f"SUD after {after}" if after is not None else ""
+
+
+def _count(number: Any, one: str, many: str) -> str:
+    return f"{number} {one if number == 1 else many}" if number else ""
+
+
+def key_values(modality: str, structured: Mapping[str, Any]) -> list[str]:
+    """A signed note's structured part in a few words, for a summary that may reach the patient (the course
+    summary): the ratings, the derived values and what was worked with, never the narrative nor a private scene.
+    Each entry is one phrase; a general note has none."""
+    found: list[str]
+    if modality == Modality.EMDR:
+        phase = structured.get("phase")
+        voc = structured.get("voc")
+        found = [
+            f"Target: {structured['target']}" if structured.get("target") else "",
+            f"phase: {phase.replace('_', ' ')}" if phase else "",
+            _rating(structured.get("sud_before"), structured.get("sud_after")),
+            f"VOC {voc}" if voc is not None else "",
+            _count(structured.get("bilateral_sets"), "bilateral set", "bilateral sets"),
+            "target complete" if structured.get("target_complete") else "target not complete yet",
+        ]
+    elif modality == Modality.ART:
+        found = [
+            _rating(structured.get("sud_before"), structured.get("sud_after")),
+            _count(structured.get("eye_movement_sets"), "eye-movement set", "eye-movement sets"),
+            "image replacement completed"
+            if structured.get("image_replacement_completed")
+            else "image replacement not completed",
+        ]
+    elif modality == Modality.IFS:
+        parts = [p for p in structured.get("parts") or () if isinstance(p, Mapping) and p.get("name")]
+        named = ", ".join(f"{p['name']} ({p['type']})" if p.get("type") else str(p["name"]) for p in parts)
+        found = [
+            f"Parts: {named}" if named else "",
+            f"Self-energy: {', '.join(structured['self_energy'])}" if structured.get("self_energy") else "",
+            "permission granted" if structured.get("permission_granted") else "",
+            f"unburdening: {', '.join(structured['unburdening_steps'])}" if structured.get("unburdening_steps") else "",
+        ]
+    else:
+        found = []
+    return [phrase for phrase in found if phrase]
+
+
 # --- The whole note -----------------------------------------------------------------------------------------------
 
 

@@ -150,6 +150,15 @@ PLAN_SECTION_LABELS = {
     "maintenance_criteria": "Maintenance criteria",
     "review_date": "Review date",
 }
+# The sections as the patient reads them, in the plan's order (the portal's plan and its PDF).
+PATIENT_PLAN_HEADINGS = (
+    ("warning_signs", "Warning signs that things are getting harder"),
+    ("coping_strategies", "Things I can do on my own to feel better"),
+    ("distractions", "People and places that take my mind off things"),
+    ("people_to_ask", "People I can ask for help"),
+    ("professionals", "Professionals and services I can contact"),
+    ("safe_environment", "Making my surroundings safe"),
+)
 
 
 class RelapsePreventionPlan(models.Model):
@@ -180,6 +189,11 @@ class RelapsePlanRevision(AppendOnly):
     review_date = models.DateField()
     author = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField()
+    # The site's protocol version the revision was written under (its default review days and maintenance criteria):
+    # printed on the plan's PDF. Empty only for revisions written before it was kept.
+    protocol_version = models.ForeignKey(
+        ProtocolVersion, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
 
     class Meta:
         ordering = ["plan", "-number"]

@@ -15,7 +15,7 @@ Pure Python (no Django): scores come in as plain (time, total) values, the cours
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
@@ -145,6 +145,77 @@ def summarize(instrument: str, course: Course | None, scores: Sequence[Score], r
         remission=is_remission(instrument, latest_total, rules),
         relapse_watch=watch,
     )
+
+
+def _percent(value: Decimal) -> str:
+    return f"{value.normalize():f}"
+
+
+def describe(
+    summary: OutcomeSummary,
+    course: Course,
+    rules: Outcomes,
+    *,
+    label: str,
+    day: Callable[[dt.datetime], str],
+    first_dose: dt.datetime | None,
+) -> list[str]:
+    """The outcome of `course` in sentences for a report (the course summary): baseline and response, remission,
+    and after the course the lowest score and the relapse watch. `label` names the instrument ("PHQ-9"), `day`
+    prints a time as the clinic's date; a score taken before `first_dose` (the course's first dose, None before
+    it) is not an outcome of the course."""
+    sentences: list[str] = []
+    baseline, latest = summary.baseline, summary.latest
+    if latest is not None and (first_dose is None or latest.at <= first_dose):
+        latest = None
+    if baseline is None:
+        sentences.append(f"No baseline {label} was recorded before the course's first dose.")
+    elif latest is None:
+        sentences.append(f"Baseline {label} {baseline}; no score has been recorded since.")
+    elif summary.response is True:
+        fall = round((baseline - latest.total) * 100 / baseline)
+        sentences.append(f"Response: {label} fell from {baseline} to {latest.total} ({fall} %).")
+    elif summary.response is False:
+        sentences.append(
+            f"No response yet: {label} went from {baseline} to {latest.total}; a response is a fall of "
+            f"{_percent(rules.response_drop_percent)} % or more."
+        )
+    if latest is not None and summary.remission is not None:  # `summary` judged this same latest score
+        if summary.instrument == "madrs":
+            limit = f"{rules.remission_madrs_at_or_below} or less"
+            above = f"above {rules.remission_madrs_at_or_below}"
+        else:
+            limit = f"below {rules.remission_phq9_below}"
+            above = f"{rules.remission_phq9_below} or more"
+        latest_words = f"the latest {label}, {latest.total} on {day(latest.at)}"
+        if summary.remission:
+            sentences.append(f"Remission: {latest_words}, is {limit}.")
+        else:
+            sentences.append(f"Not in remission: {latest_words}, is {above}.")
+    ended = course.ended_since
+    if ended is None:
+        sentences.append("Relapse watch: it begins when the course ends.")
+        return sentences
+    nadir, watch = summary.nadir, summary.relapse_watch
+    if nadir is None:
+        sentences.append(f"The course ended on {day(ended)}; no {label} score has been recorded since.")
+        return sentences
+    sentences.append(f"Lowest {label} since the course ended: {nadir.total} on {day(nadir.at)}.")
+    if watch.triggered and watch.score is not None and watch.reason == RelapseReason.RISE_FROM_NADIR:
+        sentences.append(
+            f"Relapse watch: {label} {watch.score.total} on {day(watch.score.at)} is "
+            f"{watch.score.total - nadir.total} points above the lowest (the watch opens at "
+            f"{rules.relapse_rise_points})."
+        )
+    elif watch.triggered and watch.score is not None:
+        threshold = rules.relapse_phq9_threshold
+        sentences.append(
+            f"Relapse watch: {label} reached {watch.score.total} on {day(watch.score.at)}, {threshold} or more "
+            f"after a score below {threshold}."
+        )
+    else:
+        sentences.append("Relapse watch: no sign of relapse since the course ended.")
+    return sentences
 
 
 # --- Questionnaire cadence ----------------------------------------------------------------------------------------

@@ -66,8 +66,8 @@ class RelapsePlanView(IntegrationPage, TemplateView):
             changes=[(PLAN_SECTION_LABELS[change.name], change) for change in changes],
             can_revise=can_revise_relapse_plan(user),
             site_tz=patient.site.time_zone,
-            # The PDF of the plan comes with the reports (clinic.pdf, a task that stores it): its URL goes here.
-            pdf_url=None,
+            # The PDF is a stored file a task makes: the reports panel of the patient's page prepares and serves it.
+            pdf_url=f"{reverse('staff:patient_detail', args=[patient.pk])}#reports-panel" if current else None,
         )
         return context
 

@@ -156,12 +156,13 @@ def _plans(ctx: ScaleContext, batch: PatientBatch, patients: dict[int, ScalePati
         for number, at in enumerate((created, created + 90 * DAY), start=1):
             if at >= ctx.now or (number == 2 and not ctx.chance(0.4)):
                 break
-            revisions.append((plan_id, number, *sections, criteria, (at + 90 * DAY).date(), therapist.id, at))
+            revisions.append((plan_id, number, *sections, criteria, (at + 90 * DAY).date(), therapist.id, at,
+                              p.site.protocol_version_id))  # fmt: skip
             ctx.audit("integration.relapseplan.revise", at, actor=therapist, patient_id=patient_id,
                       object_type="integration.relapsepreventionplan", object_id=plan_id)  # fmt: skip
     ctx.writer.write(RelapsePreventionPlan, ("id", "patient", "created_at"), plans)
     ctx.writer.write(RelapsePlanRevision, ("plan", "number", *SECTIONS, "maintenance_criteria", "review_date",
-                                           "author", "created_at"), revisions)  # fmt: skip
+                                           "author", "created_at", "protocol_version"), revisions)  # fmt: skip
 
 
 def _evaluations(

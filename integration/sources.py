@@ -77,6 +77,11 @@ class AppointmentFacts:
     patient_name: str = ""
     time_zone: str = "UTC"  # the site's, to show the times as the clinic reads them
 
+    @property
+    def is_active(self) -> bool:
+        """Scheduled or completed: neither cancelled nor missed."""
+        return self.status in ACTIVE_APPOINTMENT_STATUSES
+
 
 def _session_facts(session: Any) -> DosingSessionFacts:
     dose = getattr(session, "dose", None)  # a reverse one-to-one: absent until dosing starts
@@ -189,22 +194,54 @@ def nearest_score(patient_id: int, instrument: str, at: dt.datetime, window_days
     return min(candidates, key=lambda s: (abs(s.at - at), s.at), default=None)
 
 
+def _course_facts(row: dict[str, Any], time_zone: str) -> Course:
+    ended_at = None
+    if row["status"] in (CourseStatus.COMPLETED, CourseStatus.STOPPED) and row["end_date"] is not None:
+        day_start = dt.datetime.combine(row["end_date"], dt.time(0), tzinfo=ZoneInfo(time_zone))
+        last_dose = DoseRecord.objects.filter(session__course_id=row["pk"]).aggregate(last=Max("started_at"))
+        ended_at = max(filter(None, (day_start, last_dose["last"])))
+    return Course(row["pk"], row["status"], row["baseline_total"], ended_at)
+
+
+COURSE_FIELDS = ("pk", "status", "baseline_total", "end_date", "start_date")
+
+
 def latest_course(patient_id: int, time_zone: str) -> Course | None:
     """The patient's latest treatment course with its baseline, and, once it is completed or stopped, when it
     ended: the later of its last dose and the start of its end date at the site (a stopped course ends the day
     it was stopped; a completed one with its last dose, so that the score taken before that dose is not counted
     as after the course)."""
-    course = (
-        TreatmentCourse.objects.filter(patient_id=patient_id)
-        .order_by("-start_date", "-pk")
-        .values("pk", "status", "baseline_total", "end_date")
+    course = TreatmentCourse.objects.filter(patient_id=patient_id).order_by("-start_date", "-pk").values(*COURSE_FIELDS)
+    row = course.first()
+    return _course_facts(row, time_zone) if row is not None else None
+
+
+@dataclass(frozen=True)
+class CourseWindow:
+    """One course of the patient as its report reads it: the outcome facts, its first day, the first day of the
+    patient's next course (where this one's scores stop counting), and when each of its doses started."""
+
+    course: Course
+    start_date: dt.date
+    next_start_date: dt.date | None
+    dosed_at: tuple[dt.datetime, ...]
+
+
+def course_window(patient_id: int, course_id: int, time_zone: str) -> CourseWindow | None:
+    """Course `course_id` of the patient (None when it is not theirs), for its report."""
+    row = TreatmentCourse.objects.filter(patient_id=patient_id, pk=course_id).values(*COURSE_FIELDS).first()
+    if row is None:
+        return None
+    later = (
+        TreatmentCourse.objects.filter(patient_id=patient_id, start_date__gt=row["start_date"])
+        .order_by("start_date", "pk")
+        .values_list("start_date", flat=True)
         .first()
     )
-    if course is None:
-        return None
-    ended_at = None
-    if course["status"] in (CourseStatus.COMPLETED, CourseStatus.STOPPED) and course["end_date"] is not None:
-        day_start = dt.datetime.combine(course["end_date"], dt.time(0), tzinfo=ZoneInfo(time_zone))
-        last_dose = DoseRecord.objects.filter(session__course_id=course["pk"]).aggregate(last=Max("started_at"))
-        ended_at = max(filter(None, (day_start, last_dose["last"])))
-    return Course(course["pk"], course["status"], course["baseline_total"], ended_at)
+    doses = DoseRecord.objects.filter(session__course_id=course_id).order_by("started_at", "pk")
+    return CourseWindow(
+        course=_course_facts(row, time_zone),
+        start_date=row["start_date"],
+        next_start_date=later,
+        dosed_at=tuple(doses.values_list("started_at", flat=True)),
+    )

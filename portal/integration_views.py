@@ -16,17 +16,9 @@ from django.views.generic import TemplateView
 from clinic.http import AuthedRequest
 from integration import services
 from integration.charts import PATIENT_WORDING
+from integration.models import PATIENT_PLAN_HEADINGS
+from portal.reports_views import document_url
 from portal.views import PortalView
-
-# The plan's sections as the patient reads them (clinical protocol §7, the Stanley-Brown safety plan).
-PLAN_HEADINGS = (
-    ("warning_signs", "Warning signs that things are getting harder"),
-    ("coping_strategies", "Things I can do on my own to feel better"),
-    ("distractions", "People and places that take my mind off things"),
-    ("people_to_ask", "People I can ask for help"),
-    ("professionals", "Professionals and services I can contact"),
-    ("safe_environment", "Making my surroundings safe"),
-)
 
 
 class RelapsePlanView(PortalView, TemplateView):
@@ -40,10 +32,10 @@ class RelapsePlanView(PortalView, TemplateView):
         context.update(
             patient=patient,
             plan=plan,
-            sections=[(name, heading, getattr(plan, name)) for name, heading in PLAN_HEADINGS] if plan else [],
+            sections=[(name, heading, getattr(plan, name)) for name, heading in PATIENT_PLAN_HEADINGS] if plan else [],
             care_team=patient.care_team.select_related("user").order_by("-is_primary"),
-            # The PDF of the plan comes with the reports (a stored file made by a task): its URL goes here.
-            pdf_url=None,
+            # The PDF is a stored file a task makes: the documents page prepares and serves it.
+            pdf_url=document_url("relapse_plan") if plan else None,
         )
         return context
 

@@ -28,13 +28,23 @@ from portal.views import PortalView
 DOCUMENT_TEMPLATE = "portal/reports/document.html"
 
 
+def anchor(kind: str, value: int | None = None) -> str:
+    """The id of a document's box on the documents page (a link to the page goes straight to it)."""
+    return f"document-{kind}-{value or 0}"
+
+
+def document_url(kind: str, value: int | None = None) -> str:
+    """The documents page at the box of one document (e.g. the relapse plan, from the plan's page)."""
+    return f"{reverse('portal:reports')}#{anchor(kind, value)}"
+
+
 def _document(kind: kinds.ReportKind, choice: kinds.Choice | None, job: ReportJob | None, user: Any) -> dict[str, Any]:
     return {
         "kind": kind,
         "choice": choice,
         "title": f"{kind.label}: {choice.label}" if choice else kind.label,
         "row": panels.job_row(job, user) if job is not None else None,
-        "anchor": f"document-{kind.name}-{choice.value if choice else 0}",
+        "anchor": anchor(kind.name, choice.value if choice else None),
     }
 
 

@@ -32,6 +32,7 @@ from integration.modalities import (
 from integration.models import IntegrationNote, NoteAddendum, NoteStatus
 from integration.permissions import can_read_notes, can_write_notes, is_author
 from integration.services._common import as_id, for_update, visible_patient
+from sessions import services as session_services
 
 NOTE_FIELDS = frozenset(
     {"modality", "dosing_session", "appointment", "started_at", "duration_min", "narrative", "plan"}
@@ -299,9 +300,30 @@ def update_note(*, by: User, note: IntegrationNote | int, data: Mapping[str, Any
     return NoteResult(locked, warnings)
 
 
+def _held_appointment(by: User, note: IntegrationNote) -> int | None:
+    """The integration appointment the note documents, which signing marks completed; a note tied to a cancelled
+    or missed appointment is refused on its `appointment` field (the author links the right one, or none)."""
+    if note.appointment_id is None:
+        return None
+    facts = sources.appointment(by, note.appointment_id)
+    if facts is None:
+        raise InvalidNote({"appointment": ["Choose one of this patient's integration appointments."]})
+    if not facts.is_active:
+        raise InvalidNote(
+            {
+                "appointment": [
+                    f"This appointment is marked {facts.status_label.lower()}; link the note to the appointment "
+                    "the session took place in, or to none, before signing."
+                ]
+            }
+        )
+    return facts.appointment_id
+
+
 def sign_note(*, by: User, note: IntegrationNote | int) -> IntegrationNote:
     """Sign a draft (its author only): the note is locked from now on. The PHQ-9 nearest in time is taken a last
-    time. Audited integration.note.sign."""
+    time. The integration appointment it documents is marked completed (sessions' service), in the same
+    transaction. Audited integration.note.sign."""
     with transaction.atomic():
         locked = _locked_note(by, note)
         _require_author(by, locked, "sign")
@@ -310,18 +332,27 @@ def sign_note(*, by: User, note: IntegrationNote | int) -> IntegrationNote:
         missing = {name: message for name, message in missing.items() if not getattr(locked, name)}
         if missing:
             raise InvalidNote(dict(missing))
+        appointment = _held_appointment(by, locked)
         version, protocol = use_protocol(locked.patient.site)
         _stamp(locked, version, protocol)
         locked.status = NoteStatus.SIGNED
         locked.signed_at = timezone.now()
         locked.signed_by = by
         locked.save()
+        if appointment is not None:
+            session_services.complete_integration_appointment(
+                by=by, appointment=appointment, reason="Its integration note was signed."
+            )
         audit.record(
             "integration.note.sign",
             patient=locked.patient,
             obj=locked,
             actor=by,
-            details={"phq9_assessment": locked.phq9_assessment_id, "protocol_version": version.number},
+            details={
+                "phq9_assessment": locked.phq9_assessment_id,
+                "protocol_version": version.number,
+                "appointment": appointment,
+            },
         )
     return locked
 

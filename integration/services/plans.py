@@ -126,7 +126,7 @@ def revise_relapse_plan(*, by: User, patient: Patient | int, data: Mapping[str, 
         errors["maintenance_criteria"] = [f"Write the maintenance criteria as text of at most {NARRATIVE_MAX} letters."]
     with transaction.atomic():
         patient = lock_patient(patient)
-        _, protocol = use_protocol(patient.site)
+        version, protocol = use_protocol(patient.site)
         today = timezone.localdate(timezone.now(), timezone=ZoneInfo(patient.site.time_zone))
         review = _review_date(data.get("review_date"), today, protocol.outcomes.relapse_plan_review_days, errors)
         if errors:
@@ -141,6 +141,7 @@ def revise_relapse_plan(*, by: User, patient: Patient | int, data: Mapping[str, 
             review_date=review,
             author=by,
             created_at=timezone.now(),
+            protocol_version=version,
             **sections,
         )
         changed = [

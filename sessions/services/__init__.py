@@ -55,6 +55,7 @@ from sessions.services.integration import (
     IntegrationBooking,
     book_integration_appointment,
     cancel_integration_appointment,
+    complete_integration_appointment,
 )
 from sessions.services.lifecycle import (
     CHECK_IN_FACTS,
@@ -105,6 +106,7 @@ __all__ = [
     "check_in",
     "check_in_correctable",
     "complete_course",
+    "complete_integration_appointment",
     "correct_check_in",
     "defer_session",
     "discharge_checklist_for",

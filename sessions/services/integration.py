@@ -1,6 +1,7 @@
 """Integration-therapy appointments (EMDR, ART, IFS sessions with a therapist, 60-90 min; clinical protocol §3):
 booking them on the dosing calendar (which puts the therapist on the patient's care team, so they see the patient
-they will treat) and cancelling them.
+they will treat), cancelling them, and marking them completed once they took place (the integration app does when
+the session's note is signed).
 
 Integration appointments stay in the sessions app, beside the dosing sessions, because their overlap checks need
 both tables under one patient lock: an integration session and a dosing session share the patient and often the
@@ -17,10 +18,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.utils import timezone
 
 from clinic import audit
-from clinic.domain import lock_patient, locked, require, text
-from clinic.errors import InvalidInput
+from clinic.domain import lock_patient, locked, require, show_time, text
+from clinic.errors import Conflict, InvalidInput
 from clinic.models import Chair, Patient, Role, User
 from clinic.protocol import Protocol
 from clinic.services import add_care_team_member, use_protocol
@@ -149,6 +151,28 @@ def cancel_integration_appointment(
         appointment = locked(IntegrationAppointment.objects.all()).get(pk=appointment.pk)
         _cancel(appointment, by, text(reason))
     return appointment
+
+
+def complete_integration_appointment(
+    *, by: User, appointment: IntegrationAppointment | int, reason: str = ""
+) -> IntegrationAppointment:
+    """Mark an integration appointment completed: it took place. One already completed stays as it is (a second
+    call changes nothing); a cancelled or missed one, or one that has not started yet, is refused (409). Audited
+    sessions.integrationappointment.status by the status change."""
+    require(can_book_integration(by), "Your role may not mark integration sessions completed.")
+    pk = appointment.pk if isinstance(appointment, IntegrationAppointment) else appointment
+    with transaction.atomic():
+        found = locked(IntegrationAppointment.objects.select_related("patient__site")).get(pk=pk)
+        if found.status == AppointmentStatus.COMPLETED:
+            return found
+        if found.status == AppointmentStatus.SCHEDULED and found.start > timezone.now():
+            raise Conflict(
+                f"This integration session starts {show_time(found.start, found.patient.site)}; it can be marked "
+                "completed once it has started.",
+                code="appointment_not_started",
+            )
+        found.set_status(AppointmentStatus.COMPLETED, by=by, reason=text(reason))  # refuses cancelled and no-show
+    return found
 
 
 def cancel_appointments_after(

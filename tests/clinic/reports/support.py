@@ -51,8 +51,9 @@ def pdf_text(data: bytes) -> list[str]:
 
 
 def register_kinds(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The kinds as TreatmentSessionsConfig.ready() will register them, and a stand-in for the integration app's
-    relapse plan (its real builder arrives with that app). The registry is restored after the test."""
+    """The kinds as TreatmentSessionsConfig.ready() registers them, and a stand-in for the integration app's relapse
+    plan (so that these tests need no plan; the real one is tested in tests/integration/test_reports.py), without
+    the integration part of the course summary. The registry is restored after the test."""
     monkeypatch.setattr(kinds, "_kinds", {})
     monkeypatch.setattr(kinds, "_sections", {})
     session_reports.register()
@@ -69,7 +70,7 @@ def register_kinds(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def relapse_plan_for_tests(patient: Patient, parameters: kinds.Parameters) -> kinds.ReportContent:
-    """What the integration app's builder returns (integration/reports.py documents the contract)."""
+    """What the integration app's builder returns (integration/reports.py documents the contract), for any patient."""
     return kinds.ReportContent(
         title="Relapse-prevention plan",
         protocol_version=f"{patient.site.code}-v1",

@@ -67,6 +67,7 @@ def test_the_course_summary_prints_the_integration_part_another_app_adds(course:
                     "therapist": "Theo Therapist",
                     "duration": "60 min",
                     "phq9": 12,
+                    "key": ["Parts: <b>Critic</b> (manager)"],
                     "plan": "Meet the <manager> part again",
                 },
             ],
@@ -76,7 +77,9 @@ def test_the_course_summary_prints_the_integration_part_another_app_adds(course:
     kinds.register_section("course_summary", "integration_summary", summary)
     text = "\n".join(render(course, "course_summary", course=course.course.pk))
     assert "Response: PHQ-9 fell from 18 to 6 (67 %)." in text
-    assert "2026-05-05 IFS Theo Therapist 60 min 12 Meet the <manager> part again" in text
+    assert "IFS sessions" in text
+    row = "2026-05-05 Theo Therapist 60 min 12 Parts: <b>Critic</b> (manager) Meet the <manager> part again"
+    assert row in " ".join(text.split())  # cells wrap inside their column
     assert "Relapse-prevention plan: revision 2 of 2026-05-08, to be reviewed by 2026-08-06." in text
     assert "not part of this report yet" not in text
 
@@ -134,22 +137,18 @@ def test_html_in_a_patients_name_is_printed_as_typed(course: Course) -> None:
         assert "<i>Alpha</i> O'Neil & <Sons> · MRN" in text
 
 
-def test_the_integration_stubs_refuse_in_a_sentence_until_that_app_provides_them(
+def test_the_integration_app_s_relapse_plan_refuses_in_a_sentence_without_a_plan(
     course: Course, queued: list[int]
 ) -> None:
-    integration_reports.register()  # what IntegrationConfig.ready() will call once the builders are written
+    integration_reports.register()  # what IntegrationConfig.ready() does (the conftest starts from a bare registry)
     requested = ask(course.clinic.nurse, course.patient, "relapse_plan")
     [job] = run_queued(queued)
     assert job.status == ReportStatus.FAILED
-    assert job.error == (
-        "The relapse-prevention plan cannot be printed yet: the integration records it is made from are not in "
-        "this version."
-    )
+    assert job.error == "There is no relapse-prevention plan yet."
     assert requested.job.pk == job.pk
     ask(course.clinic.nurse, course.patient, "course_summary", course=course.course.pk)
     [summary] = run_queued(queued)
-    assert summary.status == ReportStatus.FAILED
-    assert "integration summary cannot be printed yet" in summary.error
+    assert summary.status == ReportStatus.READY  # with its integration part (tests/integration/test_reports.py)
 
 
 def test_a_session_without_a_dose_says_so(course: Course, clock: Clock) -> None:

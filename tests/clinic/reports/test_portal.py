@@ -93,12 +93,12 @@ def test_staff_do_not_use_the_portal_pages(course: Course, world: World, queued:
 def test_a_failed_document_says_why_and_offers_to_try_again(course: Course, world: World, queued: list[int]) -> None:
     from integration import reports as integration_reports
 
-    integration_reports.register()  # the stub: "not available yet"
+    integration_reports.register()  # the patient has no plan yet
     patient = signed_in(world.patient_a_user)
     prepare(patient, kind="relapse_plan")
     run_queued(queued)
     page = patient.get("/portal/reports/").content.decode()
-    assert "It could not be prepared: The relapse-prevention plan cannot be printed yet" in page
+    assert "It could not be prepared: There is no relapse-prevention plan yet." in page
     assert "Prepare the PDF" in page
 
 
