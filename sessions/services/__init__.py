@@ -48,7 +48,13 @@ from sessions.services.base import (
     IN_PROGRESS_STATUSES,
     PHASE_BY_STATUS,
 )
-from sessions.services.booking import Booking, book_dosing_session, cancel_session, mark_no_show
+from sessions.services.booking import (
+    Booking,
+    book_dosing_session,
+    cancel_session,
+    mark_no_show,
+    reschedule_dosing_session,
+)
 from sessions.services.courses import book_course, complete_course, stop_course
 from sessions.services.dose import calculate, input_sentence, preview_dose, start_checklist_for, start_dosing
 from sessions.services.integration import (
@@ -127,6 +133,7 @@ __all__ = [
     "rems_status_of",
     "rems_submission_of",
     "require_esketamine",
+    "reschedule_dosing_session",
     "rolling_week_limit",
     "show_time",
     "site_zone",
