@@ -25,7 +25,9 @@ class IntegrationConfig(AppConfig):
 
     def ready(self) -> None:
         from clinic import events
-        from integration import panels, receivers
+        from integration import panels, receivers, reminders
 
         panels.register()
+        reminders.register()
         events.on_assessment_recorded.register(receivers.watch_relapse)
+        events.on_assessment_recorded.register(receivers.close_questionnaire)

@@ -154,7 +154,8 @@ def test_the_48h_email_says_how_to_get_ready_and_carries_the_calendar_file(
     assert "1 Example Street Testville" in body
     [(name, content, mimetype)] = message.attachments
     assert (name, mimetype) == ("appointment.ics", "text/calendar")
-    assert "BEGIN:VEVENT" in content and f"session-{session.pk}@" in content
+    assert "BEGIN:VEVENT" in content
+    assert f"session-{session.pk}@" in content
     assert _of(session)["dosing_session_48h"].status == ReminderStatus.SENT
 
 
