@@ -80,6 +80,7 @@ from sessions.services.lifecycle import (
 )
 from sessions.services.observations import record_adverse_event, record_dissociation
 from sessions.services.rems import (
+    alert_rems_deadlines,
     not_esketamine,
     rems_form_body,
     rems_form_of,
@@ -102,6 +103,7 @@ __all__ = [
     "PendingReview",
     "Problem",
     "acknowledge_review",
+    "alert_rems_deadlines",
     "book_course",
     "book_dosing_session",
     "book_integration_appointment",
