@@ -79,10 +79,15 @@ def overlap_problem(
     )
 
 
+def _without(sessions: QuerySet[DosingSession], moving: int | None) -> QuerySet[DosingSession]:
+    """The sessions but the one being moved (`moving`), which never stands in its own way."""
+    return sessions if moving is None else sessions.exclude(pk=moving)
+
+
 def chair_problem(chair: Chair, start: dt.datetime, end: dt.datetime, *, moving: int | None = None) -> Problem | None:
     """What else holds the chair in [start, end); `moving`: a session being moved, which does not count."""
     sessions = overlapping(
-        DosingSession.objects.filter(chair=chair, status__in=ACTIVE_SESSION_STATUSES).exclude(pk=moving),
+        _without(DosingSession.objects.filter(chair=chair, status__in=ACTIVE_SESSION_STATUSES), moving),
         start,
         end,
         "block_end",
@@ -97,7 +102,7 @@ def patient_problem(
     patient: Patient, start: dt.datetime, end: dt.datetime, *, moving: int | None = None
 ) -> Problem | None:
     sessions = overlapping(
-        DosingSession.objects.filter(patient=patient, status__in=ACTIVE_SESSION_STATUSES).exclude(pk=moving),
+        _without(DosingSession.objects.filter(patient=patient, status__in=ACTIVE_SESSION_STATUSES), moving),
         start,
         end,
         "block_end",
@@ -117,16 +122,13 @@ def patient_starts_around(
     """The starts of the patient's active sessions that the spacing rules weigh for a new start in [first, last]:
     the rolling 7 days either side, or the protocol's minimum interval when a clinic sets it longer."""
     around = max(SPACING_LOOKAROUND, dt.timedelta(hours=protocol.scheduling.min_interval_hours))
-    return list(
-        DosingSession.objects.filter(
-            patient=patient,
-            status__in=ACTIVE_SESSION_STATUSES,
-            start__gt=first - around,
-            start__lt=last + around,
-        )
-        .exclude(pk=moving)
-        .values_list("start", flat=True)
+    sessions = DosingSession.objects.filter(
+        patient=patient,
+        status__in=ACTIVE_SESSION_STATUSES,
+        start__gt=first - around,
+        start__lt=last + around,
     )
+    return list(_without(sessions, moving).values_list("start", flat=True))
 
 
 def spacing_violations(
