@@ -10,11 +10,13 @@ class ClinicConfig(AppConfig):
     def ready(self) -> None:
         from clinic import auth_audit
         from clinic.reminders import admin, staff_alerts  # noqa: F401 (the admin registers the Reminder)
+        from clinic.reminders import panels as reminder_panels
         from clinic.reports import admin as reports_admin
         from clinic.reports import panels as report_panels
 
         auth_audit.connect()
         staff_alerts.register()
+        reminder_panels.register()
         report_panels.register()
         reports_admin.register()
 

@@ -93,6 +93,9 @@ VERBS = {
     "remove": "removed",
     "delete": "deleted",
     "book": "booked",
+    "reschedule": "rescheduled",
+    "close": "closed",
+    "use": "followed",
     "cancel": "cancelled",
     "defer": "deferred",
     "stop": "stopped",
@@ -128,6 +131,8 @@ OBJECTS = {
     "sessionstatuschange": "session status change",
     "treatmentcourse": "treatment course",
     "vitalsign": "vital sign",
+    "questionnairedue": "questionnaire reminder",
+    "questionnairelink": "questionnaire link",
     "auditevent": "audit entry",
 }
 PLURALS = {"vital sign": "vital signs", "dose": "doses", "check-in": "check-ins", "patient": "patients"}

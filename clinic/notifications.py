@@ -61,11 +61,13 @@ def notify_care_team(
     link: str = "",
     dedupe_key: str = "",
     severity: NotificationSeverity | None = None,
+    email: bool = False,
 ) -> list[Notification]:
     """One notification per recipient; a repeated `dedupe_key` creates nothing new (safe to call twice).
 
     The rows of one call share their dedupe key (one is made up when none is given): together they are one alert,
-    acknowledged once for the team. `severity` defaults to the kind's (DEFAULT_SEVERITY)."""
+    acknowledged once for the team. `severity` defaults to the kind's (DEFAULT_SEVERITY). Safety alerts are emailed
+    to each recipient at once; `email` emails any other kind too (clinic/reminders/staff_alerts.py)."""
     created = []
     key = dedupe_key or f"clinic.notification.{uuid.uuid4().hex}"
     rank = severity if severity is not None else DEFAULT_SEVERITY[NotificationKind(kind)]
@@ -82,7 +84,7 @@ def notify_care_team(
             except IntegrityError:  # a concurrent call created it first
                 continue
             created.append(note)
-        email_alerts(created)
+        email_alerts(created, always=email)
         if created:
             audit.record(
                 "clinic.notification.create",

@@ -370,6 +370,13 @@ class Reminders(_Frozen):
     questionnaire_nudges: PositiveInt = 3
     """[policy] How many nudges follow a questionnaire that is due and not yet answered."""
     questionnaire_nudge_every_hours: Annotated[int, Field(ge=1)] = 24
+    questionnaire_hours_before_session: Annotated[int, Field(ge=0)] = 24
+    """[policy] A questionnaire due at a session of the course is announced this long before the session starts."""
+    questionnaire_link_valid_hours: Annotated[int, Field(ge=1, le=24 * 14)] = 72
+    """[policy] How long the one-time link in a questionnaire message works."""
+    rems_form_alert_days_before: Annotated[int, Field(ge=0)] = 2
+    """[policy] The care team is alerted (and emailed) when a REMS form not yet submitted is due within this many
+    days."""
 
 
 # --- Access: break-glass (docs/security.md) ----------------------------------------------------------------------

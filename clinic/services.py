@@ -35,6 +35,9 @@ PATIENT_FIELDS = (
     "email",
     "phone",
     "preferred_reminder_channel",
+    "quiet_hours_start",
+    "quiet_hours_end",
+    "non_clinical_opt_out",
     "emergency_contact_name",
     "emergency_contact_phone",
     "emergency_contact_relationship",
@@ -167,6 +170,10 @@ def update_patient(*, by: User | None, patient: Patient, data: Mapping[str, Any]
         # Records kept from before the rule are checked only when their contact or channel changes.
         _check_patient(row, reminders=bool({"phone", "preferred_reminder_channel"} & set(diff)))
         row.save()
+        if "preferred_reminder_channel" in diff:
+            from clinic.reminders.preferences import apply_channel  # clinic.reminders builds on this module
+
+            apply_channel(row, by)
         audit.record("clinic.patient.update", patient=row, obj=row, actor=by, details={"changes": diff})
     return row
 

@@ -349,6 +349,10 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "heartbeat": {"task": "clinic.tasks.heartbeat", "schedule": 60.0},
     "send-due-reminders": {"task": "clinic.tasks.send_due_reminders", "schedule": 60.0},
     "intake-expire-screenings": {"task": "intake.tasks.expire_screenings", "schedule": 3600.0},
+    # The questionnaires the cadence asks for (clinical protocol §5), announced and nudged as reminders.
+    "integration-plan-questionnaires": {"task": "integration.tasks.plan_questionnaire_reminders", "schedule": 900.0},
+    # REMS forms close to their deadline alert the care team, by email too.
+    "sessions-rems-deadlines": {"task": "sessions.tasks.alert_rems_deadlines", "schedule": 3600.0},
 }
 
 LOGGING = {

@@ -18,6 +18,8 @@ from integration.models import (
     IntegrationNote,
     MaintenanceEvaluation,
     NoteAddendum,
+    QuestionnaireDue,
+    QuestionnaireLinkUse,
     RelapsePlanRevision,
     RelapsePreventionPlan,
 )
@@ -118,3 +120,27 @@ class MaintenanceEvaluationAdmin(AuditedReadOnlyAdmin):
     search_fields = PATIENT_SEARCH
     date_hierarchy = "opened_at"
     list_select_related = ("patient", "resolved_by")
+
+
+@admin.register(QuestionnaireDue)
+class QuestionnaireDueAdmin(AuditedReadOnlyAdmin):
+    """The questionnaires the cadence asked for (integration/reminders.py), open or closed."""
+
+    read_action = "integration.questionnairedue.view"
+    list_display = ("due_at", "patient", "instrument", "reason", "created_at", "closed_at", "assessment")
+    list_filter = ("reason", "instrument", "patient__site", "due_at")
+    search_fields = PATIENT_SEARCH
+    date_hierarchy = "due_at"
+    list_select_related = ("patient",)
+
+
+@admin.register(QuestionnaireLinkUse)
+class QuestionnaireLinkUseAdmin(AuditedReadOnlyAdmin):
+    """The one-time questionnaire links that were followed."""
+
+    read_action = "integration.questionnairelink.view"
+    list_display = ("used_at", "questionnaire", "nonce")
+    list_filter = ("used_at",)
+    search_fields = ("nonce", *(f"questionnaire__{field}" for field in PATIENT_SEARCH))
+    date_hierarchy = "used_at"
+    list_select_related = ("questionnaire__patient",)

@@ -25,8 +25,10 @@ class IntegrationConfig(AppConfig):
 
     def ready(self) -> None:
         from clinic import events
-        from integration import panels, receivers, reports
+        from integration import panels, receivers, reminders, reports
 
         panels.register()
         reports.register()
+        reminders.register()
         events.on_assessment_recorded.register(receivers.watch_relapse)
+        events.on_assessment_recorded.register(receivers.close_questionnaire)

@@ -299,3 +299,65 @@ class MaintenanceEvaluation(StatusWorkflow):
         if update_fields is not None and "status" in update_fields:
             kwargs["update_fields"] = sorted({*update_fields, *RESOLUTION_FIELDS})
         super().save(*args, **kwargs)
+
+
+# --- Questionnaires due (clinical protocol §5, "Cadence"; their reminders: integration/reminders.py) ---------------
+
+
+class QuestionnaireDueReason(models.TextChoices):
+    SESSION = "session", "Before a session of the course"
+    POST_COURSE_WEEKLY = "post_course_weekly", "Weekly after the course"
+    POST_COURSE_INTERVAL = "post_course_interval", "Every few weeks after the course"
+
+
+class QuestionnaireDue(models.Model):
+    """A questionnaire the cadence asks of a patient at `due_at`: announced to the patient then, and nudged until it
+    is answered. At most one is open per patient; a due time is asked once (a closed one is never reopened)."""
+
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="questionnaires_due")
+    instrument = models.CharField(max_length=16)
+    due_at = models.DateTimeField()
+    reason = models.CharField(max_length=24, choices=QuestionnaireDueReason.choices)
+    course_id = models.PositiveBigIntegerField(null=True, blank=True, help_text="The treatment course it follows.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    closed_at = models.DateTimeField(null=True, blank=True, help_text="Answered, or no longer due.")
+    assessment = models.ForeignKey(
+        "intake.Assessment",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="The answers that closed it.",
+    )
+
+    class Meta:
+        ordering = ["-due_at", "-id"]
+        verbose_name = "questionnaire due"
+        verbose_name_plural = "questionnaires due"
+        constraints = [
+            models.UniqueConstraint(fields=["patient", "instrument", "due_at"], name="questionnaire_due_once"),
+            models.UniqueConstraint(
+                fields=["patient"], condition=Q(closed_at__isnull=True), name="questionnaire_due_one_open"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.instrument} due {self.due_at:%Y-%m-%d %H:%M} UTC ({'closed' if self.closed_at else 'open'})"
+
+    @property
+    def is_open(self) -> bool:
+        return self.closed_at is None
+
+
+class QuestionnaireLinkUse(models.Model):
+    """A one-time questionnaire link that was followed (by its nonce): the same link never works twice."""
+
+    nonce = models.CharField(max_length=32, unique=True)
+    questionnaire = models.ForeignKey(QuestionnaireDue, on_delete=models.PROTECT, related_name="link_uses")
+    used_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-used_at"]
+
+    def __str__(self) -> str:
+        return f"link {self.nonce} used {self.used_at:%Y-%m-%d %H:%M} UTC"

@@ -23,6 +23,9 @@ from integration.models import (
     IntegrationNote,
     MaintenanceEvaluation,
     NoteAddendum,
+    QuestionnaireDue,
+    QuestionnaireDueReason,
+    QuestionnaireLinkUse,
     RelapsePlanRevision,
     RelapsePreventionPlan,
 )
@@ -91,6 +94,7 @@ def seed_batch(ctx: ScaleContext, batch: PatientBatch) -> None:
     _notes(ctx, batch, patients, phq9, structured)
     _plans(ctx, batch, patients)
     _evaluations(ctx, batch, patients, phq9)
+    _questionnaires(ctx, batch, phq9)
 
 
 def _nearest(rows: list[tuple[dt.datetime, int, int]], at: dt.datetime) -> tuple[dt.datetime, int, int] | None:
@@ -198,3 +202,25 @@ def _evaluations(
         "id", "patient", "course", "trigger", "trigger_assessment", "trigger_details", "opened_at", "opened_by",
         "status", "outcome", "reason", "resolved_at", "resolved_by", "protocol_version",
     ), rows)  # fmt: skip
+
+
+def _questionnaires(
+    ctx: ScaleContext, batch: PatientBatch, phq9: dict[int, list[tuple[dt.datetime, int, int]]]
+) -> None:
+    """The questionnaires the cadence asked for after a completed course (integration/reminders.py): each PHQ-9
+    after it answered one announced a day earlier, two in three through the message's one-time link."""
+    rows, uses, seen = [], [], set()
+    for course_id, patient_id, last_day, status in batch.shared.get("treatment_sessions.courses", ()):
+        if status != "completed" or patient_id in seen:
+            continue
+        seen.add(patient_id)
+        after = [r for r in phq9[patient_id] if r[0].date() > last_day]
+        ids = ctx.writer.ids(QuestionnaireDue, len(after)) if after else []
+        for pk, (at, assessment_id, _total) in zip(ids, after, strict=True):
+            rows.append((pk, patient_id, "phq9", at - DAY, QuestionnaireDueReason.POST_COURSE_WEEKLY.value,
+                         course_id, at - DAY, at, assessment_id))  # fmt: skip
+            if pk % 3:
+                uses.append((f"scale-{pk}", pk, at - dt.timedelta(minutes=5)))
+    ctx.writer.write(QuestionnaireDue, ("id", "patient", "instrument", "due_at", "reason", "course_id",
+                                        "created_at", "closed_at", "assessment"), rows)  # fmt: skip
+    ctx.writer.write(QuestionnaireLinkUse, ("nonce", "questionnaire", "used_at"), uses)

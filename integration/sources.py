@@ -22,9 +22,17 @@ from django.db.models import Max
 from clinic.models import Patient, User
 from clinic.scoping import Requester, sites_of
 from intake.models import Assessment
-from integration.outcomes import Course, Score
+from integration.outcomes import Course, Occasion, Score
 from sessions import queries
-from sessions.models import ACTIVE_APPOINTMENT_STATUSES, CourseStatus, DoseRecord, SessionStatus, TreatmentCourse
+from sessions.models import (
+    ACTIVE_APPOINTMENT_STATUSES,
+    CourseStatus,
+    DoseRecord,
+    DosingSession,
+    IntegrationAppointment,
+    SessionStatus,
+    TreatmentCourse,
+)
 
 # A dosing session that was dosed: a note can follow it.
 DOSED_STATUSES = frozenset({SessionStatus.DOSING, SessionStatus.MONITORING, SessionStatus.DISCHARGED})
@@ -244,4 +252,25 @@ def course_window(patient_id: int, course_id: int, time_zone: str) -> CourseWind
         start_date=row["start_date"],
         next_start_date=later,
         dosed_at=tuple(doses.values_list("started_at", flat=True)),
+    )
+
+
+def course_occasions(course_id: int) -> list[Occasion]:
+    """The dosing sessions of the course and the integration appointments that follow them, that took place or are
+    still ahead (the occasions of the questionnaire cadence, clinical protocol §5), oldest first."""
+    sessions = (
+        DosingSession.objects.filter(course_id=course_id)
+        .exclude(status__in=NOT_HELD_STATUSES | {SessionStatus.DEFERRED})
+        .values_list("start", "block_end")
+    )
+    appointments = IntegrationAppointment.objects.filter(
+        dosing_session__course_id=course_id, status__in=ACTIVE_APPOINTMENT_STATUSES
+    ).values_list("start", "end")
+    return sorted((Occasion(start, end) for start, end in [*sessions, *appointments]), key=lambda o: o.start)
+
+
+def patients_with_courses() -> list[int]:
+    """The active patients who have a treatment course (the questionnaire cadence applies to them), by id."""
+    return sorted(
+        set(TreatmentCourse.objects.filter(patient__is_active=True).values_list("patient_id", flat=True).distinct())
     )

@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from portal import sessions_views, views
+from portal import reminder_views, sessions_views, views
 
 app_name = "portal"
 
@@ -8,11 +8,17 @@ urlpatterns = [
     path("", views.PortalHomeView.as_view(), name="home"),
     path("questionnaires/<str:instrument>/", views.QuestionnaireView.as_view(), name="questionnaire"),
     path(
+        "questionnaires/link/<str:token>/",
+        reminder_views.QuestionnaireLinkView.as_view(),
+        name="questionnaire_link",
+    ),
+    path(
         "questionnaires/answers/<int:assessment_pk>/",
         views.QuestionnaireDoneView.as_view(),
         name="questionnaire_done",
     ),
     path("health/", views.HealthView.as_view(), name="health"),
+    path("profile/reminders/", reminder_views.ReminderPreferencesView.as_view(), name="reminder_preferences"),
     path("reports/", include("portal.reports_urls")),
     path("consent/", views.ConsentView.as_view(), name="consent"),
     path("sessions/", sessions_views.MySessionsView.as_view(), name="sessions"),

@@ -25,7 +25,8 @@ class TreatmentSessionsConfig(AppConfig):
         demo.seed(ctx)
 
     def ready(self) -> None:
-        from sessions import panels, reports
+        from sessions import panels, reminders, reports
 
         panels.register()
         reports.register()
+        reminders.register()

@@ -50,6 +50,7 @@ __all__ = [
     "DischargeResult",
     "DissociationTotal",
     "FastingResult",
+    "FastingTimes",
     "GateResult",
     "ImplausibleVitalsError",
     "RemsForm",
@@ -60,6 +61,7 @@ __all__ = [
     "cadss_due_at",
     "discharge_readiness",
     "fasting_check",
+    "fasting_times",
     "in_session_alerts",
     "next_vitals_due",
     "plausibility_errors",
@@ -161,6 +163,28 @@ def fasting_check(
                 f"Last {what} {format(hours, 'f')} h ago; the {label} needs none for {format(minimum, 'f')} h"
             )
     return FastingResult("review" if reasons else "ok", tuple(reasons))
+
+
+@dataclass(frozen=True, slots=True)
+class FastingTimes:
+    """The last moments to eat solids and to drink clear liquids before a session (aware, as `start` was given)."""
+
+    solids_until: datetime
+    clear_liquids_until: datetime
+
+
+def fasting_times(start: datetime, route: Route | str, monitoring: Monitoring) -> FastingTimes:
+    """When the patient stops eating and drinking before a session starting at `start` (clinical protocol §4, the
+    fasting the check-in attests): the route's solids and clear-liquids hours before the start. The reminders
+    before a dosing session tell the patient these times."""
+    route = Route(route)
+    rule = monitoring.fasting.get(route)
+    if rule is None:
+        raise ValueError(f"protocol error: no fasting rule for route {route.value}")
+    return FastingTimes(
+        solids_until=start - timedelta(seconds=int(rule.solids_hours * 3600)),
+        clear_liquids_until=start - timedelta(seconds=int(rule.clear_liquids_hours * 3600)),
+    )
 
 
 def plausibility_errors(vitals: Vitals) -> dict[str, str]:

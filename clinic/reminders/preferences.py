@@ -71,7 +71,7 @@ def set_reminder_preferences(
         if not diff:
             return locked
         locked.save(update_fields=[*PREFERENCE_FIELDS, "updated_at"])
-        moved = _apply_channel(locked, by) if "preferred_reminder_channel" in diff else 0
+        moved = apply_channel(locked, by) if "preferred_reminder_channel" in diff else 0
         audit.record(
             "clinic.patient.reminder_preferences",
             patient=locked,
@@ -82,7 +82,7 @@ def set_reminder_preferences(
     return locked
 
 
-def _apply_channel(patient: Patient, by: User) -> int:
+def apply_channel(patient: Patient, by: User | None) -> int:
     """Move the patient's pending reminders to their new channel, or cancel them for "no reminders"."""
     pending = Reminder.objects.filter(
         patient=patient, recipient_user__isnull=True, status=ReminderStatus.PENDING, handed_over_at__isnull=True

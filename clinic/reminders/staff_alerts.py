@@ -34,7 +34,7 @@ def alert_context(notification_id: int) -> Mapping[str, Any] | None:
     site = note.patient.site if note.patient else None
     raised = note.created_at.astimezone(ZoneInfo(site.time_zone if site else settings.TIME_ZONE))
     return {
-        "alert": note.get_kind_display().lower(),
+        "alert": "safety alert" if note.kind == NotificationKind.SAFETY_ALERT else "care-team alert",
         "raised_at": formats.date_format(raised, "N j, Y, P"),
         "site_name": site.name if site else "",
         "link": settings.CLINIC_BASE_URL + reverse("staff:notification_open", args=[note.pk]),
@@ -67,11 +67,12 @@ def register() -> None:
     )
 
 
-def email_alerts(notifications: Iterable[Notification]) -> None:
-    """Schedule the email of each notification that is an alert (call inside the transaction that created them)."""
+def email_alerts(notifications: Iterable[Notification], *, always: bool = False) -> None:
+    """Schedule the email of each notification that is an alert (call inside the transaction that created them);
+    `always`: email them whatever their kind (the relapse watch, a REMS form near its deadline)."""
     now = timezone.now()
     for note in notifications:
-        if note.kind in EMAILED_KINDS:
+        if always or note.kind in EMAILED_KINDS:
             services.schedule_reminder(
                 kind=KIND, subject_id=note.pk, patient=note.patient, recipient=note.recipient, due_at=now
             )

@@ -7,4 +7,9 @@ urlpatterns = [
     path("operations/", views.OperationsView.as_view(), name="operations"),
     path("operations/reminders/<int:pk>/retry/", views.RetryReminderView.as_view(), name="reminder_retry"),
     path("notifications/<int:pk>/", views.NotificationOpenView.as_view(), name="notification_open"),
+    path(
+        "patients/<int:patient_pk>/reminder-preferences/",
+        views.ReminderPreferencesView.as_view(),
+        name="reminder_preferences",
+    ),
 ]

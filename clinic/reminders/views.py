@@ -10,17 +10,20 @@ from typing import Any
 
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
-from django.shortcuts import get_object_or_404
+from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.views.generic import TemplateView
 
 from clinic import audit, panels
 from clinic.errors import DomainError
 from clinic.http import AuthedRequest
-from clinic.models import Notification, User
+from clinic.models import Notification, Patient, User
 from clinic.reminders import registry, services
+from clinic.reminders.forms import ReminderPreferencesForm
 from clinic.reminders.models import ReminderStatus
-from clinic.views import StaffView
+from clinic.reminders.preferences import set_reminder_preferences
+from clinic.scoping import can_register_patients
+from clinic.views import PatientFormView, StaffView
 
 
 class ClinicAdminView(StaffView):
@@ -81,3 +84,28 @@ class NotificationOpenView(StaffView):
         note = get_object_or_404(Notification, pk=pk, recipient=request.user)
         audit.record("clinic.notification.open", patient=note.patient_id, obj=note, details={"kind": note.kind})
         return HttpResponseRedirect(f"{reverse('staff:alerts')}?show=all#alert-{note.pk}")
+
+
+class ReminderPreferencesView(PatientFormView[ReminderPreferencesForm]):
+    """The front desk (and the others who register patients) change how a patient is reminded."""
+
+    template_name = "staff/reminders/preferences.html"
+    success_message = "Reminder preferences saved."
+    denied_message = "Your role may not change a patient's reminder preferences."
+
+    def allowed(self, user: User) -> bool:
+        return can_register_patients(user)
+
+    def get_form(self, data: Any = None) -> ReminderPreferencesForm:
+        return ReminderPreferencesForm(data, instance=self.get_patient())
+
+    def show_form(self, form: ReminderPreferencesForm, *, status: int = 200) -> HttpResponse:
+        patient = self.get_patient()
+        audit.record("clinic.patient.view", patient=patient, obj=patient, details={"page": "reminder_preferences"})
+        return render(self.request, self.template_name, {"form": form, "patient": patient}, status=status)
+
+    def act(self, form: ReminderPreferencesForm) -> Patient:
+        return set_reminder_preferences(by=self.request.user, patient=self.get_patient(), **form.preferences())
+
+    def success_url(self, result: Patient | None) -> str:
+        return reverse("staff:patient_detail", args=[self.get_patient().pk]) + "#panel-reminders"

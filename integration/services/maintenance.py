@@ -109,6 +109,7 @@ def _create(
         "needed; a prescriber records the outcome on the patient's page.",
         link=reverse("staff:patient_detail", args=[patient.pk]) + "#integration",
         dedupe_key=f"integration.maintenanceevaluation.{evaluation.pk}.open",
+        email=True,  # the relapse watch reaches the care team by email too (no clinical word in it)
     )
     return EvaluationResult(evaluation, created=True)
 

@@ -48,7 +48,13 @@ from sessions.services.base import (
     IN_PROGRESS_STATUSES,
     PHASE_BY_STATUS,
 )
-from sessions.services.booking import Booking, book_dosing_session, cancel_session, mark_no_show
+from sessions.services.booking import (
+    Booking,
+    book_dosing_session,
+    cancel_session,
+    mark_no_show,
+    reschedule_dosing_session,
+)
 from sessions.services.courses import book_course, complete_course, stop_course
 from sessions.services.dose import calculate, input_sentence, preview_dose, start_checklist_for, start_dosing
 from sessions.services.integration import (
@@ -75,6 +81,7 @@ from sessions.services.lifecycle import (
 )
 from sessions.services.observations import record_adverse_event, record_dissociation
 from sessions.services.rems import (
+    alert_rems_deadlines,
     not_esketamine,
     rems_form_body,
     rems_form_of,
@@ -97,6 +104,7 @@ __all__ = [
     "PendingReview",
     "Problem",
     "acknowledge_review",
+    "alert_rems_deadlines",
     "book_course",
     "book_dosing_session",
     "book_integration_appointment",
@@ -129,6 +137,7 @@ __all__ = [
     "rems_status_of",
     "rems_submission_of",
     "require_esketamine",
+    "reschedule_dosing_session",
     "rolling_week_limit",
     "show_time",
     "site_zone",

@@ -79,9 +79,18 @@ def overlap_problem(
     )
 
 
-def chair_problem(chair: Chair, start: dt.datetime, end: dt.datetime) -> Problem | None:
+def _without(sessions: QuerySet[DosingSession], moving: int | None) -> QuerySet[DosingSession]:
+    """The sessions but the one being moved (`moving`), which never stands in its own way."""
+    return sessions if moving is None else sessions.exclude(pk=moving)
+
+
+def chair_problem(chair: Chair, start: dt.datetime, end: dt.datetime, *, moving: int | None = None) -> Problem | None:
+    """What else holds the chair in [start, end); `moving`: a session being moved, which does not count."""
     sessions = overlapping(
-        DosingSession.objects.filter(chair=chair, status__in=ACTIVE_SESSION_STATUSES), start, end, "block_end"
+        _without(DosingSession.objects.filter(chair=chair, status__in=ACTIVE_SESSION_STATUSES), moving),
+        start,
+        end,
+        "block_end",
     )
     appointments = overlapping(
         IntegrationAppointment.objects.filter(chair=chair, status__in=ACTIVE_APPOINTMENT_STATUSES), start, end, "end"
@@ -89,9 +98,14 @@ def chair_problem(chair: Chair, start: dt.datetime, end: dt.datetime) -> Problem
     return overlap_problem("chair_conflict", chair.name, chair.site, sessions, appointments)
 
 
-def patient_problem(patient: Patient, start: dt.datetime, end: dt.datetime) -> Problem | None:
+def patient_problem(
+    patient: Patient, start: dt.datetime, end: dt.datetime, *, moving: int | None = None
+) -> Problem | None:
     sessions = overlapping(
-        DosingSession.objects.filter(patient=patient, status__in=ACTIVE_SESSION_STATUSES), start, end, "block_end"
+        _without(DosingSession.objects.filter(patient=patient, status__in=ACTIVE_SESSION_STATUSES), moving),
+        start,
+        end,
+        "block_end",
     )
     appointments = overlapping(
         IntegrationAppointment.objects.filter(patient=patient, status__in=ACTIVE_APPOINTMENT_STATUSES),
@@ -103,19 +117,18 @@ def patient_problem(patient: Patient, start: dt.datetime, end: dt.datetime) -> P
 
 
 def patient_starts_around(
-    patient: Patient, first: dt.datetime, last: dt.datetime, *, protocol: Protocol
+    patient: Patient, first: dt.datetime, last: dt.datetime, *, protocol: Protocol, moving: int | None = None
 ) -> list[dt.datetime]:
     """The starts of the patient's active sessions that the spacing rules weigh for a new start in [first, last]:
     the rolling 7 days either side, or the protocol's minimum interval when a clinic sets it longer."""
     around = max(SPACING_LOOKAROUND, dt.timedelta(hours=protocol.scheduling.min_interval_hours))
-    return list(
-        DosingSession.objects.filter(
-            patient=patient,
-            status__in=ACTIVE_SESSION_STATUSES,
-            start__gt=first - around,
-            start__lt=last + around,
-        ).values_list("start", flat=True)
+    sessions = DosingSession.objects.filter(
+        patient=patient,
+        status__in=ACTIVE_SESSION_STATUSES,
+        start__gt=first - around,
+        start__lt=last + around,
     )
+    return list(_without(sessions, moving).values_list("start", flat=True))
 
 
 def spacing_violations(
@@ -137,10 +150,11 @@ def spacing_problems(
     protocol: Protocol,
     weekly_limit: int,
     also: Sequence[dt.datetime] = (),
+    moving: int | None = None,
 ) -> list[Problem]:
     """The spacing rules against the patient's active sessions, plus `also` (the other sessions of a course being
-    booked)."""
-    starts = [*patient_starts_around(patient, start, start, protocol=protocol), *also]
+    booked), leaving out `moving` (a session being moved)."""
+    starts = [*patient_starts_around(patient, start, start, protocol=protocol, moving=moving), *also]
     violations = spacing_violations(
         starts, start, protocol=protocol, weekly_limit=weekly_limit, tz=site_zone(patient.site)
     )
@@ -171,13 +185,16 @@ def slot_problems(
     protocol: Protocol,
     weekly_limit: int,
     also: Sequence[dt.datetime] = (),
+    moving: int | None = None,
 ) -> list[Problem]:
     found = [
-        chair_problem(chair, start, block_end),
-        patient_problem(patient, start, block_end),
+        chair_problem(chair, start, block_end, moving=moving),
+        patient_problem(patient, start, block_end, moving=moving),
     ]
     problems = [p for p in found if p is not None]
-    return problems + spacing_problems(patient, start, protocol=protocol, weekly_limit=weekly_limit, also=also)
+    return problems + spacing_problems(
+        patient, start, protocol=protocol, weekly_limit=weekly_limit, also=also, moving=moving
+    )
 
 
 def rolling_week_limit(protocol: Protocol, template: CourseTemplate | None) -> int:
@@ -215,10 +232,10 @@ def insert_booking[B: (DosingSession, IntegrationAppointment)](model: type[B], *
         with transaction.atomic():
             return model.objects.create(**fields)
     except IntegrityError as exc:
-        raise _overlap_conflict(exc) from None
+        raise overlap_conflict(exc) from None
 
 
-def _overlap_conflict(exc: IntegrityError) -> Conflict:
+def overlap_conflict(exc: IntegrityError) -> Conflict:
     text = str(exc)
     for constraint, code in OVERLAP_CODES.items():
         if constraint in text:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from clinic import audit
@@ -19,6 +19,7 @@ from clinic.errors import Conflict, InvalidInput
 from clinic.models import Chair, Patient, ProtocolVersion, User
 from clinic.protocol import Route
 from clinic.services import use_protocol
+from sessions import reminders
 from sessions.models import DosingSession, SessionStatus, SessionStatusChange, TreatmentCourse
 from sessions.permissions import can_book
 from sessions.scheduling import chair_block_minutes
@@ -28,6 +29,7 @@ from sessions.services.availability import (
     check_supervisor,
     clearance_problem,
     insert_booking,
+    overlap_conflict,
     rolling_week_limit,
     slot_problems,
 )
@@ -73,6 +75,7 @@ def create_session(
     SessionStatusChange.objects.create(
         session=session, from_status="", to_status=SessionStatus.SCHEDULED, changed_at=timezone.now(), changed_by=by
     )
+    reminders.session_booked(session, by)
     return session
 
 
@@ -150,12 +153,64 @@ def book_dosing_session(
     return Booking(session, warnings)
 
 
+def reschedule_dosing_session(*, by: User | None, session: DosingSession, start: dt.datetime) -> DosingSession:
+    """Move a scheduled session to a new start, on the same chair: the same checks as a booking (clearance, chair
+    and patient free, the 48 h interval and the rolling-7-day limit, the session itself left out), and its
+    reminders move with it. Refused (409 invalid_transition) once the session is no longer scheduled."""
+    if by is not None:
+        require(can_book(by), "Your role may not reschedule dosing sessions.")
+    check_future(start, "start")
+    with transaction.atomic():
+        patient = lock_patient(session.patient)
+        session = lock_session(session)
+        if session.status != SessionStatus.SCHEDULED:
+            raise Conflict(
+                f"Only a scheduled session can be moved; this one is {session.get_status_display().lower()}.",
+                code="invalid_transition",
+            )
+        _version, protocol = use_protocol(patient.site)
+        previous = session.start
+        block_end = start + (session.block_end - session.start)
+        not_cleared, _warnings = clearance_problem(patient, start)
+        if not_cleared is not None:
+            raise not_cleared.as_conflict()
+        course = session.course
+        template = protocol.scheduling.templates.get(course.template) if course else None
+        problems = slot_problems(
+            patient=patient,
+            chair=session.chair,
+            start=start,
+            block_end=block_end,
+            protocol=protocol,
+            weekly_limit=rolling_week_limit(protocol, template),
+            moving=session.pk,
+        )
+        if problems:
+            raise problems[0].as_conflict()
+        session.start, session.block_end = start, block_end
+        try:
+            with transaction.atomic():
+                session.save(update_fields=["start", "block_end", "updated_at"])
+        except IntegrityError as exc:
+            raise overlap_conflict(exc) from None
+        audit.record(
+            "sessions.dosingsession.reschedule",
+            patient=patient,
+            obj=session,
+            actor=by,
+            details={"start": start, "block_end": block_end, "moved_from": previous},
+        )
+        reminders.session_moved(session, by)
+    return session
+
+
 def cancel_session(*, by: User | None, session: DosingSession, reason: str = "") -> DosingSession:
     if by is not None:
         require(can_book(by), "Your role may not cancel dosing sessions.")
     with transaction.atomic():
         session = lock_session(session)
         session.set_status(SessionStatus.CANCELLED, by=by, reason=text(reason))
+        reminders.session_closed(session, by)
         audit.record(
             "sessions.dosingsession.cancel",
             patient=session.patient,
@@ -173,4 +228,5 @@ def mark_no_show(*, by: User, session: DosingSession) -> DosingSession:
         if timezone.now() < session.start:
             raise Conflict("The session has not started yet; cancel it instead.", code="invalid_transition")
         session.set_status(SessionStatus.NO_SHOW, by=by)
+        reminders.session_closed(session, by)
     return session

@@ -20,6 +20,7 @@ from clinic.params import check_day
 from clinic.protocol import Protocol
 from clinic.services import use_protocol
 from intake.services import last_score_before
+from sessions import reminders
 from sessions.models import CourseStatus, DosingSession, SessionStatus, TreatmentCourse
 from sessions.permissions import can_book, can_prescribe
 from sessions.scheduling import SchedulingError, chair_block_minutes, propose_course
@@ -166,6 +167,7 @@ def _cancel_scheduled_sessions(course: TreatmentCourse, by: User, reason: str) -
     sessions = list(locked(course.sessions.all()).filter(status=SessionStatus.SCHEDULED))
     for session in sessions:
         session.set_status(SessionStatus.CANCELLED, by=by, reason=reason)
+        reminders.session_closed(session, by)
     return sessions
 
 

@@ -26,6 +26,7 @@ from clinic.errors import Conflict, InvalidInput
 from clinic.models import Chair, Patient, Role, User
 from clinic.protocol import Protocol
 from clinic.services import add_care_team_member, use_protocol
+from sessions import reminders
 from sessions.models import ACTIVE_APPOINTMENT_STATUSES, AppointmentStatus, DosingSession, IntegrationAppointment
 from sessions.permissions import can_book_integration
 from sessions.services.availability import (
@@ -109,6 +110,7 @@ def book_integration_appointment(
             booked_by=by,
         )
         warnings = _integration_timing_warnings(appointment, protocol)
+        reminders.appointment_booked(appointment, by)
         joins_care_team = not patient.care_team.filter(user=therapist).exists()
         if joins_care_team:
             # The booking decided it (can_book_integration): the team's own guard is for changing it by hand, and
@@ -191,6 +193,7 @@ def cancel_appointments_after(
 
 def _cancel(appointment: IntegrationAppointment, by: User, reason: str) -> None:
     appointment.set_status(AppointmentStatus.CANCELLED, by=by, reason=reason)
+    reminders.appointment_closed(appointment, by)
     audit.record(
         "sessions.integrationappointment.cancel",
         patient=appointment.patient_id,

@@ -25,6 +25,7 @@ from clinic.models import NotificationKind, User
 from clinic.notifications import notify_care_team
 from clinic.protocol import Protocol, Route
 from clinic.services import use_protocol
+from sessions import reminders
 from sessions.models import (
     CheckIn,
     Discharge,
@@ -419,6 +420,7 @@ def defer_session(*, by: User, session: DosingSession, reason: str) -> DosingSes
     with transaction.atomic():
         session = lock_session(session)
         session.set_status(SessionStatus.DEFERRED, by=by, reason=reason)
+        reminders.session_closed(session, by)
         audit.record(
             "sessions.dosingsession.defer", patient=session.patient, obj=session, actor=by, details={"reason": reason}
         )

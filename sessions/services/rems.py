@@ -3,16 +3,20 @@ due, and marking it submitted with the REMS's reference number. Only esketamine 
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from clinic.domain import local_day, require, required_text, show_time, site_zone, text
 from clinic.errors import Conflict, InvalidInput
-from clinic.models import User
+from clinic.models import NotificationKind, NotificationSeverity, User
+from clinic.notifications import notify_care_team
 from clinic.protocol import Protocol, Route
-from clinic.services import use_protocol
+from clinic.services import current_protocol, use_protocol
+from clinic.times import site_date
 from sessions.dosing import ROUTE_LABELS
 from sessions.models import (
     ACTIVE_SESSION_STATUSES,
@@ -175,3 +179,49 @@ def submit_rems_form(*, by: User, session: DosingSession, reference: str, note: 
             protocol_version=version.number,
         )
     return submission
+
+
+# How far back the deadline check looks: a form overdue for longer than this was alerted long ago.
+REMS_ALERT_LOOKBACK = dt.timedelta(days=60)
+
+
+def alert_rems_deadlines(now: dt.datetime | None = None) -> int:
+    """Alert the care team, by email too, about each REMS Patient Monitoring Form not yet submitted whose due day is
+    within `reminders.rems_form_alert_days_before` days (or past): once per form (the alert's dedupe key). The
+    beat task `sessions.tasks.alert_rems_deadlines` runs it hourly. Returns how many forms were alerted."""
+    now = now or timezone.now()
+    sessions = (
+        DosingSession.objects.filter(
+            route=Route.ESKETAMINE,
+            status=SessionStatus.DISCHARGED,
+            rems_submission__isnull=True,
+            start__gte=now - REMS_ALERT_LOOKBACK,
+        )
+        .select_related("patient__site", "chair__site", "dose", "discharge")
+        .prefetch_related("vital_signs", "adverse_events", "dissociation_scores")
+        .order_by("start", "pk")
+    )
+    alerted = 0
+    for session in sessions:
+        site = session.patient.site
+        protocol = current_protocol(site)
+        form = rems_form_of(session, protocol)
+        if form.due_on is None:
+            continue
+        days_left = (form.due_on - local_day(site, now)).days
+        if days_left > protocol.reminders.rems_form_alert_days_before:
+            continue
+        due = site_date(dt.datetime.combine(form.due_on, dt.time(12), tzinfo=site_zone(site)), site)
+        created = notify_care_team(
+            session.patient,
+            kind=NotificationKind.INFO,
+            severity=NotificationSeverity.WARNING,
+            title=f"REMS form due ({session.patient.mrn}): the esketamine session of "
+            f"{site_date(session.start, site)} needs its REMS Patient Monitoring Form by {due}",
+            body="Submit the form to the REMS and record its reference number on the session page.",
+            link=reverse("staff:sessions:session", args=[session.pk]),
+            dedupe_key=f"sessions.remsform.{session.pk}.deadline",
+            email=True,
+        )
+        alerted += bool(created)
+    return alerted

@@ -115,3 +115,26 @@ def test_the_event_names_the_assessment_and_who_recorded_it(
         events.on_assessment_recorded.unregister(heard.append, key="test.heard")
     assessment = integ.patient.assessments.get(total=4)
     assert heard == [events.AssessmentRecorded(integ.patient.pk, assessment.pk, "phq9", integ.therapist.pk)]
+
+
+def test_the_relapse_watch_alert_is_emailed_to_the_care_team_without_clinical_words(
+    integ: Integ, django_capture_on_commit_callbacks: Any, mailoutbox: list[Any]
+) -> None:
+    from clinic.reminders import delivery
+
+    integ.therapist.email = "therapist@example.invalid"
+    integ.therapist.save()
+    stopped_course(integ)
+    integ.phq9(3, ny(2026, 5, 14, 10))
+    integ.clock.set(ny(2026, 5, 21, 10))
+    with django_capture_on_commit_callbacks(execute=True):
+        integ.phq9(12, ny(2026, 5, 21, 10))
+    assert MaintenanceEvaluation.objects.filter(patient=integ.patient).count() == 1
+    delivery.run_pass()
+    [message] = [m for m in mailoutbox if m.to == ["therapist@example.invalid"]]
+    assert message.subject == "New care-team alert in KAP Clinic"
+    text = message.body + str(message.alternatives)
+    for word in ("relapse", "PHQ", "maintenance", integ.patient.mrn, integ.patient.family_name):
+        assert word not in text
+    note = Notification.objects.get(recipient=integ.therapist, patient=integ.patient)
+    assert note.delivered_at is not None

@@ -24,6 +24,7 @@ from sessions.monitoring import (
     Vitals,
     discharge_readiness,
     fasting_check,
+    fasting_times,
     in_session_alerts,
     next_vitals_due,
     plausibility_errors,
@@ -115,6 +116,28 @@ def test_fasting_without_a_rule_for_the_route_is_a_protocol_error() -> None:
     monitoring = Monitoring(fasting={Route.IV: Fasting(solids_hours=D("6"), clear_liquids_hours=D("2"))})
     with pytest.raises(ValueError, match="protocol error: no fasting rule for route im"):
         fasting_check("im", D("6"), D("2"), monitoring)
+
+
+@pytest.mark.parametrize(
+    ("route", "solids_until", "liquids_until"),
+    [
+        (Route.IV, datetime(2026, 5, 4, 3, 0, tzinfo=UTC), datetime(2026, 5, 4, 7, 0, tzinfo=UTC)),
+        (Route.IM, datetime(2026, 5, 4, 3, 0, tzinfo=UTC), datetime(2026, 5, 4, 7, 0, tzinfo=UTC)),
+        (Route.ESKETAMINE, datetime(2026, 5, 4, 7, 0, tzinfo=UTC), datetime(2026, 5, 4, 8, 30, tzinfo=UTC)),
+    ],
+)
+def test_fasting_times_count_back_from_the_start(route: Route, solids_until: datetime, liquids_until: datetime) -> None:
+    times = fasting_times(START, route, MONITORING)
+    assert (times.solids_until, times.clear_liquids_until) == (solids_until, liquids_until)
+
+
+def test_fasting_times_follow_the_protocol_and_need_a_rule() -> None:
+    monitoring = Monitoring(fasting={Route.IV: Fasting(solids_hours=D("8.5"), clear_liquids_hours=D("0.25"))})
+    times = fasting_times(START, "iv", monitoring)
+    assert times.solids_until == START - timedelta(hours=8, minutes=30)
+    assert times.clear_liquids_until == START - timedelta(minutes=15)
+    with pytest.raises(ValueError, match="protocol error: no fasting rule for route im"):
+        fasting_times(START, "im", monitoring)
 
 
 def test_changed_protocol_moves_the_fasting_rule() -> None:

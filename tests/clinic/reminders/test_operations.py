@@ -34,3 +34,14 @@ def test_compose_and_make_run_start_workers_on_every_queue() -> None:
     assert "celery -A clinic worker --beat" in run
     assert " -Q" not in run
     assert "--queues" not in run
+
+
+def test_beat_plans_questionnaires_and_checks_rems_deadlines() -> None:
+    schedule = {entry["task"]: entry["schedule"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
+    assert schedule["integration.tasks.plan_questionnaire_reminders"] == 900.0
+    assert schedule["sessions.tasks.alert_rems_deadlines"] == 3600.0
+    from integration import tasks as integration_tasks
+    from sessions import tasks as session_tasks
+
+    assert integration_tasks.plan_questionnaire_reminders.name == "integration.tasks.plan_questionnaire_reminders"
+    assert session_tasks.alert_rems_deadlines.name == "sessions.tasks.alert_rems_deadlines"
