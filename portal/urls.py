@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from portal import sessions_views, views
+from portal import messages_views, sessions_views, views
 
 app_name = "portal"
 
@@ -8,11 +8,18 @@ urlpatterns = [
     path("", views.PortalHomeView.as_view(), name="home"),
     path("questionnaires/<str:instrument>/", views.QuestionnaireView.as_view(), name="questionnaire"),
     path(
+        "questionnaires/<str:instrument>/draft/",
+        views.QuestionnaireDraftView.as_view(),
+        name="questionnaire_draft",
+    ),
+    path(
         "questionnaires/answers/<int:assessment_pk>/",
         views.QuestionnaireDoneView.as_view(),
         name="questionnaire_done",
     ),
     path("health/", views.HealthView.as_view(), name="health"),
+    path("messages/", messages_views.MessagesView.as_view(), name="messages"),
+    path("messages/<int:pk>/", messages_views.ThreadView.as_view(), name="message_thread"),
     path("reports/", include("portal.reports_urls")),
     path("consent/", views.ConsentView.as_view(), name="consent"),
     path("sessions/", sessions_views.MySessionsView.as_view(), name="sessions"),
