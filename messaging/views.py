@@ -26,9 +26,10 @@ class MessagingPage(PatientScopedView):
     request: AuthedRequest
 
     def check_access(self, user: User) -> None:
-        super().check_access(user)
+        """A patient's messages do not exist for whoever may not read them (404, as an unseen patient)."""
         if not can_message_as_staff(user, self.get_patient()):
             raise Http404(DENIED)
+        super().check_access(user)
 
     def get_thread(self) -> Thread:
         if not hasattr(self, "_thread"):

@@ -36,7 +36,9 @@ def test_before_the_first_session_of_a_course(integ: Integ) -> None:
     first = DosingSession.objects.filter(course=course).order_by("start").first()
     assert first is not None
     due = questionnaire_due(integ.nurse, integ.patient, ny(2026, 5, 6, 9))
-    assert due is not None and due.due.at == first.start and due.due.reason is DueReason.SESSION
+    assert due is not None
+    assert due.due.at == first.start
+    assert due.due.reason is DueReason.SESSION
     assert due.instrument == "phq9"
     assert not due.shown  # five days ahead: not on the portal yet
     assert questionnaire_due(integ.nurse, integ.patient, ny(2026, 5, 10, 9)).shown  # type: ignore[union-attr]
@@ -47,14 +49,16 @@ def test_a_score_before_the_session_moves_it_to_the_next_session(integ: Integ) -
     sessions = list(DosingSession.objects.filter(course=course).order_by("start"))
     integ.phq9(12, ny(2026, 5, 10, 20))
     due = questionnaire_due(integ.nurse, integ.patient, ny(2026, 5, 10, 21))
-    assert due is not None and due.due.at == sessions[1].start
+    assert due is not None
+    assert due.due.at == sessions[1].start
 
 
 def test_after_a_course_weekly(integ: Integ) -> None:
     course = stopped_course(integ)
     assert course.end_date is not None
     due = questionnaire_due(integ.nurse, integ.patient, ny(2026, 5, 8, 9))
-    assert due is not None and due.due.reason is DueReason.POST_COURSE_WEEKLY
+    assert due is not None
+    assert due.due.reason is DueReason.POST_COURSE_WEEKLY
     assert due.due.at.date() == dt.date(2026, 5, 14)
 
 
@@ -74,4 +78,5 @@ def test_the_portal_home_offers_it_with_one_tap(integ: Integ, started: bool, lab
         client.post("/portal/questionnaires/phq9/draft/", {"item_1": "1"}, HTTP_HX_REQUEST="true")
     html = client.get("/portal/").content.decode()
     assert "A questionnaire is due" in html
-    assert 'href="/portal/questionnaires/phq9/"' in html and label in html
+    assert 'href="/portal/questionnaires/phq9/"' in html
+    assert label in html
