@@ -10,13 +10,14 @@ from django.urls import reverse
 
 from clinic import panels
 from clinic.models import Patient
+from clinic.scoping import is_active_user
 from messaging import services
 from messaging.permissions import can_message_as_staff, is_own_patient
 
 
 def staff_panel(request: HttpRequest, patient: Patient) -> dict[str, Any] | None:
     user = request.user
-    if not can_message_as_staff(user, patient):
+    if not is_active_user(user) or not can_message_as_staff(user, patient):
         return None
     rows = services.threads_of(user, patient)
     return {
@@ -30,7 +31,7 @@ def staff_panel(request: HttpRequest, patient: Patient) -> dict[str, Any] | None
 
 def home_panel(request: HttpRequest, _patient: None) -> dict[str, Any] | None:
     user = request.user
-    if not can_message_as_staff(user):
+    if not is_active_user(user) or not can_message_as_staff(user):
         return None
     rows = services.staff_unread_threads(user)
     if not rows:
@@ -40,7 +41,7 @@ def home_panel(request: HttpRequest, _patient: None) -> dict[str, Any] | None:
 
 def portal_panel(request: HttpRequest, patient: Patient) -> dict[str, Any] | None:
     user = request.user
-    if not is_own_patient(user, patient):
+    if not is_active_user(user) or not is_own_patient(user, patient):
         return None
     return {"unread": services.unread_for_patient(user, patient), "messages_url": reverse("portal:messages")}
 

@@ -20,9 +20,7 @@ def client_for(user: User) -> Client:
 
 
 def start(world: World, body: str = "Can I drive home after the session?") -> Thread:
-    response = client_for(world.patient_a_user).post(
-        "/portal/messages/", {"subject": "Driving home", "body": body}
-    )
+    response = client_for(world.patient_a_user).post("/portal/messages/", {"subject": "Driving home", "body": body})
     assert response.status_code == 302, response.content.decode()
     return Thread.objects.get(patient=world.patient_a)
 
@@ -33,9 +31,12 @@ def test_a_new_thread_gets_the_automatic_reply(world: World) -> None:
     messages = list(thread.messages.all())
     assert [(m.from_patient, m.automatic) for m in messages] == [(True, False), (False, True)]
     assert messages[1].body == AUTOMATIC_REPLY
-    assert "988" in AUTOMATIC_REPLY and "911" in AUTOMATIC_REPLY and "not watched around the clock" in AUTOMATIC_REPLY
+    assert "988" in AUTOMATIC_REPLY
+    assert "911" in AUTOMATIC_REPLY
+    assert "not watched around the clock" in AUTOMATIC_REPLY
     page = client_for(world.patient_a_user).get(f"/portal/messages/{thread.pk}/").content.decode()
-    assert "Automatic reply" in page and "Can I drive home" in page
+    assert "Automatic reply" in page
+    assert "Can I drive home" in page
     assert "crisis-banner" not in page
     assert AuditEvent.objects.filter(action="messaging.message.create", patient=world.patient_a).count() == 2
     assert not Notification.objects.filter(patient=world.patient_a).exists()
@@ -85,7 +86,8 @@ def test_crisis_words_alert_the_care_team_at_once(world: World) -> None:
     assert {a.link for a in alerts} == {f"/staff/messages/patients/{world.patient_a.pk}/{thread.pk}/"}
     assert world.therapist1 in [a.recipient for a in alerts]
     page = client_for(world.patient_a_user).get(f"/portal/messages/{thread.pk}/").content.decode()
-    assert "crisis-banner" in page and 'href="tel:988"' in page
+    assert "crisis-banner" in page
+    assert 'href="tel:988"' in page
     assert "crisis words" in client_for(world.therapist1).get("/staff/").content.decode()
 
 
@@ -103,7 +105,8 @@ def test_too_long_a_message_comes_back_with_what_was_typed(world: World) -> None
     assert response.status_code == 400
     html = response.content.decode()
     assert "at most 2000 characters" in html
-    assert "Fictional text. Fictional text." in html and 'value="Long"' in html
+    assert "Fictional text. Fictional text." in html
+    assert 'value="Long"' in html
     assert not Thread.objects.exists()
 
 
