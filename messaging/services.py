@@ -75,8 +75,6 @@ def _write(thread: Thread, *, by: User, body: str, automatic: bool = False) -> M
         actor=by,
         details={"thread": thread.pk, "automatic": automatic, "chars": len(body), "crisis_words": list(words)},
     )
-    if not automatic and not message.from_patient:
-        MessageRead.objects.get_or_create(message=message, reader=by)  # one's own message is read
     if words:
         notify_care_team(
             patient,
@@ -126,7 +124,7 @@ def open_thread(*, by: User, thread: Thread) -> list[Message]:
         messages = list(thread.messages.select_related("author").prefetch_related("reads__reader"))
         already = set(MessageRead.objects.filter(message__thread=thread, reader=by).values_list("message", flat=True))
         for message in messages:
-            if message.pk in already:
+            if message.pk in already or message.author_id == by.pk:  # one's own message is no read receipt
                 continue
             MessageRead.objects.get_or_create(message=message, reader=by)
             audit.record(
