@@ -31,5 +31,7 @@ urlpatterns = [
     path("", include("sessions.api_urls")),
     path("", include("integration.api_urls")),
     path("", include("clinic.reports.api_urls")),
+    path("", include("messaging.api_urls")),
+    path("", include("portal.api_urls")),
     re_path(r"", api.unknown_endpoint),  # last: whatever matched nothing above
 ]

@@ -341,6 +341,9 @@ class Outcomes(_Frozen):
     relapse_plan_review_days: Annotated[int, Field(ge=1)] = 90
     portal_questionnaire_refill_days: Annotated[int, Field(ge=1)] = 14
     """[policy] The portal asks for a questionnaire again once the last one is this many days old."""
+    portal_due_shown_hours_before: Annotated[int, Field(ge=0, le=14 * 24)] = 48
+    """[policy] The portal (and `GET /api/v1/me/`) lists a questionnaire due by the cadence from this many hours
+    before it is due: the evening before a dosing session, a day or two before a weekly one after the course."""
 
 
 # --- Section 6: integration therapy notes ------------------------------------------------------------------------
@@ -379,6 +382,32 @@ class Reminders(_Frozen):
     days."""
 
 
+# --- Section 10: secure messages --------------------------------------------------------------------------------
+
+
+class Messaging(_Frozen):
+    """Secure messages between a patient and their care team (messaging/)."""
+
+    message_max_chars: Annotated[int, Field(ge=100, le=10000)] = 2000
+    """[policy] The longest message a patient or a clinician may send (text only)."""
+    crisis_words: tuple[Annotated[str, Field(min_length=2, max_length=60)], ...] = (
+        "suicide",
+        "suicidal",
+        "kill myself",
+        "killing myself",
+        "end my life",
+        "want to die",
+        "better off dead",
+        "hurt myself",
+        "harm myself",
+        "self-harm",
+        "overdose",
+        "no reason to live",
+    )
+    """[policy] A message that contains one of these words or phrases (any case, whole words) is flagged to the care
+    team at once, as a safety alert."""
+
+
 # --- Access: break-glass (docs/security.md) ----------------------------------------------------------------------
 
 
@@ -400,6 +429,7 @@ class Protocol(_Frozen):
     outcomes: Outcomes = Outcomes()
     integration: Integration = Integration()
     reminders: Reminders = Reminders()
+    messaging: Messaging = Messaging()
     break_glass: BreakGlass = BreakGlass()
 
     def to_json(self) -> dict[str, Any]:

@@ -35,6 +35,7 @@ SECTIONS = {
     "instruments": "Rating scales (section 5)",
     "outcomes": "Measurement-based care (section 5)",
     "integration": "Integration therapy notes (section 6)",
+    "messaging": "Secure messages (section 10)",
 }
 ROUTES = {"iv": "IV infusion", "im": "IM injection", "sublingual": "Sublingual lozenge", "esketamine": "Esketamine"}
 CHOICES = {

@@ -435,6 +435,8 @@ def _write_patients(ctx: ScaleContext, batch: PatientBatch) -> None:
          "is_superuser", "is_staff", "is_active", "credentials"),
         [(pk, *u, False, False, True, "") for pk, u in zip(user_ids, users, strict=True)],
     )  # fmt: skip
+    # the portal accounts, for the apps whose rows a patient writes (messaging): patient id -> user id
+    batch.shared["clinic.portal_users"] = {u[3]: pk for pk, u in zip(user_ids, users, strict=True)}
 
 
 # --- The run --------------------------------------------------------------------------------------------------------

@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "intake.apps.IntakeConfig",
     "sessions.apps.TreatmentSessionsConfig",
     "integration.apps.IntegrationConfig",
+    "messaging.apps.MessagingConfig",
     "portal.apps.PortalConfig",
     "clinic.apps.ClinicAdminConfig",
     "django.contrib.auth",

@@ -25,5 +25,6 @@ urlpatterns = [
     path("", include("intake.staff_urls")),
     path("schedule/", include("sessions.staff_urls")),
     path("integration/", include("integration.staff_urls")),
+    path("messages/", include("messaging.staff_urls")),
     path("", include("clinic.reports.staff_urls")),
 ]

@@ -14,6 +14,7 @@ from intake.models import (
     HealthQuestionnaire,
     MedicalClearance,
     Override,
+    QuestionnaireDraft,
     SafetyTask,
     Screening,
 )
@@ -99,4 +100,13 @@ class HealthQuestionnaireAdmin(ReadOnlyModelAdmin):
     list_filter = ("pregnant_or_breastfeeding", "patient__site", "submitted_at")
     search_fields = PATIENT_SEARCH
     date_hierarchy = "submitted_at"
+    list_select_related = ("patient",)
+
+
+@admin.register(QuestionnaireDraft)
+class QuestionnaireDraftAdmin(ReadOnlyModelAdmin):
+    list_display = ("updated_at", "patient", "instrument", "risk_flags", "alerted_at")
+    list_filter = ("instrument", "patient__site", "updated_at")
+    search_fields = PATIENT_SEARCH
+    date_hierarchy = "updated_at"
     list_select_related = ("patient",)

@@ -23,6 +23,7 @@ __all__ = [
     "Flag",
     "Instrument",
     "Score",
+    "risk_flags_so_far",
     "score",
     "score_aldrete",
     "score_cadss6",
@@ -262,3 +263,34 @@ def score(
     if isinstance(answers, Mapping):
         raise AnswerError("answers", f"{chosen.label} needs a list of answers, not a mapping")
     return _NUMERIC_SCORERS[chosen](answers, instruments_protocol)
+
+
+def risk_flags_so_far(
+    instrument: Instrument | str, answered: Mapping[str, int | bool], instruments_protocol: Instruments
+) -> tuple[str, ...]:
+    """The safety flags that the answers given so far already raise, before the questionnaire is finished
+    (clinical protocol §5: the crisis response starts as soon as a risk answer appears, not when the last question
+    is answered).
+
+    `answered` holds what has been answered: numeric items by their one-based number as text ("9": 2), C-SSRS
+    questions by code ("q4": True). A question not answered yet counts as the lowest answer (0, "no"), which can
+    only lower the risk, so a flag raised here stays raised whatever the remaining answers are. The scorers
+    themselves decide; an answer out of range raises nothing here (the full scoring refuses it later)."""
+    chosen = Instrument(instrument)
+    try:
+        if chosen is Instrument.CSSRS_SCREEN:
+            yes_no = {question: answered.get(question) is True for question in CSSRS_QUESTIONS}
+            result = score_cssrs_screen(yes_no, instruments_protocol)
+        elif chosen is Instrument.PHQ9:
+            low = instruments_protocol.phq9.item_min
+            items = [answered.get(str(n), low) for n in range(1, instruments_protocol.phq9.items + 1)]
+            result = score_phq9([int(item) for item in items], instruments_protocol)
+        else:
+            return ()
+    except AnswerError:
+        return ()
+    return tuple(flag for flag in result.flags if flag in RISK_FLAGS)
+
+
+RISK_FLAGS = frozenset({Flag.SUICIDAL_IDEATION, Flag.SUICIDE_RISK_MODERATE, Flag.SUICIDE_RISK_HIGH})
+"""The flags that alert the care team and show the patient crisis resources (clinical protocol §5)."""

@@ -241,3 +241,27 @@ class SafetyTask(StatusWorkflow):
 
     def __str__(self) -> str:
         return f"Safety task for {self.patient}: {self.reason} ({self.status})"
+
+
+class QuestionnaireDraft(models.Model):
+    """The answers a patient has given so far to a questionnaire in the portal, saved as they answer, so that closing
+    the tab loses nothing; one per patient and instrument, deleted when the questionnaire is sent. Not a clinical
+    record: the Assessment made from it is. `risk_flags` are the safety flags the answers so far raise
+    (intake.instruments.risk_flags_so_far); the care team was alerted when they first appeared."""
+
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="questionnaire_drafts")
+    instrument = models.CharField(max_length=20, choices=[(i.value, i.label) for i in Instrument])
+    answers = models.JSONField(default=dict, blank=True, help_text="Form field name -> the answer as given.")
+    risk_flags = models.JSONField(default=list, blank=True)
+    alerted_at = models.DateTimeField(null=True, blank=True, help_text="When risk answers first alerted the team.")
+    started_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-updated_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["patient", "instrument"], name="questionnaire_draft_one_per_instrument")
+        ]
+
+    def __str__(self) -> str:
+        return f"{Instrument(self.instrument).label} in progress for {self.patient}"

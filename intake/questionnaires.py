@@ -6,6 +6,7 @@ scorer takes. The portal and the staff screen ("entered in clinic") share these 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -142,3 +143,36 @@ class QuestionnaireForm(forms.Form):
         else:
             name = item.removeprefix("answers.")
         return name if name in self.fields else None
+
+
+def field_name(questionnaire: Questionnaire, index: int) -> str:
+    """The form field of the question at `index` (zero-based)."""
+    return CSSRS_QUESTIONS[index] if questionnaire.instrument is Instrument.CSSRS_SCREEN else item_field(index)
+
+
+def answered_so_far(questionnaire: Questionnaire, data: Mapping[str, Any]) -> dict[str, int | bool]:
+    """The answers in a partly filled form (a draft save), as intake.services.save_questionnaire_draft takes them:
+    C-SSRS question codes -> yes/no, other items by one-based number -> their value. Unanswered questions are left
+    out; an answer that is not one of the choices is left out too (the full form refuses it when it is sent)."""
+    answered: dict[str, int | bool] = {}
+    cssrs = questionnaire.instrument is Instrument.CSSRS_SCREEN
+    for index in range(len(questionnaire.items)):
+        raw = data.get(field_name(questionnaire, index))
+        if cssrs and raw in ("yes", "no"):
+            answered[CSSRS_QUESTIONS[index]] = raw == "yes"
+        elif not cssrs and raw in {str(value) for value, _ in FREQUENCY}:
+            answered[str(index + 1)] = int(raw)
+    return answered
+
+
+def initial_from(questionnaire: Questionnaire, answered: Mapping[str, Any]) -> dict[str, Any]:
+    """A draft's answers as the form's initial values, so the patient finds them ticked."""
+    initial: dict[str, Any] = {}
+    for index in range(len(questionnaire.items)):
+        if questionnaire.instrument is Instrument.CSSRS_SCREEN:
+            value = answered.get(CSSRS_QUESTIONS[index])
+            if isinstance(value, bool):
+                initial[CSSRS_QUESTIONS[index]] = "yes" if value else "no"
+        elif (value := answered.get(str(index + 1))) is not None:
+            initial[item_field(index)] = value
+    return initial

@@ -26,6 +26,7 @@ from intake.models import (
     HealthQuestionnaire,
     MedicalClearance,
     Override,
+    QuestionnaireDraft,
     SafetyTask,
     Screening,
     ScreeningStatus,
@@ -168,6 +169,7 @@ def seed_batch(ctx: ScaleContext, batch: PatientBatch) -> None:
     ctx.writer.write(HealthQuestionnaire, ("patient", "medications", "substance_use", "submitted_at", "history",
                                            "pregnant_or_breastfeeding", "notes"), questionnaires)  # fmt: skip
     _safety(ctx, tasks)
+    _drafts(ctx, batch)
     batch.shared["intake.phq9"] = sorted(phq9, key=lambda row: row[2])
 
 
@@ -247,3 +249,17 @@ def _safety(ctx: ScaleContext, tasks: Sequence[tuple[ScalePatient, int, dt.datet
     ctx.writer.write(Notification, ("recipient", "patient", "kind", "severity", "title", "body", "link", "dedupe_key",
                                     "created_at", "read_at", "delivered_at", "acknowledged_at", "acknowledged_by",
                                     "acknowledgement_note"), alerts)  # fmt: skip
+
+
+def _drafts(ctx: ScaleContext, batch: PatientBatch) -> None:
+    """A few patients left a PHQ-9 half answered in the portal (questionnaires in progress)."""
+    rows = []
+    for n, p in enumerate(batch.patients):
+        if n == 0 or ctx.chance(0.05):
+            at = ctx.now - DAY
+            rows.append((p.id, "phq9", js({"1": 1, "2": 2, "3": 1}), js([]), None, at, at))
+    ctx.writer.write(
+        QuestionnaireDraft,
+        ("patient", "instrument", "answers", "risk_flags", "alerted_at", "started_at", "updated_at"),
+        rows,
+    )

@@ -14,6 +14,9 @@ from django.utils.safestring import mark_safe
 from clinic import panels
 from clinic.models import Patient, Role
 from clinic.scoping import is_active_user
+from intake import services as intake_services
+from intake.instruments import Instrument
+from intake.questionnaires import QUESTIONNAIRES
 from integration import services, sources
 from integration.charts import STAFF_WORDING
 from integration.forms import ResolveEvaluationForm
@@ -106,6 +109,28 @@ def portal_panel(request: HttpRequest, patient: Patient) -> dict[str, Any] | Non
     }
 
 
+def portal_due_panel(request: HttpRequest, patient: Patient) -> dict[str, Any] | None:
+    """The questionnaire due by the cadence of clinical protocol §5, one tap to start (or to continue a started one),
+    at the top of the portal home once it is close enough to its time."""
+    user = request.user
+    if not is_active_user(user):
+        return None
+    due = services.questionnaire_due(user, patient, timezone.now())
+    if due is None or not due.shown:
+        return None
+    try:
+        questionnaire = QUESTIONNAIRES[Instrument(due.instrument)]
+    except (KeyError, ValueError):
+        return None  # a clinician-rated baseline instrument (MADRS): not filled in the portal
+    return {
+        "due": due,
+        "questionnaire": questionnaire,
+        "started": due.instrument in intake_services.drafts_in_progress(patient),
+        "url": reverse("portal:questionnaire", args=[due.instrument]),
+        "site": patient.site,
+    }
+
+
 def register() -> None:
     panels.register(panels.Panel("integration", "staff", "staff/integration/panel.html", staff_panel, 30))
     panels.register(
@@ -119,3 +144,6 @@ def register() -> None:
         )
     )
     panels.register(panels.Panel("integration", "portal", "portal/integration/panel.html", portal_panel, 30))
+    panels.register(
+        panels.Panel("questionnaire_due", "portal", "portal/integration/due_panel.html", portal_due_panel, 5)
+    )

@@ -64,6 +64,8 @@ class DosingSessionFacts:
     dosing_started_at: dt.datetime | None = None
     cadss_totals: tuple[int, ...] = ()
     adverse_events: tuple[AdverseEventFacts, ...] = ()
+    end: dt.datetime | None = None
+    """The end of the session's block (dosing, observation, turnover)."""
 
     @property
     def was_dosed(self) -> bool:
@@ -109,6 +111,7 @@ def _session_facts(session: Any) -> DosingSessionFacts:
             AdverseEventFacts(e.get_kind_display(), e.get_severity_display(), e.action_taken, e.occurred_at)
             for e in session.adverse_events.all()
         ),
+        end=session.block_end,
     )
 
 

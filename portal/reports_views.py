@@ -96,10 +96,13 @@ class MyReportsView(PortalView):
 
 
 class ReportStatusView(PortalView):
-    """GET: one document's box; while it is being prepared it asks again every 2 s."""
+    """GET: one document's box; while it is being prepared it asks again every 2 s. Opened as a page (not by the
+    list's htmx poll), it goes to the list of documents: the box alone is no page."""
 
     def get(self, request: HttpRequest, pk: int) -> HttpResponseBase:
         job = queries.get_job_for(request.user, pk, portal=True)
+        if request.headers.get("HX-Request") != "true":
+            return HttpResponseRedirect(reverse("portal:reports") + "#" + _document_of(job, request.user)["anchor"])
         return render(request, DOCUMENT_TEMPLATE, {"document": _document_of(job, request.user)})
 
 

@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from portal import reminder_views, sessions_views, views
+from portal import messages_views, reminder_views, sessions_views, views
 
 app_name = "portal"
 
@@ -13,12 +13,19 @@ urlpatterns = [
         name="questionnaire_link",
     ),
     path(
+        "questionnaires/<str:instrument>/draft/",
+        views.QuestionnaireDraftView.as_view(),
+        name="questionnaire_draft",
+    ),
+    path(
         "questionnaires/answers/<int:assessment_pk>/",
         views.QuestionnaireDoneView.as_view(),
         name="questionnaire_done",
     ),
     path("health/", views.HealthView.as_view(), name="health"),
     path("profile/reminders/", reminder_views.ReminderPreferencesView.as_view(), name="reminder_preferences"),
+    path("messages/", messages_views.MessagesView.as_view(), name="messages"),
+    path("messages/<int:pk>/", messages_views.ThreadView.as_view(), name="message_thread"),
     path("reports/", include("portal.reports_urls")),
     path("consent/", views.ConsentView.as_view(), name="consent"),
     path("sessions/", sessions_views.MySessionsView.as_view(), name="sessions"),

@@ -7,11 +7,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.forms import BaseForm
 from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import mark_safe
@@ -34,7 +35,7 @@ from intake.forms import (
 )
 from intake.models import Assessment, Consent, HealthQuestionnaire
 from intake.panels import portal_todo
-from intake.questionnaires import QuestionnaireForm, questionnaire_or_404
+from intake.questionnaires import QuestionnaireForm, answered_so_far, initial_from, questionnaire_or_404
 
 
 class PortalView(LoginRequiredMixin, GuardedView):
@@ -79,7 +80,8 @@ class PortalHomeView(PortalView, TemplateView):
 
 
 class QuestionnaireView(PortalFormView[QuestionnaireForm]):
-    """The patient fills a questionnaire (PHQ-9, GAD-7, C-SSRS screener) for their own record."""
+    """The patient fills a questionnaire (PHQ-9, GAD-7, C-SSRS screener) for their own record, on a phone: one page
+    of large answer buttons, saved as they answer (QuestionnaireDraftView) and restored when they come back."""
 
     template_name = "portal/questionnaire.html"
 
@@ -89,9 +91,26 @@ class QuestionnaireView(PortalFormView[QuestionnaireForm]):
     def get_form(self, data: Any = None) -> QuestionnaireForm:
         return QuestionnaireForm(data, questionnaire=self.questionnaire)
 
-    def show_form(self, form: QuestionnaireForm, *, status: int = 200) -> HttpResponse:
-        context = {"form": form, "questionnaire": self.questionnaire, "patient": self.get_patient()}
+    def show_form(self, form: QuestionnaireForm, *, status: int = 200, risk: bool = False) -> HttpResponse:
+        context = {
+            "form": form,
+            "questionnaire": self.questionnaire,
+            "patient": self.get_patient(),
+            "risk": risk,
+            "draft_url": reverse("portal:questionnaire_draft", args=[self.questionnaire.instrument.value]),
+        }
         return render(self.request, self.template_name, context, status=status)
+
+    def get(self, request: AuthedRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        """The form, with the answers of a questionnaire left unfinished ticked again."""
+        instrument = self.questionnaire.instrument.value
+        draft = intake_services.questionnaire_draft(by=request.user, patient=self.get_patient(), instrument=instrument)
+        if draft is None:
+            return self.show_form(self.get_form())
+        form = QuestionnaireForm(
+            initial=initial_from(self.questionnaire, draft.answers), questionnaire=self.questionnaire
+        )
+        return self.show_form(form, risk=bool(draft.risk_flags))
 
     def act(self, form: QuestionnaireForm) -> Assessment:
         instrument, answers = self.questionnaire.instrument, form.answers()
@@ -101,6 +120,32 @@ class QuestionnaireView(PortalFormView[QuestionnaireForm]):
 
     def success_url(self, result: Assessment) -> str:
         return reverse("portal:questionnaire_done", args=[result.pk])
+
+
+class QuestionnaireDraftView(PortalView):
+    """Saves the answers given so far. The page posts here on every answer (htmx) and gets back a line saying they
+    are saved, with the crisis resources as soon as a risk answer appears; "Save and finish later" posts here too
+    and returns to the home page (without a script)."""
+
+    http_method_names = ["post"]
+    request: AuthedRequest
+
+    def check_access(self, user: User) -> None:
+        self.questionnaire = questionnaire_or_404(self.kwargs["instrument"])
+
+    def post(self, request: AuthedRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        answered = answered_so_far(self.questionnaire, request.POST)
+        saved = intake_services.save_questionnaire_draft(
+            by=request.user,
+            patient=self.get_patient(),
+            instrument=self.questionnaire.instrument.value,
+            answered=answered,
+        )
+        if request.headers.get("HX-Request") != "true":
+            messages.success(request, "Your answers are saved. You can finish the questionnaire later.")
+            return redirect("portal:home")
+        context = {"risk": saved.risk, "answered": len(answered), "questions": len(self.questionnaire.items)}
+        return render(request, "portal/_questionnaire_saved.html", context)
 
 
 class QuestionnaireDoneView(PortalView, TemplateView):

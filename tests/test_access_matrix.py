@@ -84,6 +84,9 @@ GET    /api/v1/integration-appointments/                   NA    200+  200-  200
 POST   /api/v1/integration-appointments/                   NA    403   404   201   201   201   201   201   404   404   404   404   404
 GET    /api/v1/integration-appointments/{id}/              NA    200   404   200   200   200   200   200   404   404   404   404   404
 POST   /api/v1/integration-appointments/{id}/cancel/       NA    403   404   200   200   200   200   200   404   404   404   404   404
+GET    /api/v1/me/                                         NA    200   200   403   403   403   403   403   403   403   403   403   403
+GET    /api/v1/me/messages/                                NA    200   200   403   403   403   403   403   403   403   403   403   403
+POST   /api/v1/me/messages/                                NA    201   201   403   403   403   403   403   403   403   403   403   403
 GET    /api/v1/patients/                                   NA    200+  200-  200+  200+  200+  200+  200+  200-  200-  200-  200-  200-
 POST   /api/v1/patients/                                   NA    403   403   201   201   201   403   201   201   201   201   403   201
 GET    /api/v1/patients/{id}/                              NA    200   404   200   200   200   200   200   404   404   404   404   404
@@ -172,6 +175,7 @@ def bodies(targets: dict[str, Any]) -> dict[str, dict[str, Any]]:
         "PATCH /api/v1/patients/{id}/": {"phone": "555-0199"},
         "POST /api/v1/chairs/": {"site": targets["site1"], "name": "New chair"},
         "POST /api/v1/patients/{patient_pk}/care-team/": {"username": "therapist_unassigned"},
+        "POST /api/v1/me/messages/": {"subject": "Matrix", "body": "A fictional question for the care team."},
         "POST /api/v1/patients/{patient_pk}/assessments/": {"instrument": "phq9", "answers": [0] * 9},
         "POST /api/v1/patients/{patient_pk}/screenings/": {
             "height_cm": 170, "weight_kg": 70, "systolic": 120, "diastolic": 80, "heart_rate": 70,

@@ -15,7 +15,7 @@ from django.conf import settings
 
 ROOT = Path(settings.BASE_DIR)
 LINT_IMPORTS = Path(sys.executable).with_name("lint-imports")
-PACKAGES = ("clinic", "intake", "sessions", "integration", "portal")
+PACKAGES = ("clinic", "intake", "sessions", "integration", "messaging", "portal")
 
 
 def _config() -> dict[str, Any]:
@@ -45,6 +45,7 @@ ROGUE_IMPORTS = {
     "no-portal": ("integration/rogue.py", "import portal.views  # rogue\n"),
     "sessions-before-integration": ("sessions/rogue.py", "import integration.models  # rogue\n"),
     "intake-first": ("intake/rogue.py", "import sessions.models  # rogue\n"),
+    "messaging-on-clinic": ("messaging/rogue.py", "import intake.models  # rogue\n"),
 }
 
 

@@ -1,6 +1,7 @@
 """Intake services: the only code that records assessments, screenings, overrides, consent and clearances. Callers
 import this package (`from intake import services`); each concern is one module:
 
+- drafts: questionnaires in progress in the portal (saved as answered, restored, risk answers alerted at once);
 - assessments: questionnaires scored with the protocol, the safety tasks their risk answers open, scores for others;
 - self_report: the patient's own account of history and medicines (the portal's health questionnaire);
 - screening: the screening and its decision, a prescriber's override, expiry;
@@ -26,6 +27,12 @@ from intake.services.assessments import (
 )
 from intake.services.clearance import Clearance, is_cleared_for_dosing, latest_screening
 from intake.services.consent import record_consent, record_medical_clearance
+from intake.services.drafts import (
+    DraftSaved,
+    drafts_in_progress,
+    questionnaire_draft,
+    save_questionnaire_draft,
+)
 from intake.services.screening import (
     PLAUSIBLE_RANGES,
     SCREENING_FACT_FIELDS,
@@ -49,9 +56,11 @@ __all__ = [
     "SCREENING_FACT_FIELDS",
     "Bounds",
     "Clearance",
+    "DraftSaved",
     "ScoreSnapshot",
     "blood_pressure_error",
     "can_be_overridden",
+    "drafts_in_progress",
     "expire_stale_screenings",
     "is_cleared_for_dosing",
     "last_score_before",
@@ -60,12 +69,14 @@ __all__ = [
     "override_refusal",
     "override_screening",
     "plausible_bounds",
+    "questionnaire_draft",
     "raises_safety_alert",
     "record_assessment",
     "record_consent",
     "record_health_questionnaire",
     "record_medical_clearance",
     "resolve_safety_task",
+    "save_questionnaire_draft",
     "screen_patient",
     "screening_cleared",
     "screening_current",

@@ -19,7 +19,7 @@ from clinic.notifications import notify_care_team
 from clinic.protocol import Protocol
 from clinic.services import use_protocol
 from intake.instruments import AnswerError, Flag, Instrument, score
-from intake.models import Assessment, AssessmentSource, SafetyTask, SafetyTaskStatus
+from intake.models import Assessment, AssessmentSource, QuestionnaireDraft, SafetyTask, SafetyTaskStatus
 from intake.permissions import can_enter_assessments, can_resolve_safety_tasks, may_enter_for
 
 SAFETY_FLAGS = frozenset({Flag.SUICIDAL_IDEATION, Flag.SUICIDE_RISK_MODERATE, Flag.SUICIDE_RISK_HIGH})
@@ -77,6 +77,7 @@ def record_assessment(
                 "protocol_version": version.number,
             },
         )
+        QuestionnaireDraft.objects.filter(patient=patient, instrument=assessment.instrument).delete()
         if raises_safety_alert(assessment):
             _open_safety_task(assessment, by=by, protocol=protocol)
         events.on_assessment_recorded.send_on_commit(

@@ -1,6 +1,7 @@
 """Services of integration therapy: the only code that changes notes, relapse-prevention plans and maintenance
 evaluations. One module per concern; the functions interfaces call are re-exported here."""
 
+from integration.services.cadence import QuestionnaireDue, questionnaire_due
 from integration.services.maintenance import (
     EvaluationResult,
     evaluate_relapse_watch,
@@ -40,6 +41,7 @@ __all__ = [
     "NoteResult",
     "OutcomeChart",
     "OutcomeView",
+    "QuestionnaireDue",
     "SessionEntry",
     "Timeline",
     "add_addendum",
@@ -57,6 +59,7 @@ __all__ = [
     "outcome_summary",
     "plan_defaults",
     "previous_note",
+    "questionnaire_due",
     "readable_notes",
     "relapse_plan_revisions",
     "resolve_maintenance_evaluation",

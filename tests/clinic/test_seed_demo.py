@@ -73,7 +73,7 @@ def test_a_wrong_demo_dependency_is_a_configuration_error() -> None:
 
 def test_the_installed_apps_offer_their_demo_data_through_their_app_configs() -> None:
     labels = [s.label for s in demo.ordered_seeders(apps.get_app_configs())]
-    assert labels == ["intake", "treatment_sessions", "integration"]
+    assert labels == ["intake", "treatment_sessions", "integration", "messaging"]
 
 
 @pytest.mark.django_db

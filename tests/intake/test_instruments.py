@@ -15,6 +15,7 @@ from intake.instruments import (
     Flag,
     Instrument,
     Score,
+    risk_flags_so_far,
     score,
     score_aldrete,
     score_cssrs_screen,
@@ -346,3 +347,31 @@ def test_score_is_frozen() -> None:
     result = score_phq9([0] * 9, DEFAULT)
     with pytest.raises(dataclasses.FrozenInstanceError):
         result.total = 1  # type: ignore[misc]
+
+
+@pytest.mark.parametrize(
+    ("instrument", "answered", "flags"),
+    [
+        ("phq9", {}, ()),
+        ("phq9", {"1": 3, "2": 3}, ()),  # a high total is not a risk answer
+        ("phq9", {"9": 0}, ()),
+        ("phq9", {"9": 1}, (Flag.SUICIDAL_IDEATION,)),  # item 9 alone, the rest not answered yet
+        ("phq9", {"9": 7}, ()),  # out of range: the full scoring refuses it later
+        ("cssrs_screen", {}, ()),
+        ("cssrs_screen", {"q1": True, "q2": True}, ()),  # low risk: no alert
+        ("cssrs_screen", {"q3": True}, (Flag.SUICIDE_RISK_MODERATE,)),
+        ("cssrs_screen", {"q6_lifetime": True}, (Flag.SUICIDE_RISK_MODERATE,)),
+        ("cssrs_screen", {"q4": True, "q1": False}, (Flag.SUICIDE_RISK_HIGH,)),
+        ("cssrs_screen", {"q5": 1}, ()),  # not a yes/no: counts as not answered
+        ("gad7", {"1": 3, "7": 3}, ()),  # no risk item
+        (Instrument.PHQ9, {"9": 2}, (Flag.SUICIDAL_IDEATION,)),
+    ],
+)
+def test_risk_flags_so_far(instrument: str, answered: dict[str, int | bool], flags: tuple[str, ...]) -> None:
+    assert risk_flags_so_far(instrument, answered, DEFAULT) == flags
+
+
+def test_risk_so_far_follows_the_protocol_threshold() -> None:
+    strict = DEFAULT.model_copy(update={"phq9_suicidal_ideation_item_above": 1})
+    assert risk_flags_so_far("phq9", {"9": 1}, strict) == ()
+    assert risk_flags_so_far("phq9", {"9": 2}, strict) == (Flag.SUICIDAL_IDEATION,)
