@@ -8,7 +8,7 @@ class ClinicConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from clinic import auth_audit
+        from clinic import auth_audit, invitation_views
         from clinic.reminders import admin, staff_alerts  # noqa: F401 (the admin registers the Reminder)
         from clinic.reports import admin as reports_admin
         from clinic.reports import panels as report_panels
@@ -16,6 +16,7 @@ class ClinicConfig(AppConfig):
         auth_audit.connect()
         staff_alerts.register()
         report_panels.register()
+        invitation_views.register()
         reports_admin.register()
 
 

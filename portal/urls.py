@@ -1,11 +1,13 @@
 from django.urls import include, path
 
-from portal import sessions_views, views
+from portal import invitation_views, sessions_views, views
 
 app_name = "portal"
 
 urlpatterns = [
     path("", views.PortalHomeView.as_view(), name="home"),
+    path("welcome/<str:token>/", invitation_views.InvitationView.as_view(), name="invitation"),
+    path("welcome/<str:token>/new-link/", invitation_views.NewLinkView.as_view(), name="invitation_new_link"),
     path("questionnaires/<str:instrument>/", views.QuestionnaireView.as_view(), name="questionnaire"),
     path(
         "questionnaires/answers/<int:assessment_pk>/",

@@ -85,6 +85,7 @@ GET    /api/v1/patients/                                   NA    200+  200-  200
 POST   /api/v1/patients/                                   NA    403   403   201   201   201   403   201   201   201   201   403   201
 GET    /api/v1/patients/{id}/                              NA    200   404   200   200   200   200   200   404   404   404   404   404
 PATCH  /api/v1/patients/{id}/                              NA    403   404   200   200   200   403   200   404   404   404   404   404
+POST   /api/v1/patients/{id}/invite/                       NA    403   404   409   409   409   403   409   404   404   404   404   404
 GET    /api/v1/patients/{patient_pk}/assessments/          NA    404   404   200   200   200   200   404   404   404   404   404   404
 POST   /api/v1/patients/{patient_pk}/assessments/          NA    404   404   403   201   201   201   404   404   404   404   404   404
 GET    /api/v1/patients/{patient_pk}/care-team/            NA    404   404   200   200   200   200   200   404   404   404   404   404
