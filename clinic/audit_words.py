@@ -126,6 +126,8 @@ OBJECTS = {
     "relapseplan": "relapse-prevention plan",
     "integrationnote": "integration note",
     "medicalclearance": "medical clearance",
+    "previsitcheckin": "pre-visit check-in",
+    "appointmentrequest": "request to change an appointment",
     "portalinvitation": "portal invitation",
     "protocolversion": "protocol version",
     "remssubmission": "REMS form",

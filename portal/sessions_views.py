@@ -10,12 +10,22 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
 from django.views.generic import TemplateView
 
 from clinic import audit
+from clinic.domain import site_zone
 from clinic.http import AuthedRequest
-from portal.views import PortalView
+from clinic.protocol import Route
+from clinic.services import current_protocol
+from portal.forms import PreVisitCheckInForm
+from portal.views import PortalFormView, PortalView
 from sessions import calendar, queries
+from sessions.preparation import preparation_for
+from sessions.services import checkins
 
 
 class MySessionsView(PortalView, TemplateView):
@@ -55,3 +65,62 @@ class AppointmentView(PortalView, TemplateView):
 class AppointmentCalendarView(PortalView):
     def get(self, request: HttpRequest, pk: int) -> HttpResponse:
         return calendar.download(queries.get_appointment_for(request.user, pk), "patient")
+
+
+class PreVisitCheckInView(PortalFormView[PreVisitCheckInForm]):
+    """On the day of a treatment: the patient's own check-in (sessions.services.checkins), in the site's time zone;
+    the nurse's check-in form starts from it."""
+
+    template_name = "portal/sessions/check_in.html"
+    success_message = "Thank you. You are checked in. The nurse will go over your answers with you when you arrive."
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        if not request.user.is_authenticated or not request.user.is_patient_user:
+            return super().dispatch(request, *args, **kwargs)
+        self.session = queries.get_session_for(request.user, kwargs["pk"])
+        with timezone.override(site_zone(self.session.chair.site)):
+            return super().dispatch(request, *args, **kwargs)
+
+    def get_form(self, data: Any = None) -> PreVisitCheckInForm:
+        record = checkins.pre_visit_of(self.session)
+        initial: dict[str, Any] = {}
+        if record is not None:
+            initial = {
+                "last_meal_at": timezone.localtime(record.last_meal_at),
+                "last_clear_drink_at": timezone.localtime(record.last_clear_drink_at),
+                "escort_name": record.escort_name,
+                "escort_phone": record.escort_phone,
+                "medication_changed": "yes" if record.medication_changed else "no",
+                "medication_changes": record.medication_changes,
+            }
+        return PreVisitCheckInForm(data, initial=initial)
+
+    def show_form(self, form: PreVisitCheckInForm, *, status: int = 200) -> HttpResponse:
+        session, patient = self.session, self.get_patient()
+        site = session.chair.site
+        audit.record("portal.patient.view", patient=patient, obj=session, details={"page": "check_in"})
+        context = {
+            "form": form,
+            "session": session,
+            "site": site,
+            "patient": patient,
+            "open": checkins.pre_visit_open(session),
+            "done": checkins.pre_visit_of(session),
+            "preparation": preparation_for(session.start, Route(session.route), current_protocol(site)),
+        }
+        return render(self.request, self.template_name, context, status=status)
+
+    def act(self, form: PreVisitCheckInForm) -> Any:
+        data = form.cleaned_data
+        answers = checkins.PreVisitAnswers(
+            last_meal_at=data["last_meal_at"],
+            last_clear_drink_at=data["last_clear_drink_at"],
+            escort_name=data["escort_name"],
+            escort_phone=data["escort_phone"],
+            medication_changed=data["medication_changed"],
+            medication_changes=data["medication_changes"],
+        )
+        return checkins.record_pre_visit_check_in(by=self.request.user, session=self.session, answers=answers)
+
+    def success_url(self, result: Any) -> str:
+        return reverse("portal:home")

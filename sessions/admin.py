@@ -13,6 +13,7 @@ from sessions.models import (
     DoseRecord,
     DosingSession,
     IntegrationAppointment,
+    PreVisitCheckIn,
     RemsSubmission,
     ReviewAcknowledgement,
     SessionStatusChange,
@@ -198,3 +199,14 @@ class IntegrationAppointmentAdmin(ReadOnlyModelAdmin):
     search_fields = (*PATIENT_SEARCH, "therapist__last_name")
     date_hierarchy = "start"
     list_select_related = ("patient", "therapist", "chair")
+
+
+@admin.register(PreVisitCheckIn)
+class PreVisitCheckInAdmin(ReadOnlyModelAdmin):
+    """The patients' own check-ins from the portal (sessions/services/checkins.py)."""
+
+    list_display = ("session", "patient", "updated_at", "last_meal_at", "last_clear_drink_at", "escort_name",
+                    "medication_changed")  # fmt: skip
+    list_filter = ("medication_changed", "updated_at")
+    search_fields = PATIENT_SEARCH
+    list_select_related = ("session", "patient")

@@ -18,6 +18,7 @@ from django.contrib.postgres.fields import DateTimeRangeField, RangeBoundary, Ra
 from django.db import models
 from django.db.models import F, Q
 
+from clinic.encryption import EncryptedTextField
 from clinic.models import Chair, Patient, ProtocolVersion, User
 from clinic.protocol import Route
 from clinic.status import StatusWorkflow
@@ -247,6 +248,27 @@ class CheckIn(models.Model):
 
     def __str__(self) -> str:
         return f"Check-in of {self.session_id} at {self.checked_in_at:%Y-%m-%d %H:%M}"
+
+
+class PreVisitCheckIn(models.Model):
+    """The patient's own check-in from the portal on the day of a dosing session (sessions/services/checkins.py):
+    when they last ate and drank, who takes them home, and any change in their medicines. The nurse's check-in form
+    starts from it; the nurse still confirms every fact at the chair. The patient may correct it until the start."""
+
+    session = models.OneToOneField(DosingSession, on_delete=models.CASCADE, related_name="pre_visit_check_in")
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="pre_visit_check_ins")
+    last_meal_at = models.DateTimeField(help_text="When the patient last ate solid food or drank milk.")
+    last_clear_drink_at = models.DateTimeField(help_text="When the patient last drank a clear liquid.")
+    escort_name = models.CharField(max_length=120)
+    escort_phone = models.CharField(max_length=40, blank=True)
+    medication_changed = models.BooleanField(default=False)
+    medication_changes = EncryptedTextField(blank=True, help_text="What changed, in the patient's words.")
+    submitted_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+    submitted_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+
+    def __str__(self) -> str:
+        return f"Pre-visit check-in of session {self.session_id}"
 
 
 class VitalPhase(models.TextChoices):

@@ -14,6 +14,7 @@ from clinic.services import current_protocol
 from sessions import permissions, queries
 from sessions.models import DosingSession, TreatmentCourse
 from sessions.preparation import preparation_for
+from sessions.services import checkins
 
 
 def staff_panel(request: HttpRequest, patient: Patient) -> dict[str, Any]:
@@ -46,6 +47,8 @@ def next_session_panel(request: HttpRequest, patient: Patient) -> dict[str, Any]
         "site": site,
         "preparation": preparation_for(session.start, Route(session.route), current_protocol(site)),
         "address": site.address.replace("\n", ", ").strip(),
+        "check_in_open": checkins.pre_visit_open(session),
+        "checked_in": checkins.pre_visit_of(session),
     }
 
 

@@ -40,6 +40,7 @@ from sessions.models import (
     DoseRecord,
     DosingSession,
     IntegrationAppointment,
+    PreVisitCheckIn,
     RemsSubmission,
     ReviewAcknowledgement,
     SessionStatusChange,
@@ -275,6 +276,8 @@ COLUMNS: dict[Any, tuple[str, ...]] = {
     DosingSession: ("id", "course", "patient", "chair", "supervising_clinician", "route", "planned_duration_min",
                     "start", "block_end", "status", "protocol_version", "booked_by", "created_at", "updated_at"),
     SessionStatusChange: ("session", "from_status", "to_status", "changed_at", "changed_by", "reason"),
+    PreVisitCheckIn: ("session", "patient", "last_meal_at", "last_clear_drink_at", "escort_name", "escort_phone",
+                      "medication_changed", "medication_changes", "submitted_at", "updated_at", "submitted_by"),
     CheckIn: ("session", "checked_in_at", "checked_in_by", "fasting_solids_hours", "fasting_clear_liquids_hours",
               "fasting", "fasting_reasons", "escort_confirmed", "escort_name", "escort_phone", "protocol_version"),
     VitalSign: ("id", "session", "recorded_at", "phase", "systolic", "diastolic", "heart_rate", "spo2",
@@ -326,6 +329,24 @@ def _session_day(
                           "ok", "[]", True, "Escort Testperson", "", version))  # fmt: skip
     ctx.audit("sessions.checkin.create", arrived, actor=nurse, patient_id=p.id,
               object_type="treatment_sessions.dosingsession", object_id=s.id)  # fmt: skip
+    if p.portal_user_id is not None and ctx.chance(0.5):  # checked in from home that morning (the portal)
+        home = s.start - 3 * MINUTE * 60
+        meal, drink = s.start - 10 * MINUTE * 60, s.start - 150 * MINUTE
+        rows[PreVisitCheckIn].append(
+            (
+                s.id,
+                p.id,
+                meal,
+                drink,
+                "Escort Testperson",
+                "555-0100",
+                False,
+                ctx.sealed(""),
+                home,
+                home,
+                p.portal_user_id,
+            )
+        )
     pre = DEFER if s.status == "deferred" else REVIEW if ctx.chance(0.03) else PRE
     reading = _vitals(ctx, rows, s, arrived + 5 * MINUTE, "pre", pre)
     if s.status in {"checked_in", "deferred"}:
