@@ -50,3 +50,26 @@ class PreVisitCheckInForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="For example: started sertraline 50 mg last week.",
     )
+
+
+class ChangeRequestForm(forms.Form):
+    """A request to move or cancel a session (sessions.services.requests)."""
+
+    kind = forms.ChoiceField(
+        label="What would you like?",
+        choices=[("reschedule", "Move it to another time"), ("cancel", "Cancel it")],
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose whether to move the session or cancel it."},
+    )
+    reason = forms.CharField(
+        label="Why? A few words are enough.",
+        max_length=1000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    preferred_times = forms.CharField(
+        label="If you want to move it: which days and times suit you?",
+        max_length=300,
+        required=False,
+        help_text="For example: Tuesday or Thursday mornings next week.",
+    )

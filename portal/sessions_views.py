@@ -19,16 +19,23 @@ from django.views.generic import TemplateView
 from clinic import audit
 from clinic.domain import site_zone
 from clinic.http import AuthedRequest
+from clinic.models import User
 from clinic.protocol import Route
 from clinic.services import current_protocol
-from portal.forms import PreVisitCheckInForm
+from clinic.times import site_datetime
+from portal.forms import ChangeRequestForm, PreVisitCheckInForm
 from portal.views import PortalFormView, PortalView
 from sessions import calendar, queries
+from sessions.models import AppointmentRequest, DosingSession, IntegrationAppointment
 from sessions.preparation import preparation_for
 from sessions.services import checkins
+from sessions.services import requests as request_services
 
 
 class MySessionsView(PortalView, TemplateView):
+    """My appointments: the upcoming ones (each with a way to ask to move or cancel it), my requests and what the
+    clinic answered, and the past ones."""
+
     request: AuthedRequest
     template_name = "portal/sessions/list.html"
 
@@ -36,10 +43,95 @@ class MySessionsView(PortalView, TemplateView):
         context = super().get_context_data(**kwargs)
         patient = self.get_patient()
         audit.record("portal.patient.view", patient=patient, obj=patient, details={"page": "sessions"})
+        now = timezone.now()
+        upcoming = []
+        for item in queries.upcoming_for_patient(patient, limit=50):
+            is_dosing = isinstance(item, DosingSession)
+            upcoming.append(
+                {
+                    "item": item,
+                    "is_dosing": is_dosing,
+                    "pending": request_services.open_request_for(item),
+                    "may_request": request_services.may_request(item, now),
+                    "change_url": reverse(
+                        "portal:session_change" if is_dosing else "portal:appointment_change", args=[item.pk]
+                    ),
+                }
+            )
+        asked = AppointmentRequest.objects.filter(patient=patient).select_related(
+            "dosing_session", "integration_appointment", "new_dosing_session", "new_integration_appointment"
+        )[:10]
         context.update(
-            patient=patient, upcoming=queries.upcoming_for_patient(patient, limit=50), site_tz=patient.site.time_zone
+            patient=patient,
+            site=patient.site,
+            upcoming=upcoming,
+            requests=[{"item": r, "text": _outcome(r, patient)} for r in asked],
+            past=[
+                {"item": item, "is_dosing": isinstance(item, DosingSession)}
+                for item in queries.past_for_patient(patient)
+            ],
         )
         return context
+
+
+def _outcome(request: AppointmentRequest, patient: Any) -> str:
+    new = request.new_dosing_session or request.new_integration_appointment
+    return request_services.outcome_text(request, site_datetime(new.start, patient.site) if new else "")
+
+
+class ChangeRequestView(PortalFormView[ChangeRequestForm]):
+    """Ask the clinic to move or cancel one of my sessions; inside the notice period the page warns about the policy."""
+
+    template_name = "portal/sessions/change.html"
+    dosing = True
+    success_message = "Your request is sent. The clinic will answer here, usually within one working day."
+
+    def subject(self) -> DosingSession | IntegrationAppointment:
+        if not hasattr(self, "_subject"):
+            pk = self.kwargs["pk"]
+            user = self.request.user
+            self._subject = queries.get_session_for(user, pk) if self.dosing else queries.get_appointment_for(user, pk)
+        return self._subject
+
+    def check_access(self, user: User) -> None:
+        self.subject()
+
+    def get_form(self, data: Any = None) -> ChangeRequestForm:
+        return ChangeRequestForm(data)
+
+    def show_form(self, form: ChangeRequestForm, *, status: int = 200) -> HttpResponse:
+        subject, patient = self.subject(), self.get_patient()
+        audit.record("portal.patient.view", patient=patient, obj=subject, details={"page": "change_request"})
+        protocol = current_protocol(patient.site)
+        context = {
+            "form": form,
+            "subject": subject,
+            "is_dosing": self.dosing,
+            "site": patient.site,
+            "patient": patient,
+            "pending": request_services.open_request_for(subject),
+            "may_request": request_services.may_request(subject),
+            "inside_notice": request_services.is_inside_notice(subject),
+            "notice_hours": protocol.portal.appointment_notice_hours,
+        }
+        return render(self.request, self.template_name, context, status=status)
+
+    def act(self, form: ChangeRequestForm) -> AppointmentRequest:
+        data = form.cleaned_data
+        return request_services.request_change(
+            by=self.request.user,
+            subject=self.subject(),
+            kind=data["kind"],
+            reason=data["reason"],
+            preferred_times=data["preferred_times"],
+        )
+
+    def success_url(self, result: AppointmentRequest) -> str:
+        return reverse("portal:sessions")
+
+
+class AppointmentChangeRequestView(ChangeRequestView):
+    dosing = False
 
 
 class SessionCalendarView(PortalView):

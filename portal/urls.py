@@ -18,6 +18,10 @@ urlpatterns = [
     path("reports/", include("portal.reports_urls")),
     path("consent/", views.ConsentView.as_view(), name="consent"),
     path("sessions/", sessions_views.MySessionsView.as_view(), name="sessions"),
+    path("sessions/<int:pk>/change/", sessions_views.ChangeRequestView.as_view(), name="session_change"),
+    path(
+        "integration/<int:pk>/change/", sessions_views.AppointmentChangeRequestView.as_view(), name="appointment_change"
+    ),
     path("sessions/<int:pk>/check-in/", sessions_views.PreVisitCheckInView.as_view(), name="check_in"),
     path("sessions/<int:pk>/calendar.ics", sessions_views.SessionCalendarView.as_view(), name="session_calendar"),
     path("integration/<int:pk>/", sessions_views.AppointmentView.as_view(), name="appointment"),

@@ -7,6 +7,7 @@ from django.contrib import admin
 from clinic.admin_base import ReadOnlyInline, ReadOnlyModelAdmin
 from sessions.models import (
     AdverseEvent,
+    AppointmentRequest,
     CheckIn,
     Discharge,
     DissociationScore,
@@ -210,3 +211,14 @@ class PreVisitCheckInAdmin(ReadOnlyModelAdmin):
     list_filter = ("medication_changed", "updated_at")
     search_fields = PATIENT_SEARCH
     list_select_related = ("session", "patient")
+
+
+@admin.register(AppointmentRequest)
+class AppointmentRequestAdmin(ReadOnlyModelAdmin):
+    """Patients' requests to move or cancel a session and the front desk's answers (sessions/services/requests.py)."""
+
+    list_display = ("created_at", "patient", "kind", "status", "inside_notice", "dosing_session",
+                    "integration_appointment", "decided_by", "decided_at")  # fmt: skip
+    list_filter = ("status", "kind", "inside_notice", "created_at")
+    search_fields = PATIENT_SEARCH
+    list_select_related = ("patient", "dosing_session", "integration_appointment", "decided_by")

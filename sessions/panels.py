@@ -67,6 +67,9 @@ def today_panel(request: HttpRequest, _patient: None) -> dict[str, Any] | None:
 
 def register() -> None:
     """Schedules, not clinical data: shown to front desk too (clinical=False)."""
+    from sessions import request_views
+
+    request_views.register()
     panels.register(panels.Panel("sessions", "staff", "staff/sessions/panel.html", staff_panel, 20, clinical=False))
     panels.register(panels.Panel("sessions", "portal", "portal/sessions/panel.html", portal_panel, 20, clinical=False))
     panels.register(

@@ -34,6 +34,7 @@ from clinic.scale import PatientBatch, ScaleContext, ScalePatient, ScaleSite, js
 from sessions.dosing import DoseRequest, calculate_dose
 from sessions.models import (
     AdverseEvent,
+    AppointmentRequest,
     CheckIn,
     Discharge,
     DissociationScore,
@@ -268,11 +269,29 @@ def _sessions(ctx: ScaleContext, planned: list[Planned]) -> None:
                   s.status == "cancelled")  # fmt: skip
         if "checked_in" in path:
             _session_day(ctx, rows, s, times)
+        if p.portal_user_id is not None and s.status in {"cancelled", "scheduled"} and ctx.chance(0.3):
+            _change_request(ctx, rows, s, booked)
     for model, model_rows in rows.items():
         ctx.writer.write(model, COLUMNS[model], model_rows)
 
 
+def _change_request(ctx: ScaleContext, rows: dict[Any, list[tuple[Any, ...]]], s: Planned, booked: dt.datetime) -> None:
+    """A patient's request from the portal: a cancelled session was cancelled at their request; a scheduled one
+    has a request waiting in the front desk's queue."""
+    p, asked = s.patient, booked + dt.timedelta(days=1)
+    done = s.status == "cancelled"
+    desk = p.staff(Role.FRONT_DESK).id if done else None
+    kind, status, preferred = ("cancel", "confirmed", "") if done else ("reschedule", "open", "Any weekday morning")
+    decided = asked + dt.timedelta(hours=3) if done else None
+    rows[AppointmentRequest].append(
+        (p.id, s.id, kind, "A family matter that day.", preferred, False, status, asked, p.portal_user_id, decided,
+         desk, "")
+    )  # fmt: skip
+
+
 COLUMNS: dict[Any, tuple[str, ...]] = {
+    AppointmentRequest: ("patient", "dosing_session", "kind", "reason", "preferred_times", "inside_notice", "status",
+                         "created_at", "created_by", "decided_at", "decided_by", "decision_note"),
     DosingSession: ("id", "course", "patient", "chair", "supervising_clinician", "route", "planned_duration_min",
                     "start", "block_end", "status", "protocol_version", "booked_by", "created_at", "updated_at"),
     SessionStatusChange: ("session", "from_status", "to_status", "changed_at", "changed_by", "reason"),

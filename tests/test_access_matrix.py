@@ -81,6 +81,8 @@ GET    /api/v1/integration-appointments/                   NA    200+  200-  200
 POST   /api/v1/integration-appointments/                   NA    403   404   201   201   201   201   201   404   404   404   404   404
 GET    /api/v1/integration-appointments/{id}/              NA    200   404   200   200   200   200   200   404   404   404   404   404
 POST   /api/v1/integration-appointments/{id}/cancel/       NA    403   404   200   200   200   200   200   404   404   404   404   404
+GET    /api/v1/me/appointments/                            NA    200   200   403   403   403   403   403   403   403   403   403   403
+POST   /api/v1/me/appointment-requests/                    NA    201   404   403   403   403   403   403   403   403   403   403   403
 GET    /api/v1/patients/                                   NA    200+  200-  200+  200+  200+  200+  200+  200-  200-  200-  200-  200-
 POST   /api/v1/patients/                                   NA    403   403   201   201   201   403   201   201   201   201   403   201
 GET    /api/v1/patients/{id}/                              NA    200   404   200   200   200   200   200   404   404   404   404   404
@@ -176,6 +178,8 @@ def bodies(targets: dict[str, Any]) -> dict[str, dict[str, Any]]:
                                                    "start": (NOW + dt.timedelta(days=32)).isoformat(),
                                                    "duration_min": 60, "room": "Room B"},
         "POST /api/v1/integration-appointments/{id}/cancel/": {"reason": "Moved."},
+        "POST /api/v1/me/appointment-requests/": {"dosing_session": targets["scheduled"], "kind": "reschedule",
+                                                  "reason": "A family wedding that day."},
     }  # fmt: skip
 
 

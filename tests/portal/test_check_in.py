@@ -83,9 +83,10 @@ def test_mistakes_come_back_beside_their_field(clinic: Clinic) -> None:
 def test_check_in_opens_on_the_day_only(clinic: Clinic) -> None:
     session = book(clinic, ny(2026, 5, 7, 13))
     client = signed_in(patient_user(clinic.patient))
-    assert "You can check in from home on the day of your treatment" in client.get(
-        f"/portal/sessions/{session.pk}/check-in/"
-    ).content.decode()
+    assert (
+        "You can check in from home on the day of your treatment"
+        in client.get(f"/portal/sessions/{session.pk}/check-in/").content.decode()
+    )
     assert "Check in now" not in client.get("/portal/").content.decode()
     answer = client.post(f"/portal/sessions/{session.pk}/check-in/", ANSWERS)
     assert answer.status_code == 400
