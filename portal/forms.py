@@ -73,3 +73,20 @@ class ChangeRequestForm(forms.Form):
         required=False,
         help_text="For example: Tuesday or Thursday mornings next week.",
     )
+
+
+class ProfileForm(forms.Form):
+    """My contact details and my emergency contact (clinic.services.update_own_details)."""
+
+    email = forms.EmailField(label="Email address", required=False, max_length=254)
+    phone = forms.CharField(
+        label="Mobile phone", required=False, max_length=32, widget=forms.TextInput(attrs={"type": "tel"})
+    )
+    emergency_contact_name = forms.CharField(label="Emergency contact: name", required=False, max_length=120)
+    emergency_contact_phone = forms.CharField(
+        label="Emergency contact: phone", required=False, max_length=32, widget=forms.TextInput(attrs={"type": "tel"})
+    )
+    emergency_contact_relationship = forms.CharField(
+        label="Emergency contact: who they are to you", required=False, max_length=60,
+        help_text="For example: partner, sister, friend.",
+    )  # fmt: skip

@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from portal import invitation_views, sessions_views, views
+from portal import invitation_views, profile_views, sessions_views, views
 
 app_name = "portal"
 
@@ -15,6 +15,8 @@ urlpatterns = [
         name="questionnaire_done",
     ),
     path("health/", views.HealthView.as_view(), name="health"),
+    path("profile/", profile_views.ProfileView.as_view(), name="profile"),
+    path("profile/password/", profile_views.PasswordView.as_view(), name="password"),
     path("reports/", include("portal.reports_urls")),
     path("consent/", views.ConsentView.as_view(), name="consent"),
     path("sessions/", sessions_views.MySessionsView.as_view(), name="sessions"),
