@@ -159,7 +159,7 @@ class UserAdmin(DjangoUserAdmin, ClinicModelAdmin):  # type: ignore[type-arg]
         sent from the staff patient page."""
         form = super().get_form(request, obj, change=change, **kwargs)
         if obj is None and "role" in form.base_fields:
-            role = form.base_fields["role"]
+            role: Any = form.base_fields["role"]
             role.choices = [(value, label) for value, label in role.choices if value != Role.PATIENT]
             role.help_text = "Patients are not added here: invite them from their page (Portal account)."
         return form

@@ -92,7 +92,7 @@ def _create(*, by: User | None, patient: Patient, now: dt.datetime) -> tuple[Por
     invitation.save()
     from clinic.tasks import send_portal_invitation  # the task module imports this one
 
-    send_portal_invitation.delay_on_commit(invitation.pk, salt)
+    send_portal_invitation.delay_on_commit(invitation.pk, salt)  # type: ignore[attr-defined] # DjangoTask
     return invitation, token
 
 
@@ -200,7 +200,7 @@ def accept_invitation(*, token: str, password: str) -> User:
         check = check_link(token)
         if check.state is not LinkState.VALID or check.invitation is None:
             raise Conflict(expired_text(check.state), code=f"invitation_{check.state.value}")
-        invitation = locked(PortalInvitation.objects).get(pk=check.invitation.pk)
+        invitation = locked(PortalInvitation.objects.all()).get(pk=check.invitation.pk)
         patient = lock_patient(check.invitation.patient)
         if invitation.used_at is not None or account_of(patient) is not None:
             raise Conflict(expired_text(LinkState.USED), code="invitation_used")

@@ -29,7 +29,7 @@ def progress_panel(request: HttpRequest, patient: Patient) -> dict[str, Any] | N
     user = request.user
     if not is_active_user(user):
         return None
-    chart = integration_services.outcome_summary(user, patient, chart=PATIENT_WORDING).chart  # type: ignore[arg-type]
+    chart = integration_services.outcome_summary(user, patient, chart=PATIENT_WORDING).chart
     if chart is None or not chart.svg:
         return None
     return {"chart_svg": mark_safe(chart.svg)}  # noqa: S308 - clinic.charts escapes every text

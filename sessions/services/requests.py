@@ -75,21 +75,24 @@ def request_change(
     why = required_text(reason, "reason", "Tell the clinic why, in a few words.")
     now = timezone.now()
     with transaction.atomic():
-        model = type(subject)
-        subject = locked(model.objects.select_related("patient__site")).get(pk=subject.pk)  # type: ignore[attr-defined]
+        if isinstance(subject, DosingSession):
+            subject = locked(DosingSession.objects.select_related("patient__site")).get(pk=subject.pk)
+        else:
+            subject = locked(IntegrationAppointment.objects.select_related("patient__site")).get(pk=subject.pk)
         if not _is_open_subject(subject, now):
             raise Conflict("This session can no longer be changed here. Please call the clinic.", code="not_changeable")
         if open_request_for(subject) is not None:
             raise Conflict(
                 "You already asked to change this session. The clinic will answer soon.", code="request_open"
             )
-        is_dosing = isinstance(subject, DosingSession)
+        dosing = subject if isinstance(subject, DosingSession) else None
+        appointment = subject if isinstance(subject, IntegrationAppointment) else None
         try:
             with transaction.atomic():
                 request = AppointmentRequest.objects.create(
                     patient_id=subject.patient_id,
-                    dosing_session=subject if is_dosing else None,
-                    integration_appointment=None if is_dosing else subject,
+                    dosing_session=dosing,
+                    integration_appointment=appointment,
                     kind=kind,
                     reason=why,
                     preferred_times=text(preferred_times) if kind == RequestKind.RESCHEDULE else "",
@@ -131,7 +134,7 @@ def open_queue(user: User) -> list[AppointmentRequest]:
 
 
 def _locked_open(request: AppointmentRequest) -> AppointmentRequest:
-    request = locked(AppointmentRequest.objects).get(pk=request.pk)
+    request = locked(AppointmentRequest.objects.all()).get(pk=request.pk)
     if request.status != RequestStatus.OPEN:
         raise Conflict("Someone has already answered this request.", code="request_decided")
     return request
