@@ -20,7 +20,7 @@ from clinic.admin_base import ClinicModelAdmin, ReadOnlyModelAdmin, adopt, staff
 from clinic.admin_care_team import CareTeamInline, save_care_team
 from clinic.errors import InvalidInput
 from clinic.http import user_of
-from clinic.models import Chair, Notification, Patient, Site, User
+from clinic.models import Chair, Notification, Patient, PortalInvitation, Role, Site, User
 from clinic.scoping import patients_visible_to, sites_of
 
 
@@ -149,11 +149,21 @@ class UserAdmin(DjangoUserAdmin[User], ClinicModelAdmin):
             None,
             {
                 "classes": ("wide",),
-                "fields": ("username", "password1", "password2", "role", "sites", "patient"),
+                "fields": ("username", "password1", "password2", "role", "sites"),
             },
         ),
     )
     readonly_fields = ("last_login", "date_joined")
+
+    def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
+        """A new account here is a staff account: patients set up theirs from an invitation (clinic/invitations.py),
+        sent from the staff patient page."""
+        form = super().get_form(request, obj, change=change, **kwargs)
+        if obj is None and "role" in form.base_fields:
+            role: Any = form.base_fields["role"]
+            role.choices = [(value, label) for value, label in role.choices if value != Role.PATIENT]
+            role.help_text = "Patients are not added here: invite them from their page (Portal account)."
+        return form
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
         if request.user.is_superuser:
@@ -168,6 +178,8 @@ class UserAdmin(DjangoUserAdmin[User], ClinicModelAdmin):
         return response
 
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        if not change and obj.role == Role.PATIENT:  # the add form offers no such role; a forged post gets here
+            raise InvalidInput({"role": "Patients set up their account from an invitation."})
         super().save_model(request, obj, form, change)
         audit.record(
             "clinic.user.update" if change else "clinic.user.create",
@@ -191,3 +203,17 @@ class NotificationAdmin(ReadOnlyModelAdmin):
     list_filter = ("kind", "severity", "created_at", "acknowledged_at")
     search_fields = ("title", "recipient__username", "patient__mrn")
     date_hierarchy = "created_at"
+
+
+@admin.register(PortalInvitation)
+class PortalInvitationAdmin(ReadOnlyModelAdmin):
+    """Who was invited to the portal, when, and whether the link was used (clinic/invitations.py). Never the link."""
+
+    list_display = ("created_at", "patient", "email", "created_by", "sent_at", "expires_at", "used_at", "replaced_at")
+    list_filter = ("created_at", "used_at", "replaced_at")
+    search_fields = ("patient__mrn", "patient__family_name", "email")
+    list_select_related = ("patient", "created_by")
+    exclude = ("token_hash",)
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        return [f.name for f in self.model._meta.fields if f.name != "token_hash"]

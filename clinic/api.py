@@ -14,13 +14,14 @@ from django.http import Http404, HttpRequest, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.metadata import SimpleMetadata
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from clinic import audit, services
+from clinic import audit, invitations, services
 from clinic.api_schema import ClinicAutoSchema
 from clinic.audit import audit_context
 from clinic.domain import require
@@ -184,6 +185,15 @@ class PatientDemographicsSerializer(PatientSerializer):
         fields = [f for f in PatientSerializer.Meta.fields if f not in services.CLINICAL_PATIENT_FIELDS]
 
 
+class InvitationSerializer(serializers.Serializer[Any]):
+    """A portal invitation as sent: never its link."""
+
+    id = serializers.IntegerField()
+    email = serializers.EmailField()
+    created_at = serializers.DateTimeField()
+    expires_at = serializers.DateTimeField()
+
+
 @extend_schema_view(
     list=extend_schema(
         parameters=[OpenApiParameter("q", str, description="Part of the family name, given name or MRN.")],
@@ -247,6 +257,19 @@ class PatientViewSet(
 
     def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return self.partial_update(request, *args, **kwargs)
+
+    @extend_schema(
+        request=None,
+        responses={201: InvitationSerializer},
+        description="Email the patient a one-time link to set up their portal account (clinic/invitations.py). "
+        "400 when the patient has no email address; 409 `already_has_account` or `inactive_patient`; a newer "
+        "invitation replaces the open ones.",
+    )
+    @action(detail=True, methods=["post"])
+    def invite(self, request: Request, pk: str) -> Response:
+        patient = self.get_object()
+        invitation = invitations.invite_patient(by=self.request.user, patient=patient)
+        return Response(InvitationSerializer(invitation).data, status=status.HTTP_201_CREATED)
 
 
 class ChairSerializer(serializers.ModelSerializer[Chair]):

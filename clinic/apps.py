@@ -8,7 +8,7 @@ class ClinicConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from clinic import auth_audit
+        from clinic import auth_audit, invitation_views
         from clinic.reminders import admin, staff_alerts  # noqa: F401 (the admin registers the Reminder)
         from clinic.reminders import panels as reminder_panels
         from clinic.reports import admin as reports_admin
@@ -18,6 +18,7 @@ class ClinicConfig(AppConfig):
         staff_alerts.register()
         reminder_panels.register()
         report_panels.register()
+        invitation_views.register()
         reports_admin.register()
 
 

@@ -387,6 +387,29 @@ class Notification(models.Model):
         return SEVERITY_STYLES[NotificationSeverity(self.severity)][1]
 
 
+class PortalInvitation(models.Model):
+    """A one-time link that lets a patient set a password and open their portal account (clinic/invitations.py).
+    Only the SHA-256 of the link's secret is kept; a newer invitation replaces the open ones (`replaced_at`)."""
+
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="portal_invitations")
+    email = models.EmailField(help_text="Where the link was sent.")
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField()
+    created_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+    replaced_at = models.DateTimeField(null=True, blank=True)
+    account = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    sent_at = models.DateTimeField(null=True, blank=True, help_text="When the email left; empty until it did.")
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["patient", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"Portal invitation for {self.patient} ({self.created_at:%Y-%m-%d})"
+
+
 # Reminders live in their own package; importing the model here registers it with the clinic app.
 from clinic.reminders.models import Reminder  # noqa: E402, F401
 

@@ -418,6 +418,19 @@ class BreakGlass(_Frozen):
     """[policy] How long that access lasts."""
 
 
+# --- The patient portal (docs/clinical-protocol.md, section 10) --------------------------------------------------
+
+
+class Portal(_Frozen):
+    invitation_valid_hours: Annotated[int, Field(ge=1, le=24 * 30)] = 72
+    """[policy] A portal invitation's link works for this many hours, once."""
+    appointment_notice_hours: PositiveInt = 24
+    """[policy] A request to move or cancel a session made less than this many hours before it is inside the
+    clinic's notice period: the page warns about the clinic's policy (the request is still sent)."""
+    check_in_opens_hours_before: Annotated[int, Field(ge=1, le=48)] = 24
+    """[policy] The patient's pre-visit check-in opens this many hours before a dosing session."""
+
+
 class Protocol(_Frozen):
     """A complete protocol. `Protocol()` is the default protocol of docs/clinical-protocol.md."""
 
@@ -431,6 +444,7 @@ class Protocol(_Frozen):
     reminders: Reminders = Reminders()
     messaging: Messaging = Messaging()
     break_glass: BreakGlass = BreakGlass()
+    portal: Portal = Portal()
 
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = self.model_dump(mode="json")

@@ -42,7 +42,17 @@ from django.db.models import Max
 
 from clinic.audit import GENESIS_HASH, entry_hash, lock_chain
 from clinic.encryption import Ciphertext, EncryptedMixin, encrypt
-from clinic.models import AuditEvent, CareTeamMember, Chair, Patient, ProtocolVersion, Role, Site, User
+from clinic.models import (
+    AuditEvent,
+    CareTeamMember,
+    Chair,
+    Patient,
+    PortalInvitation,
+    ProtocolVersion,
+    Role,
+    Site,
+    User,
+)
 
 SITE_COUNT = 20
 CHAIRS_PER_SITE = 8
@@ -162,6 +172,7 @@ class ScalePatient:
     # The plan every app follows: the day the first course begins (None: never treated), the boosters' days.
     first_course_on: dt.date | None = None
     booster_days: tuple[dt.date, ...] = ()
+    portal_user_id: int | None = None  # the patient's portal account, once the batch's users are written
 
     def staff(self, role: str, n: int = 0) -> StaffMember:
         """The patient's n-th colleague of that role at their site: the same person for the same (patient, n)."""
@@ -403,6 +414,7 @@ PATIENT_COLUMNS = (
 def _write_patients(ctx: ScaleContext, batch: PatientBatch) -> None:
     rows, team, users = [], [], []
     portal_password = make_password(None)
+    invited: list[ScalePatient] = []
     for p in batch.patients:
         site = p.site
         mrn = f"{site.code}-{site.next_mrn:06d}"
@@ -426,6 +438,7 @@ def _write_patients(ctx: ScaleContext, batch: PatientBatch) -> None:
         if p.profile == "chart" or ctx.chance(PORTAL_SHARE):
             users.append((f"testperson-{p.id:06d}", portal_password, Role.PATIENT, p.id, p.given_name,
                           p.family_name, f"testperson-{p.id:06d}@example.invalid", p.registered_at))  # fmt: skip
+            invited.append(p)
     ctx.writer.write(Patient, PATIENT_COLUMNS, rows)
     ctx.writer.write(CareTeamMember, ("patient", "user", "role", "is_primary", "added_at"), team)
     user_ids = ctx.writer.ids(User, len(users))
@@ -437,6 +450,20 @@ def _write_patients(ctx: ScaleContext, batch: PatientBatch) -> None:
     )  # fmt: skip
     # the portal accounts, for the apps whose rows a patient writes (messaging): patient id -> user id
     batch.shared["clinic.portal_users"] = {u[3]: pk for pk, u in zip(user_ids, users, strict=True)}
+    # Every portal account came from an invitation (clinic/invitations.py), used the day after registration.
+    invitations = []
+    for p, user_id in zip(invited, user_ids, strict=True):
+        p.portal_user_id = user_id
+        sent, used = p.registered_at + dt.timedelta(hours=1), p.registered_at + dt.timedelta(days=1)
+        invitations.append((p.id, f"testperson-{p.id:06d}@example.invalid", uuid.uuid4().hex + uuid.uuid4().hex,
+                            sent, p.staff(Role.FRONT_DESK).id, sent + dt.timedelta(hours=72), used, None, user_id,
+                            sent))  # fmt: skip
+    ctx.writer.write(
+        PortalInvitation,
+        ("patient", "email", "token_hash", "created_at", "created_by", "expires_at", "used_at", "replaced_at",
+         "account", "sent_at"),
+        invitations,
+    )  # fmt: skip
 
 
 # --- The run --------------------------------------------------------------------------------------------------------

@@ -345,3 +345,32 @@ def _flatten(data: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
         else:
             flat[path] = value
     return flat
+
+
+# The details a patient keeps up to date themselves in the portal (contact and emergency contact).
+OWN_DETAILS = ("email", "phone", "emergency_contact_name", "emergency_contact_phone", "emergency_contact_relationship")
+
+
+def update_own_details(*, by: User, data: Mapping[str, Any]) -> Patient:
+    """A patient changes their own contact details and emergency contact (the portal's profile). Only the fields of
+    OWN_DETAILS; audited as clinic.patient.update with the changes, like a change made by staff. Their sign-in name
+    stays as it is."""
+    if not (by.is_active and by.is_patient_user and by.patient_id):
+        raise NotAllowed("Only a patient changes their own details here.")
+    unknown = set(data) - set(OWN_DETAILS)
+    if unknown:
+        raise InvalidInput(dict.fromkeys(sorted(unknown), "This field cannot be changed here."))
+    with transaction.atomic():
+        row = locked(Patient.objects.all()).get(pk=by.patient_id)
+        before = _snapshot(row)
+        for name, value in data.items():
+            setattr(row, name, (value or "").strip())
+        diff = audit.changes(before, _snapshot(row))
+        if not diff:
+            return row
+        _check_patient(row, reminders="phone" in diff)
+        row.save()
+        audit.record(
+            "clinic.patient.update", patient=row, obj=row, actor=by, details={"changes": diff, "via": "portal"}
+        )
+    return row

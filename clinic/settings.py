@@ -294,6 +294,10 @@ SPECTACULAR_SETTINGS = {
         "RemsStatusEnum": "sessions.api.serializers.REMS_STATUSES",
         "VitalPhaseEnum": "sessions.models.VitalPhase",
         "ReportStatusEnum": "clinic.reports.models.ReportStatus.choices",
+        "KindEnum": "sessions.models.AdverseEventKind",  # the name it had before other "kind" choices came
+        "AppointmentRequestKindEnum": "sessions.models.RequestKind",
+        "AppointmentRequestStatusEnum": "sessions.models.RequestStatus",
+        "MyAppointmentKindEnum": "sessions.api.me.APPOINTMENT_KINDS",
     },
 }
 

@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from clinic import care_team_views, notification_views, views
+from clinic import care_team_views, invitation_views, notification_views, views
 
 app_name = "staff"
 
@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.StaffHomeView.as_view(), name="home"),
     path("patients/new/", views.PatientCreateView.as_view(), name="patient_create"),
     path("patients/<int:patient_pk>/", views.PatientDetailView.as_view(), name="patient_detail"),
+    path("patients/<int:patient_pk>/invite/", invitation_views.InvitePatientView.as_view(), name="patient_invite"),
     path("patients/<int:patient_pk>/care-team/", care_team_views.CareTeamAddView.as_view(), name="care_team_add"),
     path(
         "patients/<int:patient_pk>/care-team/<int:user_pk>/remove/",

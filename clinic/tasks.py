@@ -50,3 +50,12 @@ def send_due_reminders() -> int:
 def send_reminder(reminder_id: int, claim_token: str) -> str:
     """Send one claimed reminder (clinic/reminders/delivery.py); safe to run twice."""
     return delivery.deliver(reminder_id, claim_token)
+
+
+@shared_task(name="clinic.tasks.send_portal_invitation", ignore_result=True)
+def send_portal_invitation(invitation_id: int, salt: str) -> bool:
+    """Email a portal invitation's link (clinic/invitations.py). Safe to run twice: a sent, used or replaced
+    invitation is not sent again. The salt is not the link's secret: that needs SECRET_KEY too."""
+    from clinic import invitations
+
+    return invitations.deliver(invitation_id, salt)

@@ -7,12 +7,14 @@ from django.contrib import admin
 from clinic.admin_base import ReadOnlyInline, ReadOnlyModelAdmin
 from sessions.models import (
     AdverseEvent,
+    AppointmentRequest,
     CheckIn,
     Discharge,
     DissociationScore,
     DoseRecord,
     DosingSession,
     IntegrationAppointment,
+    PreVisitCheckIn,
     RemsSubmission,
     ReviewAcknowledgement,
     SessionStatusChange,
@@ -198,3 +200,25 @@ class IntegrationAppointmentAdmin(ReadOnlyModelAdmin):
     search_fields = (*PATIENT_SEARCH, "therapist__last_name")
     date_hierarchy = "start"
     list_select_related = ("patient", "therapist", "chair")
+
+
+@admin.register(PreVisitCheckIn)
+class PreVisitCheckInAdmin(ReadOnlyModelAdmin):
+    """The patients' own check-ins from the portal (sessions/services/checkins.py)."""
+
+    list_display = ("session", "patient", "updated_at", "last_meal_at", "last_clear_drink_at", "escort_name",
+                    "medication_changed")  # fmt: skip
+    list_filter = ("medication_changed", "updated_at")
+    search_fields = PATIENT_SEARCH
+    list_select_related = ("session", "patient")
+
+
+@admin.register(AppointmentRequest)
+class AppointmentRequestAdmin(ReadOnlyModelAdmin):
+    """Patients' requests to move or cancel a session and the front desk's answers (sessions/services/requests.py)."""
+
+    list_display = ("created_at", "patient", "kind", "status", "inside_notice", "dosing_session",
+                    "integration_appointment", "decided_by", "decided_at")  # fmt: skip
+    list_filter = ("status", "kind", "inside_notice", "created_at")
+    search_fields = PATIENT_SEARCH
+    list_select_related = ("patient", "dosing_session", "integration_appointment", "decided_by")

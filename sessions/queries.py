@@ -316,6 +316,23 @@ def upcoming_for_patient(patient: Patient, *, limit: int = 10) -> list[DosingSes
     return sorted(items, key=lambda item: item.start)[:limit]
 
 
+def past_for_patient(patient: Patient, *, limit: int = 20) -> list[DosingSession | IntegrationAppointment]:
+    """The patient's sessions and integration appointments that have begun (or were cancelled), latest first."""
+    now = timezone.now()
+    sessions = list(
+        DosingSession.objects.filter(patient=patient, start__lt=now)
+        .select_related("chair__site")
+        .order_by("-start")[:limit]
+    )
+    appointments = list(
+        IntegrationAppointment.objects.filter(patient=patient, start__lt=now)
+        .select_related("therapist", "chair")
+        .order_by("-start")[:limit]
+    )
+    items: list[DosingSession | IntegrationAppointment] = [*sessions, *appointments]
+    return sorted(items, key=lambda item: item.start, reverse=True)[:limit]
+
+
 def upcoming_rows(user: Requester, patient: Patient) -> list[ScheduleRow]:
     """The patient page's list: the next sessions and integration appointments as schedule rows."""
     items = upcoming_for_patient(patient)

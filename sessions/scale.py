@@ -34,12 +34,14 @@ from clinic.scale import PatientBatch, ScaleContext, ScalePatient, ScaleSite, js
 from sessions.dosing import DoseRequest, calculate_dose
 from sessions.models import (
     AdverseEvent,
+    AppointmentRequest,
     CheckIn,
     Discharge,
     DissociationScore,
     DoseRecord,
     DosingSession,
     IntegrationAppointment,
+    PreVisitCheckIn,
     RemsSubmission,
     ReviewAcknowledgement,
     SessionStatusChange,
@@ -267,14 +269,34 @@ def _sessions(ctx: ScaleContext, planned: list[Planned]) -> None:
                   s.status == "cancelled")  # fmt: skip
         if "checked_in" in path:
             _session_day(ctx, rows, s, times)
+        if p.portal_user_id is not None and s.status in {"cancelled", "scheduled"} and ctx.chance(0.3):
+            _change_request(ctx, rows, s, booked)
     for model, model_rows in rows.items():
         ctx.writer.write(model, COLUMNS[model], model_rows)
 
 
+def _change_request(ctx: ScaleContext, rows: dict[Any, list[tuple[Any, ...]]], s: Planned, booked: dt.datetime) -> None:
+    """A patient's request from the portal: a cancelled session was cancelled at their request; a scheduled one
+    has a request waiting in the front desk's queue."""
+    p, asked = s.patient, booked + dt.timedelta(days=1)
+    done = s.status == "cancelled"
+    desk = p.staff(Role.FRONT_DESK).id if done else None
+    kind, status, preferred = ("cancel", "confirmed", "") if done else ("reschedule", "open", "Any weekday morning")
+    decided = asked + dt.timedelta(hours=3) if done else None
+    rows[AppointmentRequest].append(
+        (p.id, s.id, kind, "A family matter that day.", preferred, False, status, asked, p.portal_user_id, decided,
+         desk, "")
+    )  # fmt: skip
+
+
 COLUMNS: dict[Any, tuple[str, ...]] = {
+    AppointmentRequest: ("patient", "dosing_session", "kind", "reason", "preferred_times", "inside_notice", "status",
+                         "created_at", "created_by", "decided_at", "decided_by", "decision_note"),
     DosingSession: ("id", "course", "patient", "chair", "supervising_clinician", "route", "planned_duration_min",
                     "start", "block_end", "status", "protocol_version", "booked_by", "created_at", "updated_at"),
     SessionStatusChange: ("session", "from_status", "to_status", "changed_at", "changed_by", "reason"),
+    PreVisitCheckIn: ("session", "patient", "last_meal_at", "last_clear_drink_at", "escort_name", "escort_phone",
+                      "medication_changed", "medication_changes", "submitted_at", "updated_at", "submitted_by"),
     CheckIn: ("session", "checked_in_at", "checked_in_by", "fasting_solids_hours", "fasting_clear_liquids_hours",
               "fasting", "fasting_reasons", "escort_confirmed", "escort_name", "escort_phone", "protocol_version"),
     VitalSign: ("id", "session", "recorded_at", "phase", "systolic", "diastolic", "heart_rate", "spo2",
@@ -326,6 +348,24 @@ def _session_day(
                           "ok", "[]", True, "Escort Testperson", "", version))  # fmt: skip
     ctx.audit("sessions.checkin.create", arrived, actor=nurse, patient_id=p.id,
               object_type="treatment_sessions.dosingsession", object_id=s.id)  # fmt: skip
+    if p.portal_user_id is not None and ctx.chance(0.5):  # checked in from home that morning (the portal)
+        home = s.start - 3 * MINUTE * 60
+        meal, drink = s.start - 10 * MINUTE * 60, s.start - 150 * MINUTE
+        rows[PreVisitCheckIn].append(
+            (
+                s.id,
+                p.id,
+                meal,
+                drink,
+                "Escort Testperson",
+                "555-0100",
+                False,
+                ctx.sealed(""),
+                home,
+                home,
+                p.portal_user_id,
+            )
+        )
     pre = DEFER if s.status == "deferred" else REVIEW if ctx.chance(0.03) else PRE
     reading = _vitals(ctx, rows, s, arrived + 5 * MINUTE, "pre", pre)
     if s.status in {"checked_in", "deferred"}:

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from sessions import booking_views, views
+from sessions import booking_views, request_views, views
 
 app_name = "sessions"
 
@@ -14,6 +14,7 @@ urlpatterns = [
     path(
         "patients/<int:patient_pk>/integration/", booking_views.BookIntegrationView.as_view(), name="book_integration"
     ),
+    path("requests/<int:pk>/", request_views.AppointmentRequestView.as_view(), name="request"),
     path("sessions/<int:pk>/", views.SessionView.as_view(), name="session"),
     path("sessions/<int:pk>/monitor/", views.MonitorView.as_view(), name="monitor"),
     path("sessions/<int:pk>/calendar.ics", views.SessionCalendarView.as_view(), name="session_calendar"),

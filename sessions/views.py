@@ -50,6 +50,7 @@ from sessions.forms import (
     VitalsForm,
 )
 from sessions.models import CheckIn, Discharge, DoseRecord, DosingSession, SessionStatus, VitalSign
+from sessions.services import checkins
 
 SESSION_TEMPLATE = "staff/sessions/session.html"
 NOT_DOSE_INPUTS = ("lot_number", "override_reason")
@@ -176,7 +177,8 @@ class SessionPage(StaffView):
             acknowledgements=session.review_acknowledgements.select_related("acknowledged_by"),
             clearance=is_cleared_for_dosing(session.patient, timezone.now()),
             intake_url=reverse("staff:intake", args=[session.patient_id]),
-            check_in_form=forms.get("check_in_form") or CheckInForm(),
+            check_in_form=forms.get("check_in_form") or CheckInForm(initial=checkins.nurse_check_in_initial(session)),
+            pre_visit=checkins.pre_visit_of(session),
             correct_form=forms.get("correct_form") or CheckInCorrectionForm(check_in=check_in),
             vitals_form=forms.get("vitals_form") or VitalsForm(),
             dose_form=dose_form,

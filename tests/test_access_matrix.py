@@ -87,10 +87,13 @@ POST   /api/v1/integration-appointments/{id}/cancel/       NA    403   404   200
 GET    /api/v1/me/                                         NA    200   200   403   403   403   403   403   403   403   403   403   403
 GET    /api/v1/me/messages/                                NA    200   200   403   403   403   403   403   403   403   403   403   403
 POST   /api/v1/me/messages/                                NA    201   201   403   403   403   403   403   403   403   403   403   403
+GET    /api/v1/me/appointments/                            NA    200   200   403   403   403   403   403   403   403   403   403   403
+POST   /api/v1/me/appointment-requests/                    NA    201   404   403   403   403   403   403   403   403   403   403   403
 GET    /api/v1/patients/                                   NA    200+  200-  200+  200+  200+  200+  200+  200-  200-  200-  200-  200-
 POST   /api/v1/patients/                                   NA    403   403   201   201   201   403   201   201   201   201   403   201
 GET    /api/v1/patients/{id}/                              NA    200   404   200   200   200   200   200   404   404   404   404   404
 PATCH  /api/v1/patients/{id}/                              NA    403   404   200   200   200   403   200   404   404   404   404   404
+POST   /api/v1/patients/{id}/invite/                       NA    403   404   409   409   409   403   409   404   404   404   404   404
 GET    /api/v1/patients/{patient_pk}/assessments/          NA    404   404   200   200   200   200   404   404   404   404   404   404
 POST   /api/v1/patients/{patient_pk}/assessments/          NA    404   404   403   201   201   201   404   404   404   404   404   404
 GET    /api/v1/patients/{patient_pk}/care-team/            NA    404   404   200   200   200   200   200   404   404   404   404   404
@@ -220,6 +223,8 @@ def bodies(targets: dict[str, Any]) -> dict[str, dict[str, Any]]:
         "POST /api/v1/patients/{patient_pk}/reports/": {"kind": "session_record",
                                                         "session": targets["esketamine_discharged"]},
         "POST /api/v1/auth/token/": {"username": "nurse1", "password": "not-the-password"},
+        "POST /api/v1/me/appointment-requests/": {"dosing_session": targets["scheduled"], "kind": "reschedule",
+                                                  "reason": "A family wedding that day."},
     }  # fmt: skip
 
 

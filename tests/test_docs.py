@@ -13,7 +13,7 @@ from django.conf import settings
 from clinic.protocol import Protocol
 
 DOCS = Path(settings.BASE_DIR) / "docs"
-SECTIONS = ("instruments", "screening", "dosing", "scheduling", "monitoring", "outcomes", "reminders")
+SECTIONS = ("instruments", "screening", "dosing", "scheduling", "monitoring", "outcomes", "reminders", "portal")
 SETTING = re.compile(r"`((?:" + "|".join(SECTIONS) + r")\.[A-Za-z0-9_.<>*]+?)(?:\.…)?`")
 # Files the architecture announces for work that is under way elsewhere.
 ANNOUNCED = {"integration/outcomes.py", "integration/modalities.py", "sessions/services/"}

@@ -3,8 +3,8 @@ from __future__ import annotations
 import pytest
 from django.core.management import CommandError, call_command
 
-from clinic.models import AuditEvent, Role, Site, User
-from tests.factories import PatientFactory
+from clinic.models import AuditEvent, PortalInvitation, Role, Site, User
+from tests.factories import PatientFactory, patient_user
 
 PW = "a-long-test-passphrase-42"
 
@@ -21,10 +21,21 @@ def test_creates_staff_and_the_site() -> None:
 
 
 @pytest.mark.django_db
-def test_creates_a_portal_account_for_a_patient() -> None:
-    patient = PatientFactory()
-    call_command("create_user", username="pat", password=PW, role="patient", patient_id=patient.pk)
-    assert User.objects.get(username="pat").patient == patient
+def test_a_patient_gets_an_invitation_not_an_account() -> None:
+    patient = PatientFactory(email="pat.testperson@example.invalid")
+    call_command("create_user", role="patient", patient_id=patient.pk)
+    assert not User.objects.filter(patient=patient).exists()
+    invitation = PortalInvitation.objects.get(patient=patient)
+    assert invitation.email == "pat.testperson@example.invalid"
+    assert AuditEvent.objects.filter(action="clinic.invitation.send", patient=patient).exists()
+
+
+@pytest.mark.django_db
+def test_a_patient_never_gets_a_password_chosen_for_them() -> None:
+    patient = PatientFactory(email="pat.testperson@example.invalid")
+    with pytest.raises(CommandError, match="choose their own password"):
+        call_command("create_user", username="pat", password=PW, role="patient", patient_id=patient.pk)
+    assert not PortalInvitation.objects.exists()
 
 
 @pytest.mark.django_db
@@ -39,8 +50,8 @@ def test_clinic_admin_can_enter_the_admin() -> None:
     [
         ({"role": "wizard", "site": "X"}, "Unknown role 'wizard'"),
         ({"role": "nurse"}, "Staff need --site"),
-        ({"role": "patient"}, "needs --patient-id"),
-        ({"role": "patient", "patient_id": 987654}, "No patient with id 987654"),
+        ({"role": "patient", "username": "", "password": None}, "needs --patient-id"),
+        ({"role": "patient", "username": "", "password": None, "patient_id": 987654}, "No patient with id 987654"),
         ({"role": "nurse", "site": "X", "patient_id": 1}, "only for role patient"),
         ({"role": "nurse", "site": "X", "password": "123"}, "Password refused"),
     ],
@@ -60,8 +71,9 @@ def test_duplicate_user_is_refused() -> None:
 
 
 @pytest.mark.django_db
-def test_second_portal_account_for_a_patient_is_refused() -> None:
-    patient = PatientFactory()
-    call_command("create_user", username="p1", password=PW, role="patient", patient_id=patient.pk)
+def test_a_patient_with_an_account_is_not_invited_again() -> None:
+    patient = PatientFactory(email="p1@example.invalid")
+    patient_user(patient, username="p1")
     with pytest.raises(CommandError, match="already has a portal account"):
-        call_command("create_user", username="p2", password=PW, role="patient", patient_id=patient.pk)
+        call_command("create_user", role="patient", patient_id=patient.pk)
+    assert not PortalInvitation.objects.exists()

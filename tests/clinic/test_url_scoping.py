@@ -29,6 +29,7 @@ AUTH_VIEWS_PREFIX = (
     "clinic.security.views.",
     "clinic.security.account_views.",
     "clinic.security.api.",
+    "portal.invitation_views.",  # a portal invitation's link: set one's first password (clinic/invitations.py)
 )
 
 

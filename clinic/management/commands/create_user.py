@@ -1,4 +1,7 @@
-"""Provision a staff account at a site, or a portal account for an existing patient."""
+"""Provision a staff account at a site, or invite an existing patient to the portal.
+
+A patient's account is never made here with a password someone else chose: `--role patient --patient-id N` emails
+the patient an invitation (clinic/invitations.py), from which they set their own password."""
 
 from __future__ import annotations
 
@@ -10,8 +13,9 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
-from clinic import audit
+from clinic import audit, invitations
 from clinic.audit import audit_context
+from clinic.errors import DomainError
 from clinic.models import Patient, Role, Site, User
 
 
@@ -35,11 +39,11 @@ def get_or_create_site(name: str) -> tuple[Site, bool]:
 
 
 class Command(BaseCommand):
-    help = "Create a staff user with a role at a site, or (role patient) a portal account for an existing patient."
+    help = "Create a staff user with a role at a site, or (role patient) email an existing patient a portal invitation."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--username", required=True)
-        parser.add_argument("--password", required=True)
+        parser.add_argument("--username", default="", help="staff only: a patient signs in with their email address")
+        parser.add_argument("--password", help="staff only: patients choose theirs from the invitation")
         parser.add_argument("--role", required=True, help=f"one of: {', '.join(Role.values)}")
         parser.add_argument("--site", help="site name for staff (created if missing)")
         parser.add_argument("--patient-id", type=int, help="the patient's id, for role patient")
@@ -53,9 +57,9 @@ class Command(BaseCommand):
         if role not in Role.values:
             raise CommandError(f"Unknown role {role!r}: use one of {', '.join(Role.values)}.")
         username = opts["username"].strip()
-        if not username:
+        if role != Role.PATIENT and not username:
             raise CommandError("--username must not be blank.")
-        if User.objects.filter(username__iexact=username).exists():
+        if username and User.objects.filter(username__iexact=username).exists():
             raise CommandError(f"A user named {username!r} already exists.")
         patient = None
         if role == Role.PATIENT:
@@ -68,10 +72,24 @@ class Command(BaseCommand):
                 raise CommandError(f"Patient {opts['patient_id']} already has a portal account.")
             if opts["site"]:
                 raise CommandError("--site is for staff; a patient belongs to their patient record's site.")
+            if opts["password"] or username:
+                raise CommandError(
+                    "Patients choose their own password and sign in with their email address, from the "
+                    "invitation: leave out --username and --password."
+                )
+            with audit_context():
+                try:
+                    invitation = invitations.invite_patient(by=None, patient=patient)
+                except DomainError as exc:
+                    raise CommandError(exc.message) from None
+            self.stdout.write(self.style.SUCCESS(f"Sent a portal invitation to {invitation.email}."))
+            return
         elif opts["patient_id"] is not None:
             raise CommandError("--patient-id is only for role patient.")
         elif not opts["site"]:
             raise CommandError("Staff need --site NAME (it is created if missing).")
+        if not opts["password"]:
+            raise CommandError("Staff need --password.")
         user = User(
             username=username,
             role=role,
