@@ -1,8 +1,10 @@
 """The benchmark's background measurements: reminders dispatched by two worker processes against a no-op task, and
-the PDF course summary against WeasyPrint alone (once the reports work has landed)."""
+the PDF course summary against WeasyPrint alone (bench/pdf_summary.py)."""
 
 from __future__ import annotations
 
+import json
+import subprocess
 import sys
 import time
 from collections.abc import Iterator
@@ -78,8 +80,12 @@ def reminders(env: dict[str, str], database_url: str, count: int, logs: Path) ->
     }
 
 
-def pdf() -> dict[str, Any]:
-    """The PDF course summary in a warm worker against WeasyPrint rendering the same HTML alone (median of 10)."""
-    if not (ROOT / "clinic" / "reports").is_dir():
-        return {"met": None, "figures": "skipped: clinic.reports (the PDF reports work) is not in this tree yet"}
-    return {"met": None, "figures": "skipped: the course summary measurement comes with the reports work (step 2)"}
+def pdf(env: dict[str, str]) -> dict[str, Any]:
+    """The PDF course summary in a warm worker against WeasyPrint rendering the same HTML alone (median of 10):
+    bench/pdf_summary.py, in its own process with the benchmark's settings and database."""
+    done = subprocess.run([sys.executable, "-m", "bench.pdf_summary"], cwd=ROOT, env=env, capture_output=True,
+                          text=True, timeout=600, check=False)  # fmt: skip
+    if done.returncode:
+        return {"met": None, "figures": f"failed: {done.stderr.strip().splitlines()[-1:]}"}
+    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result

@@ -86,7 +86,7 @@ def manage(env: dict[str, str], *args: str) -> str:
 
 def database(args: argparse.Namespace) -> tuple[str, dict[str, str]]:
     """The bench database of this size: reused when it exists (its throwaway key is kept beside it), else made."""
-    name = f"kap_bench_{args.patients}"
+    name = args.database or f"kap_bench_{args.patients}"
     keyfile = ROOT / "var" / "bench" / f"{name}.key"
     query = f"SELECT 1 FROM pg_database WHERE datname = '{name}'"  # noqa: S608 - a name made of a number
     exists = subprocess.run(["psql", f"{PG}/postgres", "-tAc", query], capture_output=True, text=True, check=True)
@@ -196,6 +196,8 @@ def main() -> None:
     parser.add_argument("--memory-requests", type=int, default=10_000)
     parser.add_argument("--reminders", type=int, default=10_000)
     parser.add_argument("--fresh", action="store_true", help="drop and seed the bench database again")
+    parser.add_argument("--note", default="", help="what else the conditions were (written into the results)")
+    parser.add_argument("--database", help="its name (default kap_bench_<patients>), e.g. one's own on a shared server")
     parser.add_argument("--only", nargs="*", help="run only the scenarios whose name contains one of these")
     args = parser.parse_args()
     args.logs = ROOT / "var" / "bench" / "logs"
@@ -234,7 +236,8 @@ def main() -> None:
     if args.reminders:
         extra["reminders"] = background.reminders(env, f"{PG}/{name}", args.reminders, args.logs)
         say(f"dispatch: {extra['reminders']}")
-    extra["pdf"] = background.pdf()
+    extra["pdf"] = background.pdf(env)
+    say(f"pdf: {extra['pdf']['figures']}")
     write(args, name, measures, extra)
 
 
@@ -252,7 +255,8 @@ def write(args: argparse.Namespace, name: str, measures: dict[str, tuple[str, Me
     conditions = (f"{extra['patients']:,} patients (`seed_scale`, database {name}); gunicorn {args.workers} sync "
                   f"workers, production settings (DEBUG off, persistent connections, Redis); {args.clients} client "
                   f"threads on the same machine (bench/load.py), {args.seconds:g} s per scenario after a 2 s "
-                  f"warm-up; other work may be running on the machine (see the load average)")  # fmt: skip
+                  f"warm-up; other work may be running on the machine (see the load average)"
+                  f"{'; ' + args.note if args.note else ''}")  # fmt: skip
     text = report.markdown(f"Benchmark {stamp}, {extra['patients']:,} patients", conditions, measures, found, extra)
     (RESULTS / f"{stamp}-{args.patients}.md").write_text(text)
     (RESULTS / f"{stamp}-{args.patients}.json").write_text(json.dumps({

@@ -10,7 +10,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.core.paginator import Paginator
 from django.db import connection
 from django.forms import BaseForm
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
@@ -28,6 +27,7 @@ from clinic.form_posts import FormPostMixin, GuardedView
 from clinic.forms import PatientRegistrationForm
 from clinic.http import AuthedRequest
 from clinic.models import Patient, User
+from clinic.pagination import BoundedPaginator
 from clinic.patient_search import matching
 from clinic.scoping import (
     can_register_patients,
@@ -101,7 +101,7 @@ class StaffHomeView(StaffView, TemplateView):
         context = super().get_context_data(**kwargs)
         query = self.request.GET.get("q", "").strip()
         patients = matching(patients_visible_to(self.request.user).filter(is_active=True), query)
-        page = Paginator(patients, self.page_size).get_page(self.request.GET.get("page"))
+        page = BoundedPaginator(patients, self.page_size).get_page(self.request.GET.get("page"))
         context.update(
             query=query,
             page_obj=page,

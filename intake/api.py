@@ -74,8 +74,10 @@ class AssessmentSerializer(serializers.ModelSerializer[Assessment]):
         ]
 
     def get_safety_task(self, obj: Assessment) -> int | None:
-        task = SafetyTask.objects.filter(assessment=obj).only("id").first()
-        return task.pk if task else None
+        try:
+            return obj.safety_task.pk  # joined by the list's query (AssessmentViewSet.scoped_queryset)
+        except SafetyTask.DoesNotExist:
+            return None
 
 
 class MedicationSerializer(StrictSerializer):
@@ -256,6 +258,9 @@ class AssessmentViewSet(IntakeNestedViewSet):
     output_serializer = AssessmentSerializer
     audit_name = "assessment"
 
+    def scoped_queryset(self) -> QuerySet[Assessment]:
+        return super().scoped_queryset().select_related("entered_by", "safety_task")
+
     def record(self, patient: Patient, data: dict[str, Any]) -> Assessment:
         return services.record_assessment(by=self.request.user, patient=patient, **data)
 
@@ -270,7 +275,11 @@ class PatientScreeningViewSet(IntakeNestedViewSet):
     audit_name = "screening"
 
     def scoped_queryset(self) -> QuerySet[Screening]:
-        return super().scoped_queryset().select_related("protocol_version", "screened_by", "patient__site")
+        return (
+            super()
+            .scoped_queryset()
+            .select_related("protocol_version", "screened_by", "patient__site", "override__prescriber")
+        )
 
     def record(self, patient: Patient, data: dict[str, Any]) -> Screening:
         return services.screen_patient(by=self.request.user, patient=patient, facts=data)
@@ -284,6 +293,9 @@ class ConsentViewSet(IntakeNestedViewSet):
     input_serializer = ConsentInputSerializer
     output_serializer = ConsentSerializer
     audit_name = "consent"
+
+    def scoped_queryset(self) -> QuerySet[Consent]:
+        return super().scoped_queryset().select_related("witnessed_by")
 
     def record(self, patient: Patient, data: dict[str, Any]) -> Consent:
         return services.record_consent(by=self.request.user, patient=patient, **data)

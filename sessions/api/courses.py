@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Prefetch, QuerySet
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status
 from rest_framework.decorators import action
@@ -20,7 +20,7 @@ from sessions.api import inputs
 from sessions.api.inputs import CourseInput, ReasonInput
 from sessions.api.lists import ListFilters, list_schema, shows_clinical
 from sessions.api.serializers import CourseSerializer
-from sessions.models import TreatmentCourse
+from sessions.models import DosingSession, TreatmentCourse
 
 
 class CourseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
@@ -30,7 +30,13 @@ class CourseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedView
 
     def scoped_queryset(self) -> QuerySet[TreatmentCourse]:
         visible = patients_visible_to(self.request.user).values("pk")
-        return TreatmentCourse.objects.filter(patient__in=visible).select_related("patient").order_by("-start_date")
+        sessions = DosingSession.objects.select_related("patient", "chair").order_by("start")
+        return (
+            TreatmentCourse.objects.filter(patient__in=visible)
+            .select_related("patient")
+            .prefetch_related(Prefetch("sessions", queryset=sessions, to_attr="ordered_sessions"))
+            .order_by("-start_date")
+        )
 
     def _answer(self, course: TreatmentCourse, code: int = status.HTTP_200_OK) -> Response:
         clinical = shows_clinical(self.request.user, course.patient)

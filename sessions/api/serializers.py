@@ -361,7 +361,9 @@ class CourseSerializer(serializers.Serializer[Any]):
 
     @extend_schema_field(ScheduleSerializer(many=True))
     def get_sessions(self, course: Any) -> Any:
-        sessions = course.sessions.select_related("patient", "chair").order_by("start")
+        sessions = getattr(course, "ordered_sessions", None)  # a list's courses come with them (one query)
+        if sessions is None:
+            sessions = course.sessions.select_related("patient", "chair").order_by("start")
         return ScheduleSerializer(sessions, many=True).data
 
     def to_representation(self, instance: Any) -> dict[str, Any]:

@@ -9,13 +9,16 @@ import json
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
 
 import pytest
 from django.test import Client, modify_settings, override_settings
 
-from bench import report
+from bench import pdf_summary, report
 from bench.load import Measure, Scenario, run
 from bench.run import scenarios
+from tests.clinic.reports.support import freeze_clock, make_course
+from tests.conftest import World
 from tests.factories import PatientFactory, staff
 
 
@@ -124,3 +127,15 @@ def test_every_booking_request_takes_its_own_slot() -> None:
     starts = [dt.datetime.fromisoformat(b["start"]) for b in bodies if b["patient"] == 1]
     assert [later - earlier for earlier, later in itertools.pairwise(starts)] == [dt.timedelta(hours=84)] * 2
     assert {b["chair"] for b in bodies if b["patient"] == 2} == {12}
+
+
+def test_the_pdf_measure_renders_the_course_summary_and_weasyprint_alone(
+    world: World, monkeypatch: pytest.MonkeyPatch, settings: Any
+) -> None:
+    make_course(world, freeze_clock(monkeypatch))
+    figures = pdf_summary.measure(runs=1)
+    assert figures["pdf_bytes"] > 1000
+    assert figures["course_summary_ms"] > 0
+    assert figures["weasyprint_bare_ms"] > 0
+    assert figures["ratio"] == pytest.approx(figures["course_summary_ms"] / figures["weasyprint_bare_ms"], rel=0.02)
+    assert figures["met"] == (figures["ratio"] <= 1.5 and figures["course_summary_ms"] < 1000)

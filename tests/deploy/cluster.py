@@ -36,6 +36,7 @@ class Browser:
     """A client of one server at a time that keeps its cookies, as a browser would across a load balancer."""
 
     cookies: dict[str, str] = field(default_factory=dict)
+    last_body: bytes = b""
 
     def request(
         self, port: int, method: str, path: str, form: dict[str, str] | None = None
@@ -48,12 +49,17 @@ class Browser:
             headers |= {"Content-Type": "application/x-www-form-urlencoded", "Referer": f"http://127.0.0.1:{port}/"}
         conn.request(method, path, body=body, headers=headers)
         response = conn.getresponse()
-        response.read()
+        self.last_body = response.read()
         for header in response.headers.get_all("Set-Cookie") or []:
             for name, morsel in SimpleCookie(header).items():
                 self.cookies[name] = morsel.value
         conn.close()
         return response
+
+    def request_text(self, port: int, path: str) -> str:
+        """A GET's page as text (an empty string when it is not a 200)."""
+        response = self.request(port, "GET", path)
+        return self.last_body.decode() if response.status == 200 else ""
 
 
 @dataclass
@@ -75,6 +81,16 @@ class Cluster:
             "control_folder": str(root / "control"),
         }
         return client
+
+    def rows(self, sql: str, params: tuple[object, ...] = ()) -> list[tuple[object, ...]]:
+        """What the machines wrote, read as they see it: PostgreSQL through the test's connection, SQLite from the
+        file they share (the test's own in-memory database is not theirs). `%s` placeholders, as Django's."""
+        if self.database_file is None:
+            with connection.cursor() as cursor:
+                cursor.execute(sql, params)
+                return list(cursor.fetchall())
+        with closing(sqlite3.connect(self.database_file)) as shared:
+            return list(shared.execute(sql.replace("%s", "?"), params).fetchall())
 
     def share(self) -> None:
         """SQLite: copy the test's in-memory database into the file the processes use (PostgreSQL shares already)."""
@@ -103,8 +119,9 @@ def environment(tmp: Path) -> tuple[dict[str, str], Path | None]:
 
 
 @contextmanager
-def cluster(tmp: Path, *, web: int = 2, workers: int = 0) -> Iterator[Cluster]:
-    env, database_file = environment(tmp)
+def cluster(tmp: Path, *, web: int = 2, workers: int = 0, env: dict[str, str] | None = None) -> Iterator[Cluster]:
+    """`web` gunicorn servers and `workers` Celery workers; `env` adds to (or overrides) their environment."""
+    env, database_file = _with(environment(tmp), env or {})
     ports = [free_port() for _ in range(web)]
     shared = Cluster(env, ports, database_file)
     shared.share()
@@ -132,6 +149,11 @@ def cluster(tmp: Path, *, web: int = 2, workers: int = 0) -> Iterator[Cluster]:
         for n, port in enumerate(ports):
             _wait_healthy(port, tmp / f"web-{n}.log")
         yield shared
+
+
+def _with(made: tuple[dict[str, str], Path | None], extra: dict[str, str]) -> tuple[dict[str, str], Path | None]:
+    env, database_file = made
+    return env | extra, database_file
 
 
 def _wait_healthy(port: int, log: Path, seconds: float = 60) -> None:
