@@ -337,6 +337,7 @@ class CareTeamViewSet(PatientNestedViewSet):
 
     def get_patient(self) -> Patient:
         if self.request.user.is_patient_user:
+            note_refused(Patient, self.kwargs.get("patient_pk"))
             raise Http404("No such patient.")
         return super().get_patient()
 

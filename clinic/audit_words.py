@@ -61,6 +61,7 @@ PHRASES = {
     "clinic.report.ready": "finished a PDF report",
     "clinic.report.fail": "recorded a report that could not be made",
     "clinic.report.download": "downloaded a PDF report",
+    "clinic.report.view": "looked at a PDF report's progress",
     "clinic.report.retry": "asked for a report to be made again",
     "clinic.report.failed_list": "looked through the reports that could not be made",
     "clinic.notification.acknowledge": "acknowledged an alert for the care team",

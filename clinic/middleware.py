@@ -82,10 +82,15 @@ class RefusalAuditMiddleware:
         match = request.resolver_match
         if not user.is_authenticated or match is None or match.func is unknown_endpoint:
             return
+        from clinic.scoping import patients_visible_to
+
         patients = list(notes)
         named = match.kwargs.get("patient_pk")
-        if not patients and str(named or "").isdigit() and Patient.objects.filter(pk=int(named)).exists():
-            patients = [int(named)]
+        if not patients and str(named or "").isdigit():
+            if response.status_code == 404 and patients_visible_to(user).filter(pk=int(named)).exists():
+                return  # the patient is theirs to see: what they asked for does not exist (no plan yet, say)
+            if Patient.objects.filter(pk=int(named)).exists():
+                patients = [int(named)]
         details = {
             "via": next(area for prefix, area in AREA.items() if request.path.startswith(prefix)),
             "path": request.path,

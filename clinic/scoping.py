@@ -109,6 +109,16 @@ def patient_of(model: type[Model], pk: Any) -> int | None:
     return found if isinstance(found, int) else None
 
 
+def get_in_scope[M: Model](queryset: QuerySet[M], pk: Any, message: str = "Not found.") -> M:
+    """The record `pk` of a scoped `queryset`; Http404 otherwise (also for a malformed id), the refusal noted for the
+    audit trail when the record exists outside the scope."""
+    try:
+        return queryset.get(pk=int(pk))
+    except (queryset.model.DoesNotExist, TypeError, ValueError, OverflowError):
+        note_refused(queryset.model, pk)
+        raise Http404(message) from None
+
+
 def note_refused(model: type[Model], pk: Any) -> None:
     """Tell the audit trail whose record a scoped lookup refused (nothing when it does not exist)."""
     audit.note_refused(patient_of(model, pk))

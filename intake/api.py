@@ -23,7 +23,7 @@ from clinic import audit
 from clinic.api import PatientNestedViewSet, ScopedViewSet
 from clinic.http import AuthedApiRequest
 from clinic.models import Patient, User
-from clinic.scoping import can_view_clinical, patients_visible_to
+from clinic.scoping import can_view_clinical, note_refused, patients_visible_to
 from intake import services
 from intake.instruments import Instrument
 from intake.models import Assessment, Consent, MedicalClearance, SafetyTask, Screening
@@ -213,6 +213,7 @@ class IntakeNestedViewSet(PatientNestedViewSet):
 
     def get_patient(self) -> Patient:
         if self.request.user.is_authenticated and self.request.user.is_patient_user:
+            note_refused(Patient, self.kwargs.get("patient_pk"))
             raise Http404("No such patient.")
         return super().get_patient()
 

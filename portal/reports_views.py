@@ -89,7 +89,9 @@ class ReportStatusView(PortalView):
 
     def get(self, request: HttpRequest, pk: int) -> HttpResponseBase:
         job = queries.get_job_for(request.user, pk, portal=True)
-        return render(request, DOCUMENT_TEMPLATE, {"document": _document_of(job, request.user)})
+        response = render(request, DOCUMENT_TEMPLATE, {"document": _document_of(job, request.user)})
+        audit.record("clinic.report.view", patient=job.patient_id, obj=job, details={"via": "portal"})
+        return response
 
 
 class ReportDownloadView(PortalView):

@@ -27,7 +27,7 @@ from clinic.models import Chair, Patient, Role, Site, User
 from clinic.params import day_from_query
 from clinic.patient_search import PatientMatches, pick_patients
 from clinic.protocol import Route
-from clinic.scoping import chairs_visible_to, get_patient_for
+from clinic.scoping import chairs_visible_to, get_patient_for, note_refused
 from clinic.services import current_protocol
 from clinic.views import PatientScopedView, StaffView
 from sessions import calendar, permissions, queries, services
@@ -225,6 +225,7 @@ class BookIntegrationView(FormPostMixin[IntegrationForm], PatientScopedView):
 
     def get(self, request: HttpRequest, patient_pk: int) -> HttpResponse:
         if not permissions.can_book_integration(self.request.user):
+            note_refused(Patient, patient_pk)
             raise Http404("Not available for your role.")
         response = self.show_form(self.get_form())
         patient = self.get_patient()

@@ -16,16 +16,16 @@ from typing import Any
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from clinic.models import NotificationKind, Role, User
-from clinic.services import use_protocol
 from clinic.notifications import notify_care_team
 from clinic.reports.models import ReportJob
+from clinic.services import use_protocol
 from intake.services import record_assessment
 from integration import services as integration_services
-from tests.conftest import World
 from sessions import services
 from sessions.models import DosingSession
 from sessions.services.base import route_of
 from sessions.services.booking import create_session
+from tests.conftest import World
 from tests.factories import ChairFactory, staff
 from tests.intake.factories import clear_for_dosing, screen
 from tests.sessions.conftest import NOW, PROCEED, Clock
@@ -138,7 +138,11 @@ def cast_of(world: World, clock: Clock) -> Cast:
     ).note
     [notification, *_] = notify_care_team(patient, kind=NotificationKind.INFO, title="Fictional alert")
     report = ReportJob.objects.create(
-        patient=patient, requested_by=world.nurse1, kind="session_summary", request_key="matrix"
+        patient=patient,
+        requested_by=world.nurse1,
+        kind="course_summary",
+        parameters={"course": targets["course"]},
+        request_key="matrix",
     )
     targets.update(
         assessment=getattr(assessment, "assessment", assessment).pk,
