@@ -18,6 +18,7 @@ from django.contrib.postgres.fields import DateTimeRangeField, RangeBoundary, Ra
 from django.db import models
 from django.db.models import F, Q
 
+from clinic.encryption import EncryptedTextField
 from clinic.models import Chair, Patient, ProtocolVersion, User
 from clinic.protocol import Route
 from clinic.status import StatusWorkflow
@@ -378,8 +379,9 @@ class AdverseEvent(models.Model):
     occurred_at = models.DateTimeField()
     kind = models.CharField(max_length=20, choices=AdverseEventKind.choices)
     severity = models.CharField(max_length=8, choices=Severity.choices)
-    action_taken = models.TextField()
-    notes = models.TextField(blank=True)
+    # The event's description and what was done: encrypted at rest (docs/security.md, "Encryption at rest").
+    action_taken = EncryptedTextField()
+    notes = EncryptedTextField(blank=True)
     recorded_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 
