@@ -8,12 +8,13 @@ class ClinicConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from clinic import auth_audit
+        from clinic import auth_audit, validators
         from clinic.reminders import admin, staff_alerts  # noqa: F401 (the admin registers the Reminder)
         from clinic.reports import admin as reports_admin
         from clinic.reports import panels as report_panels
 
         auth_audit.connect()
+        validators.connect()
         staff_alerts.register()
         report_panels.register()
         reports_admin.register()

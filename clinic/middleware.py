@@ -84,9 +84,9 @@ class RefusalAuditMiddleware:
             return
         from clinic.scoping import patients_visible_to
 
-        patients = list(notes)
-        named = match.kwargs.get("patient_pk")
-        if not patients and str(named or "").isdigit():
+        patients: list[int | None] = list(notes)
+        named = str(match.kwargs.get("patient_pk") or "")
+        if not patients and named.isdigit():
             if response.status_code == 404 and patients_visible_to(user).filter(pk=int(named)).exists():
                 return  # the patient is theirs to see: what they asked for does not exist (no plan yet, say)
             if Patient.objects.filter(pk=int(named)).exists():
@@ -98,7 +98,7 @@ class RefusalAuditMiddleware:
             "status": response.status_code,
         }
         for patient_id in patients or [None]:
-            audit.record("clinic.access.denied", patient=patient_id, details=details, actor=user)  # type: ignore[arg-type]
+            audit.record("clinic.access.denied", patient=patient_id, details=details, actor=user)
 
 
 class SiteTimeZoneMiddleware:

@@ -17,6 +17,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth.models import AnonymousUser
+from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Model, Q, QuerySet
 from django.http import Http404
 
@@ -114,7 +115,7 @@ def get_in_scope[M: Model](queryset: QuerySet[M], pk: Any, message: str = "Not f
     audit trail when the record exists outside the scope."""
     try:
         return queryset.get(pk=int(pk))
-    except (queryset.model.DoesNotExist, TypeError, ValueError, OverflowError):
+    except (ObjectDoesNotExist, TypeError, ValueError, OverflowError):
         note_refused(queryset.model, pk)
         raise Http404(message) from None
 

@@ -24,6 +24,7 @@ from clinic.api import PatientNestedViewSet, ScopedViewSet
 from clinic.http import AuthedApiRequest
 from clinic.models import Patient, User
 from clinic.scoping import can_view_clinical, note_refused, patients_visible_to
+from clinic.validators import NOTE_MAX, no_control_characters
 from intake import services
 from intake.instruments import Instrument
 from intake.models import Assessment, Consent, MedicalClearance, SafetyTask, Screening
@@ -176,7 +177,9 @@ class ConsentSerializer(serializers.ModelSerializer[Consent]):
 
 
 class MedicalClearanceInputSerializer(StrictSerializer):
-    note = serializers.CharField(allow_blank=True, required=False, default="")
+    note = serializers.CharField(
+        allow_blank=True, required=False, default="", max_length=NOTE_MAX, validators=[no_control_characters]
+    )
 
 
 class MedicalClearanceSerializer(serializers.ModelSerializer[MedicalClearance]):

@@ -78,6 +78,6 @@ class NotificationOpenView(StaffView):
     acknowledged (anyone else gets 404). Landing reads nothing of the patient, so it marks nothing read."""
 
     def get(self, request: HttpRequest, pk: int) -> HttpResponse:
-        note = get_in_scope(Notification.objects.filter(recipient=request.user), pk, "No such alert.")
+        note = get_in_scope(Notification.objects.filter(recipient=self.request.user), pk, "No such alert.")
         audit.record("clinic.notification.open", patient=note.patient_id, obj=note, details={"kind": note.kind})
         return HttpResponseRedirect(f"{reverse('staff:alerts')}?show=all#alert-{note.pk}")
