@@ -4,7 +4,7 @@
   every model and fails on a text field without one.
 - Control characters (C0 but tab and line breaks, DEL, C1) and lone surrogates are refused.
 - Phone numbers must be possible numbers (Google's libphonenumber, `phonenumbers`) in the clinic's region
-  (`PHONE_REGION`, "US") or international with `+`; room and chair names are short words, digits and a little
+  (`PHONE_REGION`, the US) or international with `+`; room and chair names are short words, digits and a little
   punctuation.
 
 Field validators travel into model forms and DRF model serializers. Plain forms and the API's input serializers
@@ -19,7 +19,6 @@ import re
 from typing import Any
 
 import phonenumbers
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator
 from django.db import models
@@ -34,6 +33,7 @@ NOTE_MAX = 10_000  # a clinical note
 ADDRESS_MAX = 500
 PLACE_NAME_MAX = 60
 PHONE_MAX = 32
+PHONE_REGION = "US"  # where a number without +country code is read (the clinic's country)
 
 CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
 CONTROL_MESSAGE = "Remove the control characters from this text (they cannot be stored)."
@@ -61,7 +61,7 @@ def validate_phone(value: Any) -> None:
     if not _PHONE_CHARACTERS.match(text):
         raise ValidationError(PHONE_MESSAGE, code="phone")
     try:
-        number = phonenumbers.parse(text, getattr(settings, "PHONE_REGION", "US"))
+        number = phonenumbers.parse(text, PHONE_REGION)
     except phonenumbers.NumberParseException:
         raise ValidationError(PHONE_MESSAGE, code="phone") from None
     if not phonenumbers.is_possible_number(number):
