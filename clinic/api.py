@@ -35,6 +35,7 @@ from clinic.scoping import (
     can_view_clinical,
     chairs_visible_to,
     get_patient_for,
+    note_refused,
     patients_visible_to,
     sites_of,
 )
@@ -94,10 +95,29 @@ class ScopedViewSet(viewsets.GenericViewSet[Any]):
         )
         self._audit_ctx.__enter__()
 
-    def answer_page(self, queryset: QuerySet[Any], serializer_class: type[serializers.BaseSerializer[Any]]) -> Response:
-        """A list's answer: one page of `queryset` (clinic.pagination), each row through `serializer_class`."""
+    def get_object(self) -> Any:
+        """The record of the URL among those in scope; a refused one is noted for the audit trail's refusal."""
+        try:
+            return super().get_object()
+        except Http404:
+            lookup = self.kwargs.get(self.lookup_url_kwarg or self.lookup_field)
+            note_refused(self.get_queryset().model, lookup)
+            raise
+
+    def answer_page(
+        self,
+        queryset: QuerySet[Any],
+        serializer_class: type[serializers.BaseSerializer[Any]],
+        *,
+        audit_action: str = "",
+    ) -> Response:
+        """A list's answer: one page of `queryset` (clinic.pagination), each row through `serializer_class`; with
+        `audit_action`, the read is audited once per patient on the page (`audit.record_reads`)."""
         page = self.paginate_queryset(queryset)
-        return self.get_paginated_response(serializer_class(page, many=True).data)
+        rows = list(page) if page is not None else list(queryset)
+        if audit_action:
+            audit.record_reads(audit_action, (patient_id_of(row) for row in rows), details={"via": "api"})
+        return self.get_paginated_response(serializer_class(rows, many=True).data)
 
     def finalize_response(self, request: Request, response: Response, *args: Any, **kwargs: Any) -> Response:
         ctx = getattr(self, "_audit_ctx", None)
@@ -105,6 +125,11 @@ class ScopedViewSet(viewsets.GenericViewSet[Any]):
             ctx.__exit__(None, None, None)
             del self._audit_ctx
         return super().finalize_response(request, response, *args, **kwargs)
+
+
+def patient_id_of(row: Any) -> int | None:
+    """The patient a listed record is about: itself, or its `patient_id`."""
+    return row.pk if isinstance(row, Patient) else getattr(row, "patient_id", None)
 
 
 class PatientNestedViewSet(ScopedViewSet):
@@ -198,6 +223,7 @@ class InvitationSerializer(serializers.Serializer[Any]):
     list=extend_schema(
         parameters=[OpenApiParameter("q", str, description="Part of the family name, given name or MRN.")],
         responses=PatientSerializer(many=True),
+        description="Each patient on the page is an audited read (`clinic.patient.list`).",
     ),
     retrieve=extend_schema(responses=PatientSerializer),
     create=extend_schema(request=PatientSerializer, responses={201: PatientSerializer}),
@@ -230,6 +256,11 @@ class PatientViewSet(
     def _require_staff_writer(self) -> None:
         if not can_register_patients(self.request.user):
             raise PermissionDenied("Your role may not register or edit patients.")
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return self.answer_page(
+            self.filter_queryset(self.get_queryset()), self.get_serializer_class(), audit_action="clinic.patient.list"
+        )
 
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         patient = self.get_object()
@@ -332,6 +363,7 @@ class CareTeamViewSet(PatientNestedViewSet):
 
     def get_patient(self) -> Patient:
         if self.request.user.is_patient_user:
+            note_refused(Patient, self.kwargs.get("patient_pk"))
             raise Http404("No such patient.")
         return super().get_patient()
 
@@ -339,7 +371,9 @@ class CareTeamViewSet(PatientNestedViewSet):
         return CareTeamMember.objects.filter(patient=self.get_patient()).select_related("user").order_by("id")
 
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return self.answer_page(self.get_queryset(), CareTeamMemberSerializer)
+        return self.answer_page(
+            self.get_queryset(), CareTeamMemberSerializer, audit_action="clinic.careteammember.list"
+        )
 
     @extend_schema(
         request=CareTeamAddition,

@@ -8,13 +8,14 @@ class ClinicConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from clinic import auth_audit, invitation_views
+        from clinic import auth_audit, invitation_views, validators
         from clinic.reminders import admin, staff_alerts  # noqa: F401 (the admin registers the Reminder)
         from clinic.reminders import panels as reminder_panels
         from clinic.reports import admin as reports_admin
         from clinic.reports import panels as report_panels
 
         auth_audit.connect()
+        validators.connect()
         staff_alerts.register()
         reminder_panels.register()
         report_panels.register()

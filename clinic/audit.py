@@ -13,7 +13,8 @@ import hashlib
 import ipaddress
 import json
 import uuid
-from collections.abc import Iterator, Mapping
+from collections import Counter
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC
@@ -127,6 +128,45 @@ def record(
         event.hash = entry_hash(event)
         event.save(force_insert=True)
     return event
+
+
+def record_reads(
+    action: str, patients: Iterable[Patient | int | None], *, details: Mapping[str, Any] | None = None
+) -> int:
+    """A list's read: one entry per patient whose records it shows (`rows`: how many of theirs), in one transaction,
+    so that the audit log finds the read under each patient. Returns how many entries were written."""
+    counts = Counter(p.pk if p is not None and not isinstance(p, int) else p for p in patients)
+    counts.pop(None, None)
+    with transaction.atomic():
+        for patient_id, rows in sorted(counts.items()):
+            record(action, patient=patient_id, details={**(details or {}), "rows": rows})
+    return len(counts)
+
+
+# --- Refused requests ----------------------------------------------------------------------------------------------
+# The middleware (clinic.middleware.RefusalAuditMiddleware) records every refused request (403, 404) to the staff
+# pages, the portal and the API as `clinic.access.denied`. The scoped lookups tell it whose record was asked for, when
+# the record exists, through `note_refused`; a request that names no existing record is recorded without a patient.
+
+_refused: contextvars.ContextVar[list[int] | None] = contextvars.ContextVar("audit_refused", default=None)
+
+
+@contextmanager
+def refusal_notes() -> Iterator[list[int]]:
+    """Collect the patients of the records the code inside was refused."""
+    notes: list[int] = []
+    token = _refused.set(notes)
+    try:
+        yield notes
+    finally:
+        _refused.reset(token)
+
+
+def note_refused(patient_id: int | None) -> None:
+    """A scoped lookup refused a record of patient `patient_id` (which exists)."""
+    notes = _refused.get()
+    if notes is not None and patient_id is not None and patient_id not in notes:
+        notes.append(patient_id)
 
 
 GENESIS_HASH = "0" * 64

@@ -202,3 +202,48 @@ def _rotated(row: dict[str, Any], names: list[str], *, where: str) -> dict[str, 
         decrypt(token, where=f"{where}.{name} of row {row['pk']}")  # a clear error for a value no key opens
         changes[name] = Ciphertext(keyring().rotate(token.encode("ascii")).decode("ascii"))
     return changes
+
+
+def encrypt_existing(model: type[models.Model], names: list[str], *, batch_size: int = 500) -> int:
+    """For a data migration that turns text columns into encrypted ones: encrypt, in place, every value of `names`
+    that is still plain text (run it while the migration's model still has the plain fields). Values that are
+    already tokens are left alone, so running it twice changes nothing. Returns how many values it encrypted."""
+    return _convert(model, names, batch_size=batch_size, encrypting=True)
+
+
+def decrypt_existing(model: type[models.Model], names: list[str], *, batch_size: int = 500) -> int:
+    """The reverse of `encrypt_existing`: tokens back to plain text (to undo the migration)."""
+    return _convert(model, names, batch_size=batch_size, encrypting=False)
+
+
+def _is_token(value: str) -> bool:
+    try:
+        keyring().decrypt(value.encode("ascii"))
+    except (InvalidToken, UnicodeEncodeError):
+        return False
+    return True
+
+
+def _convert(model: type[models.Model], names: list[str], *, batch_size: int, encrypting: bool) -> int:
+    changed, last_pk = 0, None
+    while True:
+        rows = model._default_manager.order_by("pk")
+        if last_pk is not None:
+            rows = rows.filter(pk__gt=last_pk)
+        batch = list(rows.values("pk", *names)[:batch_size])
+        if not batch:
+            return changed
+        for row in batch:
+            updates = {}
+            for name in names:
+                value = row[name]
+                if value is None:
+                    continue
+                if encrypting and not _is_token(value):
+                    updates[name] = encrypt(value)
+                elif not encrypting and _is_token(value):
+                    updates[name] = decrypt(value, where=f"{model._meta.label}.{name}")
+            if updates:
+                model._default_manager.filter(pk=row["pk"]).update(**updates)
+                changed += len(updates)
+        last_pk = batch[-1]["pk"]

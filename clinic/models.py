@@ -14,6 +14,7 @@ from django.db.models import Q
 from pydantic import ValidationError as PydanticValidationError
 
 from clinic.protocol import DEFAULT_PROTOCOL, Protocol, validation_messages
+from clinic.validators import ADDRESS_MAX, PHONE_MAX, REASON_MAX, validate_phone, validate_place_name
 
 
 class Role(models.TextChoices):
@@ -44,8 +45,8 @@ class Site(models.Model):
         help_text="Short prefix of the medical record numbers issued here, e.g. MAIN.",
     )
     time_zone = models.CharField(max_length=64, default="America/New_York", validators=[validate_time_zone])
-    address = models.TextField(blank=True)
-    phone = models.CharField(max_length=32, blank=True)
+    address = models.TextField(blank=True, max_length=ADDRESS_MAX)
+    phone = models.CharField(max_length=PHONE_MAX, blank=True, validators=[validate_phone])
     next_mrn_number = models.PositiveIntegerField(default=1, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -113,7 +114,7 @@ class User(AbstractUser):
 
 class Chair(models.Model):
     site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="chairs")
-    name = models.CharField(max_length=80)
+    name = models.CharField(max_length=80, validators=[validate_place_name])
     is_active = models.BooleanField(default=True)
     notes = models.CharField(max_length=200, blank=True)
 
@@ -155,7 +156,7 @@ class Patient(models.Model):
     date_of_birth = models.DateField()
     sex_at_birth = models.CharField(max_length=6, choices=SexAtBirth.choices)
     email = models.EmailField(blank=True)
-    phone = models.CharField(max_length=32, blank=True)
+    phone = models.CharField(max_length=PHONE_MAX, blank=True, validators=[validate_phone])
     preferred_reminder_channel = models.CharField(
         max_length=8, choices=ReminderChannel.choices, default=ReminderChannel.EMAIL
     )
@@ -169,7 +170,7 @@ class Patient(models.Model):
         help_text="Only messages about their care (appointments, preparation, questionnaires) are sent.",
     )
     emergency_contact_name = models.CharField(max_length=120, blank=True)
-    emergency_contact_phone = models.CharField(max_length=32, blank=True)
+    emergency_contact_phone = models.CharField(max_length=PHONE_MAX, blank=True, validators=[validate_phone])
     emergency_contact_relationship = models.CharField(max_length=60, blank=True)
     height_cm = models.DecimalField(
         max_digits=5,
@@ -353,7 +354,7 @@ class Notification(models.Model):
     kind = models.CharField(max_length=20, choices=NotificationKind.choices)
     severity = models.PositiveSmallIntegerField(choices=NotificationSeverity.choices, default=NotificationSeverity.INFO)
     title = models.CharField(max_length=200)
-    body = models.TextField(blank=True)
+    body = models.TextField(blank=True, max_length=REASON_MAX)
     link = models.CharField(max_length=300, blank=True)
     dedupe_key = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -361,7 +362,7 @@ class Notification(models.Model):
     delivered_at = models.DateTimeField(null=True, blank=True)
     acknowledged_at = models.DateTimeField(null=True, blank=True)
     acknowledged_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    acknowledgement_note = models.TextField("What was done", blank=True)
+    acknowledgement_note = models.TextField("What was done", blank=True, max_length=REASON_MAX)
 
     class Meta:
         ordering = ["-created_at"]

@@ -12,7 +12,7 @@ from typing import Any
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.http.response import HttpResponseBase
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 
@@ -21,6 +21,7 @@ from clinic.alerts import alert_rows
 from clinic.forms import AcknowledgeForm
 from clinic.http import AuthedRequest
 from clinic.models import Notification, User
+from clinic.scoping import get_in_scope
 from clinic.views import StaffFormView, StaffView
 
 FILTERS = {
@@ -83,7 +84,7 @@ class NotificationMixin(StaffView):
         """One of the requester's own notifications (404 for anyone else's)."""
         if not hasattr(self, "_notification"):
             mine = notifications.notifications_for(self.request.user)
-            self._notification = get_object_or_404(mine, pk=self.kwargs["pk"])
+            self._notification = get_in_scope(mine, self.kwargs["pk"], "No such alert.")
         return self._notification
 
 

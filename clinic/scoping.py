@@ -17,9 +17,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Q, QuerySet
+from django.core.exceptions import ObjectDoesNotExist
+from django.db.models import Model, Q, QuerySet
 from django.http import Http404
 
+from clinic import audit
 from clinic.models import Chair, Patient, Role, Site, User
 from clinic.security.models import BreakGlassGrant
 
@@ -72,10 +74,55 @@ def get_patient_for(user: Requester, pk: Any, *, clinical: bool = False) -> Pati
     try:
         patient = patients_visible_to(user).get(pk=int(pk))
     except (Patient.DoesNotExist, TypeError, ValueError):
+        note_refused(Patient, pk)
         raise Http404("No such patient.") from None
     if clinical and not can_view_clinical(user, patient):
+        audit.note_refused(patient.pk)
         raise Http404("No such patient.")
     return patient
+
+
+def patient_of(model: type[Model], pk: Any) -> int | None:
+    """The patient of record `pk` of `model` (itself, its `patient`, or one foreign key away), whoever asks: for
+    the audit entry of a refusal. None for a missing or malformed id, or a record about no patient."""
+    if model is Patient:
+        path = "pk"
+    elif any(f.name == "patient" for f in model._meta.fields):
+        path = "patient_id"
+    else:
+        path = next(
+            (
+                f"{f.name}__patient_id"
+                for f in model._meta.fields
+                if f.is_relation
+                and f.related_model not in (None, User)
+                and isinstance(f.related_model, type)
+                and any(g.name == "patient" for g in f.related_model._meta.fields)
+            ),
+            "",
+        )
+    if not path:
+        return None
+    try:
+        found = model._default_manager.filter(pk=int(pk)).values_list(path, flat=True).first()
+    except (TypeError, ValueError, OverflowError):
+        return None
+    return found if isinstance(found, int) else None
+
+
+def get_in_scope[M: Model](queryset: QuerySet[M], pk: Any, message: str = "Not found.") -> M:
+    """The record `pk` of a scoped `queryset`; Http404 otherwise (also for a malformed id), the refusal noted for the
+    audit trail when the record exists outside the scope."""
+    try:
+        return queryset.get(pk=int(pk))
+    except (ObjectDoesNotExist, TypeError, ValueError, OverflowError):
+        note_refused(queryset.model, pk)
+        raise Http404(message) from None
+
+
+def note_refused(model: type[Model], pk: Any) -> None:
+    """Tell the audit trail whose record a scoped lookup refused (nothing when it does not exist)."""
+    audit.note_refused(patient_of(model, pk))
 
 
 def can_view_clinical(user: Requester, patient: Patient | None = None) -> bool:

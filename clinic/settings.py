@@ -82,6 +82,7 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "clinic.security.middleware.SessionPolicyMiddleware",
     "clinic.middleware.AuditContextMiddleware",
+    "clinic.middleware.RefusalAuditMiddleware",
     "clinic.middleware.SiteTimeZoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "clinic.input_guard.QueryStringGuard",  # after the messages: a page says what it left out

@@ -102,6 +102,7 @@ class StaffHomeView(StaffView, TemplateView):
         query = self.request.GET.get("q", "").strip()
         patients = matching(patients_visible_to(self.request.user).filter(is_active=True), query)
         page = BoundedPaginator(patients, self.page_size).get_page(self.request.GET.get("page"))
+        audit.record_reads("clinic.patient.list", page.object_list, details={"via": "staff", "page": "home"})
         context.update(
             query=query,
             page_obj=page,

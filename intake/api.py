@@ -23,7 +23,8 @@ from clinic import audit
 from clinic.api import PatientNestedViewSet, ScopedViewSet
 from clinic.http import AuthedApiRequest
 from clinic.models import Patient, User
-from clinic.scoping import can_view_clinical, patients_visible_to
+from clinic.scoping import can_view_clinical, note_refused, patients_visible_to
+from clinic.validators import NOTE_MAX, no_control_characters
 from intake import services
 from intake.instruments import Instrument
 from intake.models import Assessment, Consent, MedicalClearance, SafetyTask, Screening
@@ -178,7 +179,9 @@ class ConsentSerializer(serializers.ModelSerializer[Consent]):
 
 
 class MedicalClearanceInputSerializer(StrictSerializer):
-    note = serializers.CharField(allow_blank=True, required=False, default="")
+    note = serializers.CharField(
+        allow_blank=True, required=False, default="", max_length=NOTE_MAX, validators=[no_control_characters]
+    )
 
 
 class MedicalClearanceSerializer(serializers.ModelSerializer[MedicalClearance]):
@@ -215,6 +218,7 @@ class IntakeNestedViewSet(PatientNestedViewSet):
 
     def get_patient(self) -> Patient:
         if self.request.user.is_authenticated and self.request.user.is_patient_user:
+            note_refused(Patient, self.kwargs.get("patient_pk"))
             raise Http404("No such patient.")
         return super().get_patient()
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from django import forms
 
+from clinic.validators import NOTE_MAX, no_control_characters
 from intake.consent import CURRENT_CONSENT_VERSION
 from intake.models import HealthQuestionnaire
 from intake.rules import MEDICATION_CATEGORIES
@@ -210,6 +211,8 @@ class OverrideForm(forms.Form):
 class MedicalClearanceForm(forms.Form):
     note = forms.CharField(
         label="Clearance note",
+        max_length=NOTE_MAX,  # the model's limit: the form and the API refuse the same
+        validators=[no_control_characters],
         widget=forms.Textarea(attrs={"rows": 3}),
         error_messages={"required": "Say what was reviewed (history, examination, tests) and the conclusion."},
         help_text="What you reviewed (history, examination, tests) and your conclusion.",
@@ -219,6 +222,8 @@ class MedicalClearanceForm(forms.Form):
 class ResolveSafetyTaskForm(forms.Form):
     note = forms.CharField(
         label="What was done",
+        max_length=NOTE_MAX,
+        validators=[no_control_characters],
         widget=forms.Textarea(attrs={"rows": 2}),
         error_messages={"required": "Say what was done: who spoke with the patient and the outcome."},
         help_text="Who spoke with the patient, when, and the outcome of the safety evaluation.",

@@ -13,8 +13,10 @@ from typing import Any
 from django.db import models
 from django.utils import timezone
 
+from clinic.encryption import EncryptedTextField
 from clinic.models import Patient, ProtocolVersion, User
 from clinic.status import StatusWorkflow
+from clinic.validators import NOTE_MAX, REASON_MAX
 from intake.instruments import Instrument
 from intake.rules import Decision, FindingKind
 
@@ -141,7 +143,7 @@ class Override(models.Model):
 
     screening = models.OneToOneField(Screening, on_delete=models.PROTECT, related_name="override")
     prescriber = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
-    reason = models.TextField()
+    reason = models.TextField(max_length=REASON_MAX)
     addressed_findings = models.JSONField(
         default=list, blank=True, help_text="The codes of the relative findings the reason addresses (all of them)."
     )
@@ -180,7 +182,7 @@ class MedicalClearance(models.Model):
 
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="medical_clearances")
     prescriber = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
-    note = models.TextField()
+    note = EncryptedTextField(max_length=NOTE_MAX)  # encrypted at rest (docs/security.md, "Encryption at rest")
     cleared_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -199,7 +201,9 @@ class HealthQuestionnaire(models.Model):
     medications = models.JSONField(default=list, blank=True, help_text='[{"name", "category", "dose"}]')
     substance_use = models.JSONField(default=dict, blank=True, help_text='{"status", "remission_since"}')
     pregnant_or_breastfeeding = models.BooleanField(default=False)
-    notes = models.TextField(blank=True)
+    notes = EncryptedTextField(
+        blank=True, max_length=NOTE_MAX
+    )  # the screening's notes, in the patient's words: encrypted at rest
     submitted_at = models.DateTimeField(default=timezone.now)
     submitted_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
 
@@ -231,7 +235,7 @@ class SafetyTask(StatusWorkflow):
     created_at = models.DateTimeField(auto_now_add=True)
     resolved_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     resolved_at = models.DateTimeField(null=True, blank=True)
-    note = models.TextField(blank=True)
+    note = EncryptedTextField(blank=True, max_length=NOTE_MAX)  # what was done about the risk: encrypted at rest
 
     transitions = SAFETY_TASK_TRANSITIONS
     status_action = "intake.safetytask.status"

@@ -271,6 +271,15 @@ class AssessmentEntryView(PatientFormView[QuestionnaireForm]):
     def get_form(self, data: Any = None) -> QuestionnaireForm:
         return QuestionnaireForm(data, questionnaire=self.questionnaire)
 
+    def get(self, request: AuthedRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        """The empty form, with the patient's name: an audited read of their intake."""
+        response = super().get(request, *args, **kwargs)
+        patient = self.get_patient()
+        audit.record(
+            "intake.patient.view", patient=patient, obj=patient, details={"via": "staff", "page": "questionnaire"}
+        )
+        return response
+
     def show_form(self, form: QuestionnaireForm, *, status: int = 200) -> HttpResponse:
         context = {"patient": self.get_patient(), "form": form, "questionnaire": self.questionnaire}
         return render(self.request, self.template_name, context, status=status)
@@ -308,6 +317,13 @@ class ConsentWitnessView(PatientFormView[ConsentForm]):
 
     def allowed(self, user: User) -> bool:
         return permissions.can_witness_consent(user)
+
+    def get(self, request: AuthedRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        """The empty form, with the patient's name: an audited read of their intake."""
+        response = super().get(request, *args, **kwargs)
+        patient = self.get_patient()
+        audit.record("intake.patient.view", patient=patient, obj=patient, details={"via": "staff", "page": "consent"})
+        return response
 
     def show_form(self, form: ConsentForm, *, status: int = 200) -> HttpResponse:
         context = {

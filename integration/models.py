@@ -18,6 +18,7 @@ from django.db.models import Q
 from clinic.encryption import EncryptedJSONField, EncryptedTextField
 from clinic.models import Patient, ProtocolVersion, User
 from clinic.status import StatusWorkflow
+from clinic.validators import NOTE_MAX, REASON_MAX
 from integration.modalities import MODALITY_LABELS, Modality
 from integration.outcomes import RelapseReason
 
@@ -66,8 +67,8 @@ class IntegrationNote(models.Model):
     started_at = models.DateTimeField()
     duration_min = models.PositiveSmallIntegerField()
     modality = models.CharField(max_length=10, choices=MODALITY_CHOICES)
-    narrative = EncryptedTextField(blank=True)
-    plan = EncryptedTextField(blank=True)
+    narrative = EncryptedTextField(blank=True, max_length=NOTE_MAX)
+    plan = EncryptedTextField(blank=True, max_length=NOTE_MAX)
     structured = EncryptedJSONField(blank=True, help_text="The modality's fields with their derived values.")
     status = models.CharField(max_length=6, choices=NoteStatus.choices, default=NoteStatus.DRAFT)
     signed_at = models.DateTimeField(null=True, blank=True)
@@ -117,7 +118,7 @@ class NoteAddendum(AppendOnly):
     """A later correction or addition to a signed note."""
 
     note = models.ForeignKey(IntegrationNote, on_delete=models.PROTECT, related_name="addenda")
-    text = EncryptedTextField()
+    text = EncryptedTextField(max_length=NOTE_MAX)
     author = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField()
 
@@ -185,7 +186,7 @@ class RelapsePlanRevision(AppendOnly):
     people_to_ask = EncryptedJSONField(default=list, blank=True)
     professionals = EncryptedJSONField(default=list, blank=True)
     safe_environment = EncryptedJSONField(default=list, blank=True)
-    maintenance_criteria = EncryptedTextField(blank=True)
+    maintenance_criteria = EncryptedTextField(blank=True, max_length=NOTE_MAX)
     review_date = models.DateField()
     author = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField()
@@ -255,7 +256,7 @@ class MaintenanceEvaluation(StatusWorkflow):
     opened_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     status = models.CharField(max_length=8, choices=EvaluationStatus.choices, default=EvaluationStatus.OPEN)
     outcome = models.CharField(max_length=20, choices=EvaluationOutcome.choices, blank=True)
-    reason = models.TextField(blank=True)
+    reason = models.TextField(blank=True, max_length=REASON_MAX)
     resolved_at = models.DateTimeField(null=True, blank=True)
     resolved_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     protocol_version = models.ForeignKey(ProtocolVersion, on_delete=models.PROTECT, related_name="+")

@@ -65,6 +65,7 @@ class IntegrationPage(PatientScopedView):
     def get_patient(self) -> Patient:
         patient = super().get_patient()
         if not can_read_notes(self.request.user):
+            audit.note_refused(patient.pk)
             raise Http404("No such patient.")
         return patient
 
@@ -76,6 +77,19 @@ class IntegrationPage(PatientScopedView):
                 raise Http404("No such note.")
             self._note = note
         return self._note
+
+    def note_author_id(self) -> int:
+        """Who wrote the note of the URL, for the role check before it is read (not a read of the note: a refused
+        author check must not leave a read entry); Http404 as `get_note` for a note not this patient's."""
+        author = (
+            services.readable_notes(self.request.user)
+            .filter(pk=self.kwargs["note_pk"], patient=self.get_patient())
+            .values_list("author_id", flat=True)
+            .first()
+        )
+        if author is None:
+            raise Http404("No such note.")
+        return author
 
 
 class PatientIntegrationView(IntegrationPage, TemplateView):
@@ -236,7 +250,7 @@ class NoteEditView(NoteFormView):
         return Modality(self.get_note().modality)
 
     def allowed(self, user: User) -> bool:
-        return is_author(user, self.get_note().author_id)
+        return is_author(user, self.note_author_id())
 
     def get(self, request: AuthedRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         note = self.get_note()
@@ -355,7 +369,7 @@ class NoteSignView(IntegrationPage, PatientFormView[SignForm]):
     denied_message = "Only the author of a note may sign it."
 
     def allowed(self, user: User) -> bool:
-        return is_author(user, self.get_note().author_id)
+        return is_author(user, self.note_author_id())
 
     def show_form(self, form: SignForm, *, status: int = 200) -> HttpResponse:
         note, patient = self.get_note(), self.get_patient()

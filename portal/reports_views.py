@@ -101,9 +101,11 @@ class ReportStatusView(PortalView):
 
     def get(self, request: HttpRequest, pk: int) -> HttpResponseBase:
         job = queries.get_job_for(request.user, pk, portal=True)
+        document = _document_of(job, request.user)
+        audit.record("clinic.report.view", patient=job.patient_id, obj=job, details={"via": "portal"})
         if request.headers.get("HX-Request") != "true":
-            return HttpResponseRedirect(reverse("portal:reports") + "#" + _document_of(job, request.user)["anchor"])
-        return render(request, DOCUMENT_TEMPLATE, {"document": _document_of(job, request.user)})
+            return HttpResponseRedirect(reverse("portal:reports") + "#" + document["anchor"])
+        return render(request, DOCUMENT_TEMPLATE, {"document": document})
 
 
 class ReportDownloadView(PortalView):

@@ -27,7 +27,7 @@ from clinic.models import Chair, Patient, Role, Site, User
 from clinic.params import day_from_query
 from clinic.patient_search import PatientMatches, pick_patients
 from clinic.protocol import Route
-from clinic.scoping import chairs_visible_to, get_patient_for
+from clinic.scoping import chairs_visible_to, get_patient_for, note_refused
 from clinic.services import current_protocol
 from clinic.views import PatientScopedView, StaffView
 from sessions import calendar, permissions, queries, services
@@ -54,7 +54,16 @@ class PatientPickerView(StaffView):
         return patient
 
     def patient_search(self) -> PatientMatches:
-        return pick_patients(self.request.user, self.request.GET.get("q", ""))
+        """The patients matching the page's search; each one shown is an audited read."""
+        query = self.request.GET.get("q", "")
+        found = pick_patients(self.request.user, query)
+        audit.record_reads("clinic.patient.list", found.patients, details={"via": "staff", "page": "booking"})
+        return found
+
+    def record_booking_read(self, patient: Patient | None, page: str) -> None:
+        """Opening a booking page for a patient reads their schedule (and, for clinical staff, their clearance)."""
+        if patient is not None:
+            audit.record("sessions.booking.view", patient=patient, obj=patient, details={"via": "staff", "page": page})
 
     def chairs(self, site: Site) -> QuerySet[Chair]:
         return chairs_visible_to(self.request.user).filter(site=site, is_active=True)
@@ -91,7 +100,10 @@ class BookSessionView(FormPostMixin[BookingForm], PatientPickerView):
         template = self.template_name
         if request.headers.get("HX-Request") and request.headers.get("HX-Target") == "free-slots":
             template = f"{template}#free-slots"
-        return render(request, template, self._context(self.picked_patient()))
+        patient = self.picked_patient()
+        response = render(request, template, self._context(patient))
+        self.record_booking_read(patient, "session")
+        return response
 
     def get_form(self, data: Any = None) -> BookingForm:
         self.patient = self.posted_patient()
@@ -139,7 +151,10 @@ class BookCourseView(FormPostMixin[CourseForm], PatientPickerView):
             raise Http404("Not available for your role.")
         patient = self.picked_patient()
         form = self._form(patient) if patient else None
-        return render(request, self.template_name, {"patient": patient, "form": form, "results": self.patient_search()})
+        context = {"patient": patient, "form": form, "results": self.patient_search()}
+        response = render(request, self.template_name, context)
+        self.record_booking_read(patient, "course")
+        return response
 
     def get_form(self, data: Any = None) -> CourseForm:
         self.patient = self.posted_patient()
@@ -210,8 +225,14 @@ class BookIntegrationView(FormPostMixin[IntegrationForm], PatientScopedView):
 
     def get(self, request: HttpRequest, patient_pk: int) -> HttpResponse:
         if not permissions.can_book_integration(self.request.user):
+            note_refused(Patient, patient_pk)
             raise Http404("Not available for your role.")
-        return self.show_form(self.get_form())
+        response = self.show_form(self.get_form())
+        patient = self.get_patient()
+        audit.record(
+            "sessions.booking.view", patient=patient, obj=patient, details={"via": "staff", "page": "integration"}
+        )
+        return response
 
     def show_form(self, form: IntegrationForm, *, status: int = 200) -> HttpResponse:
         context = {"patient": self.get_patient(), "form": form, "after": self._after()}

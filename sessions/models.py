@@ -22,6 +22,7 @@ from clinic.encryption import EncryptedTextField
 from clinic.models import Chair, Patient, ProtocolVersion, User
 from clinic.protocol import Route
 from clinic.status import StatusWorkflow
+from clinic.validators import NOTE_MAX, REASON_MAX, validate_place_name
 from sessions.dosing import ROUTE_LABELS
 
 
@@ -316,7 +317,7 @@ class ReviewAcknowledgement(models.Model):
     vital_sign = models.ForeignKey(VitalSign, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     covers_fasting = models.BooleanField(default=False)
     reviewed_reasons = models.JSONField(default=list, blank=True)
-    reason = models.TextField()
+    reason = models.TextField(max_length=REASON_MAX)
     acknowledged_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     acknowledged_at = models.DateTimeField()
 
@@ -350,7 +351,7 @@ class DoseRecord(models.Model):
     ended_at = models.DateTimeField(null=True, blank=True)
     requires_override = models.BooleanField(default=False)
     override_reasons = models.JSONField(default=list, blank=True)
-    override_reason = models.TextField(blank=True)
+    override_reason = models.TextField(blank=True, max_length=REASON_MAX)
     override_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     # The planned values above stay as calculated; the end of dosing records what really happened.
     actual_duration_min = models.PositiveSmallIntegerField(
@@ -360,7 +361,9 @@ class DoseRecord(models.Model):
         max_digits=7, decimal_places=1, null=True, blank=True, help_text="The dose given (less after an early stop)."
     )
     stopped_early = models.BooleanField(default=False)
-    stop_reason = models.TextField(blank=True, help_text="Why dosing ended before its planned duration.")
+    stop_reason = models.TextField(
+        blank=True, max_length=REASON_MAX, help_text="Why dosing ended before its planned duration."
+    )
 
     class Meta:
         constraints = [
@@ -400,8 +403,9 @@ class AdverseEvent(models.Model):
     occurred_at = models.DateTimeField()
     kind = models.CharField(max_length=20, choices=AdverseEventKind.choices)
     severity = models.CharField(max_length=8, choices=Severity.choices)
-    action_taken = models.TextField()
-    notes = models.TextField(blank=True)
+    # The event's description and what was done: encrypted at rest (docs/security.md, "Encryption at rest").
+    action_taken = EncryptedTextField(max_length=NOTE_MAX)
+    notes = EncryptedTextField(blank=True, max_length=NOTE_MAX)
     recorded_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -425,7 +429,7 @@ class Discharge(models.Model):
     escort_name = models.CharField(max_length=120, blank=True)
     instructions_given = models.BooleanField(default=False)
     no_driving_acknowledged = models.BooleanField(default=False)
-    notes = models.TextField(blank=True)
+    notes = models.TextField(blank=True, max_length=NOTE_MAX)
     protocol_version = models.ForeignKey(ProtocolVersion, on_delete=models.PROTECT, related_name="+")
 
     def __str__(self) -> str:
@@ -456,7 +460,9 @@ class RemsSubmission(models.Model):
 
     session = models.OneToOneField(DosingSession, on_delete=models.PROTECT, related_name="rems_submission")
     reference = models.CharField(max_length=100, help_text="The confirmation or reference number of the REMS.")
-    note = models.TextField(blank=True, help_text="How items missing from the session's record were reported.")
+    note = models.TextField(
+        blank=True, max_length=REASON_MAX, help_text="How items missing from the session's record were reported."
+    )
     form = models.JSONField(help_text="The form's items as submitted.")
     due_on = models.DateField()
     submitted_at = models.DateTimeField()
@@ -497,7 +503,12 @@ class IntegrationAppointment(StatusWorkflow):
     chair = models.ForeignKey(
         Chair, null=True, blank=True, on_delete=models.PROTECT, related_name="integration_appointments"
     )
-    room = models.CharField(max_length=80, blank=True, help_text="Where, when it is not one of the chairs.")
+    room = models.CharField(
+        max_length=80,
+        blank=True,
+        validators=[validate_place_name],
+        help_text="Where, when it is not one of the chairs.",
+    )
     start = models.DateTimeField()
     end = models.DateTimeField()
     status = models.CharField(max_length=10, choices=AppointmentStatus.choices, default=AppointmentStatus.SCHEDULED)

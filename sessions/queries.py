@@ -20,7 +20,14 @@ from clinic.charts import BoardBlock, Guide, Marker, Series, day_board_svg, time
 from clinic.domain import local_day, site_zone
 from clinic.models import Chair, Patient, Site
 from clinic.protocol import Protocol, Route
-from clinic.scoping import Requester, can_view_clinical, chairs_visible_to, is_active_user, patients_visible_to
+from clinic.scoping import (
+    Requester,
+    can_view_clinical,
+    chairs_visible_to,
+    is_active_user,
+    note_refused,
+    patients_visible_to,
+)
 from clinic.services import current_protocol
 from intake.services import is_cleared_for_dosing
 from sessions import permissions
@@ -85,8 +92,10 @@ def get_session_for(user: Requester, pk: Any, *, clinical: bool = False) -> Dosi
     try:
         session = sessions_visible_to(user).get(pk=int(pk))
     except (DosingSession.DoesNotExist, TypeError, ValueError):
+        note_refused(DosingSession, pk)
         raise Http404("No such session.") from None
     if clinical and not can_view_clinical(user, session.patient):
+        note_refused(DosingSession, session.pk)
         raise Http404("No such session.")
     return session
 
@@ -95,6 +104,7 @@ def get_appointment_for(user: Requester, pk: Any) -> IntegrationAppointment:
     try:
         return appointments_visible_to(user).get(pk=int(pk))
     except (IntegrationAppointment.DoesNotExist, TypeError, ValueError):
+        note_refused(IntegrationAppointment, pk)
         raise Http404("No such appointment.") from None
 
 

@@ -74,6 +74,11 @@ class BoardView(StaffView, TemplateView):
         site = next((s for s in sites if str(s.pk) == self.request.GET.get("site")), sites[0])
         day = day_from_query(self.request, local_day(site, timezone.now()))
         board = queries.day_board(self.request.user, site, day)
+        audit.record_reads(
+            "sessions.dosingsession.list",
+            [s.patient_id for s in board.sessions] + [a.patient_id for a in board.appointments],
+            details={"via": "board", "site": site.pk, "day": day},
+        )
         context.update(
             board=board,
             board_svg=mark_safe(board.svg),  # noqa: S308 - built by clinic.charts, which escapes every text
@@ -228,7 +233,15 @@ class MonitorView(SessionPage):
     clinical = True
 
     def get(self, request: HttpRequest, pk: int) -> HttpResponse:
-        return render(request, f"{SESSION_TEMPLATE}#monitor", self.session_context(self.get_session()))
+        session = self.get_session()
+        response = render(request, f"{SESSION_TEMPLATE}#monitor", self.session_context(session))
+        audit.record(
+            "sessions.dosingsession.monitor",
+            patient=session.patient,
+            obj=session,
+            details={"via": "staff", "background": bool(request.headers.get("X-Background-Refresh"))},
+        )
+        return response
 
 
 class StartCheckView(SessionPage):
@@ -470,6 +483,7 @@ class RemsDueView(StaffView, TemplateView):
 
         context = super().get_context_data(**kwargs)
         context["rows"] = queries.rems_due(self.request.user, protocol_for)
+        audit.record_reads("sessions.remssubmission.due_list", [row.session.patient_id for row in context["rows"]])
         return context
 
 

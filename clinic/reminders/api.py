@@ -23,6 +23,7 @@ from clinic.http import user_of
 from clinic.models import Patient
 from clinic.reminders import services
 from clinic.reminders.models import Reminder
+from clinic.scoping import note_refused
 
 
 class ReminderSubjectSerializer(serializers.Serializer[Any]):
@@ -44,6 +45,7 @@ ERROR = inline_serializer("ReminderError", fields={"code": serializers.CharField
 
 def _not_for_patients(request: Request) -> None:
     if request.user.is_authenticated and request.user.is_patient_user:
+        note_refused(Patient, request.parser_context["kwargs"].get("patient_pk") if request.parser_context else None)
         raise Http404("No such patient.")
 
 

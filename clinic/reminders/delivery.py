@@ -123,10 +123,15 @@ def _mine(reminder_id: int, token: str) -> Any:
     return Reminder.objects.filter(pk=reminder_id, status=ReminderStatus.SENDING, claim_token=token)
 
 
+LAST_ERROR_MAX = Reminder._meta.get_field("last_error").max_length or 2_000
+
+
 def _finish(reminder: Reminder, token: str, action: str, **changes: Any) -> bool:
     """Record the outcome if the claim is still ours; audited in the same transaction."""
     with transaction.atomic():
         changes.setdefault("lease_until", None)
+        if len(changes.get("last_error") or "") > LAST_ERROR_MAX:  # a provider's long answer, cut to the column's limit
+            changes["last_error"] = changes["last_error"][: LAST_ERROR_MAX - 1] + "…"
         if not _mine(reminder.pk, token).update(**changes):
             logger.warning("reminder %s: claim %s was lost before its outcome could be recorded", reminder.pk, token)
             return False

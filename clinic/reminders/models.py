@@ -78,7 +78,7 @@ class Reminder(models.Model):
     status = models.CharField(max_length=10, choices=ReminderStatus.choices, default=ReminderStatus.PENDING)
     skip_reason = models.CharField(max_length=16, choices=SkipReason.choices, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
-    last_error = models.TextField(blank=True)
+    last_error = models.TextField(blank=True, max_length=2_000)  # system-written; cut by the delivery if longer
     claim_token = models.UUIDField(null=True, blank=True, editable=False)
     lease_until = models.DateTimeField(null=True, blank=True)
     handed_over_at = models.DateTimeField(

@@ -10,7 +10,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 from django.urls import reverse
 from django.views.generic import TemplateView
 
@@ -22,7 +22,7 @@ from clinic.reminders import registry, services
 from clinic.reminders.forms import ReminderPreferencesForm
 from clinic.reminders.models import ReminderStatus
 from clinic.reminders.preferences import set_reminder_preferences
-from clinic.scoping import can_register_patients
+from clinic.scoping import can_register_patients, get_in_scope
 from clinic.views import PatientFormView, StaffView
 
 
@@ -66,7 +66,7 @@ class OperationsView(ClinicAdminView, TemplateView):
 class RetryReminderView(ClinicAdminView):
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
         user = self.request.user
-        reminder = get_object_or_404(services.visible_reminders(user), pk=pk)
+        reminder = get_in_scope(services.visible_reminders(user), pk, "No such reminder.")
         try:
             services.retry_reminder(by=user, reminder=reminder)
         except DomainError as exc:
@@ -81,7 +81,7 @@ class NotificationOpenView(StaffView):
     acknowledged (anyone else gets 404). Landing reads nothing of the patient, so it marks nothing read."""
 
     def get(self, request: HttpRequest, pk: int) -> HttpResponse:
-        note = get_object_or_404(Notification, pk=pk, recipient=request.user)
+        note = get_in_scope(Notification.objects.filter(recipient=self.request.user), pk, "No such alert.")
         audit.record("clinic.notification.open", patient=note.patient_id, obj=note, details={"kind": note.kind})
         return HttpResponseRedirect(f"{reverse('staff:alerts')}?show=all#alert-{note.pk}")
 

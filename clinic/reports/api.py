@@ -23,12 +23,14 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from clinic import audit
 from clinic.api import PatientNestedViewSet, ScopedViewSet
 from clinic.api_schema import ErrorDetail, FieldErrors
 from clinic.http import user_of
 from clinic.models import Patient, ReportJob, ReportStatus
 from clinic.reports import queries, services
 from clinic.reports.views import file_response
+from clinic.scoping import note_refused
 
 
 class ReportRequestSerializer(serializers.Serializer[Any]):
@@ -65,6 +67,7 @@ class PatientReportViewSet(PatientNestedViewSet):
 
     def get_patient(self) -> Patient:
         if self.request.user.is_authenticated and self.request.user.is_patient_user:
+            note_refused(Patient, self.kwargs.get("patient_pk"))
             raise Http404("No such patient.")  # patients use the portal
         return super().get_patient()
 
@@ -107,7 +110,9 @@ class ReportViewSet(ScopedViewSet):
 
     @extend_schema(responses={200: ReportJobSerializer, 404: NOT_FOUND})
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return Response(ReportJobSerializer(self.get_object()).data)
+        job = self.get_object()
+        audit.record("clinic.report.view", patient=job.patient_id, obj=job, details={"via": "api"})
+        return Response(ReportJobSerializer(job).data)
 
     @extend_schema(
         responses={

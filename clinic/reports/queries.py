@@ -8,12 +8,11 @@ from datetime import timedelta
 from typing import Any
 
 from django.db.models import Q, QuerySet
-from django.http import Http404
 from django.utils import timezone
 
 from clinic.models import Patient, ReportJob, ReportStatus, Role
 from clinic.reports import kinds
-from clinic.scoping import can_view_clinical, patients_visible_to
+from clinic.scoping import can_view_clinical, get_in_scope, patients_visible_to
 
 # A job still pending after this long lost its task (a broker flushed, a worker gone): operations may retry it.
 STALE_AFTER = timedelta(minutes=15)
@@ -39,10 +38,7 @@ def jobs_visible_to(user: Any, *, portal: bool = False) -> QuerySet[ReportJob]:
 
 
 def get_job_for(user: Any, pk: Any, *, portal: bool = False) -> ReportJob:
-    try:
-        return jobs_visible_to(user, portal=portal).get(pk=int(pk))
-    except (ReportJob.DoesNotExist, TypeError, ValueError):
-        raise Http404("No such report.") from None
+    return get_in_scope(jobs_visible_to(user, portal=portal), pk, "No such report.")
 
 
 def recent_jobs(user: Any, patient: Patient, *, portal: bool = False, limit: int = 10) -> list[ReportJob]:

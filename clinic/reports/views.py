@@ -16,10 +16,13 @@ from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.urls import reverse
 
+from clinic import audit
 from clinic.errors import DomainError
 from clinic.http import user_of
+from clinic.models import ReportJob
 from clinic.reports import panels, queries, services
 from clinic.reports.kinds import PARAMETERS
+from clinic.scoping import note_refused
 from clinic.views import PatientScopedView, StaffView
 
 PANEL_TEMPLATE = "staff/reports/panel.html"
@@ -62,6 +65,7 @@ class ReportRequestView(PatientScopedView):
         refused = {"errors": {kind: reason}, "chosen": next(iter(parameters.values()), None)} if reason else {}
         context = panels.staff_context(request, patient, **refused)
         if context is None:
+            audit.note_refused(patient.pk)
             raise Http404("No reports for your role.")
         panel = {"key": "reports", "notice": notice, **context}
         # 200 with the reason beside the form: htmx swaps in only successful answers.
@@ -73,7 +77,9 @@ class ReportStatusView(StaffView):
 
     def get(self, request: HttpRequest, pk: int) -> HttpResponseBase:
         job = queries.get_job_for(request.user, pk)
-        return render(request, "staff/reports/job_row.html", {"row": panels.job_row(job, request.user)})
+        response = render(request, "staff/reports/job_row.html", {"row": panels.job_row(job, request.user)})
+        audit.record("clinic.report.view", patient=job.patient_id, obj=job, details={"via": "staff"})
+        return response
 
 
 class ReportDownloadView(StaffView):
@@ -91,6 +97,8 @@ class AttentionView(StaffView):
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
         if request.user.is_authenticated and not request.user.is_clinic_admin:
+            if "pk" in kwargs:
+                note_refused(ReportJob, kwargs["pk"])
             raise Http404("Not a page for your role.")
         return super().dispatch(request, *args, **kwargs)
 

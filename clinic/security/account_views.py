@@ -6,11 +6,13 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.views import View
 
+from clinic import audit
 from clinic.errors import InvalidInput
 from clinic.http import user_of
 from clinic.models import User
@@ -78,3 +80,32 @@ def keep_alive(request: HttpRequest) -> JsonResponse:
             "warn_seconds": settings.SESSION_IDLE_WARNING_SECONDS,
         }
     )
+
+
+class AuditedPasswordChangeView(auth_views.PasswordChangeView):
+    """Django's password change, the person's own: the change is audited (`clinic.user.password_change`); the
+    signal in clinic.security.signals then revokes the person's tokens and other sessions."""
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        response = super().form_valid(form)
+        user: User = form.user
+        audit.record(
+            "clinic.user.password_change",
+            obj=user,
+            patient=user.patient_id,
+            actor=user,
+            details={"via": "self-service"},
+        )
+        return response
+
+
+class AuditedPasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    """Setting a new password from a reset link: audited as the person's own change (nobody is signed in)."""
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        response = super().form_valid(form)
+        user: User = form.user
+        audit.record(
+            "clinic.user.password_change", obj=user, patient=user.patient_id, actor=user, details={"via": "reset link"}
+        )
+        return response

@@ -8,6 +8,7 @@ from django.db import connection
 from django.db.models import Model, QuerySet
 from django.http import Http404
 
+from clinic import audit
 from clinic.models import Patient, User
 from clinic.scoping import get_patient_for
 
@@ -17,6 +18,7 @@ def visible_patient(by: User, patient: Patient | int, *, allowed: bool) -> Patie
     requester may not read looks like what does not exist."""
     found = get_patient_for(by, patient.pk if isinstance(patient, Patient) else patient)
     if not allowed:
+        audit.note_refused(found.pk)
         raise Http404("No such patient.")
     return found
 

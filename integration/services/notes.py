@@ -17,7 +17,7 @@ from clinic import audit
 from clinic.errors import Conflict, InvalidInput, NotAllowed
 from clinic.models import Patient, ProtocolVersion, User
 from clinic.protocol import Protocol
-from clinic.scoping import patients_visible_to
+from clinic.scoping import note_refused, patients_visible_to
 from clinic.services import use_protocol
 from integration import sources
 from integration.modalities import (
@@ -84,6 +84,7 @@ def get_note_for(by: User, pk: Any) -> IntegrationNote:
     try:
         note = readable_notes(by).prefetch_related("addenda__author").get(pk=int(pk))
     except (IntegrationNote.DoesNotExist, TypeError, ValueError):
+        note_refused(IntegrationNote, pk)
         raise Http404("No such note.") from None
     audit.record("integration.note.view", patient=note.patient, obj=note, actor=by)
     return note

@@ -11,6 +11,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from clinic import audit
 from clinic.api import ScopedViewSet
 from clinic.api_schema import NOT_FOUND_IN_BODY
 from clinic.errors import InvalidInput
@@ -46,11 +47,17 @@ class IntegrationAppointmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelM
             therapist="therapist_id",
             patient="patient_id",
         )
-        return self.answer_page(qs, AppointmentSerializer)
+        return self.answer_page(qs, AppointmentSerializer, audit_action="sessions.integrationappointment.list")
 
     @extend_schema(responses=AppointmentSerializer)
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         appointment = queries.get_appointment_for(self.request.user, kwargs["pk"])
+        audit.record(
+            "sessions.integrationappointment.view",
+            patient=appointment.patient_id,
+            obj=appointment,
+            details={"via": "api"},
+        )
         return Response(AppointmentSerializer(appointment).data)
 
     @extend_schema(request=AppointmentInput, responses={201: AppointmentBookedSerializer, 404: NOT_FOUND_IN_BODY})

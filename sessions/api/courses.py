@@ -12,6 +12,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from clinic import audit
 from clinic.api import ScopedViewSet
 from clinic.api_schema import NOT_FOUND_IN_BODY
 from clinic.scoping import patients_visible_to
@@ -48,11 +49,13 @@ class CourseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedView
         patient = ListFilters(request).integer("patient")
         if patient is not None:
             qs = qs.filter(patient_id=patient)
-        return self.answer_page(qs, CourseSerializer)
+        return self.answer_page(qs, CourseSerializer, audit_action="sessions.treatmentcourse.list")
 
     @extend_schema(responses=CourseSerializer)
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return self._answer(self.get_object())
+        course = self.get_object()
+        audit.record("sessions.treatmentcourse.view", patient=course.patient_id, obj=course, details={"via": "api"})
+        return self._answer(course)
 
     @extend_schema(request=CourseInput, responses={201: CourseSerializer, 404: NOT_FOUND_IN_BODY})
     def create(self, request: Request) -> Response:

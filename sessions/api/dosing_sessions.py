@@ -126,7 +126,7 @@ class DosingSessionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Sco
         qs = ListFilters(request).apply(
             self.get_queryset(), "chair__site", SessionStatus.choices, chair="chair_id", patient="patient_id"
         )
-        return self.answer_page(qs, ScheduleSerializer)
+        return self.answer_page(qs, ScheduleSerializer, audit_action="sessions.dosingsession.list")
 
     @extend_schema(
         responses=ClinicalSessionSerializer,
