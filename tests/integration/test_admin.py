@@ -7,9 +7,9 @@ from django.contrib import admin
 from django.test import Client
 
 from clinic.models import AuditEvent, Role
-from integration import reminders, services
-from integration.models import IntegrationNote, QuestionnaireDue
-from tests.factories import SiteFactory, patient_user, staff
+from integration import services
+from integration.models import IntegrationNote
+from tests.factories import SiteFactory, staff
 from tests.integration.conftest import Integ
 
 PLAN = {"warning_signs": ["Fictional-Warning-Sign"], "maintenance_criteria": "Fictional criteria."}
@@ -26,6 +26,10 @@ def test_every_integration_model_is_registered_and_read_only(integ: Integ) -> No
     services.add_addendum(by=integ.therapist, note=note, text="Fictional-Addendum-Text")
     services.revise_relapse_plan(by=integ.therapist, patient=integ.patient, data=PLAN)
     services.open_maintenance_evaluation(by=integ.therapist, patient=integ.patient, reason="Fictional concern.")
+    from integration import reminders
+    from integration.models import QuestionnaireDue
+    from tests.factories import patient_user
+
     questionnaire = QuestionnaireDue.objects.create(
         patient=integ.patient, instrument="phq9", due_at=integ.clock.now, reason="post_course_weekly"
     )
