@@ -26,6 +26,15 @@ def test_every_integration_model_is_registered_and_read_only(integ: Integ) -> No
     services.add_addendum(by=integ.therapist, note=note, text="Fictional-Addendum-Text")
     services.revise_relapse_plan(by=integ.therapist, patient=integ.patient, data=PLAN)
     services.open_maintenance_evaluation(by=integ.therapist, patient=integ.patient, reason="Fictional concern.")
+    from integration import reminders
+    from integration.models import QuestionnaireDue
+    from tests.factories import patient_user
+
+    questionnaire = QuestionnaireDue.objects.create(
+        patient=integ.patient, instrument="phq9", due_at=integ.clock.now, reason="post_course_weekly"
+    )
+    token = reminders.make_link(questionnaire).rstrip("/").rsplit("/", 1)[1]
+    assert reminders.use_link(by=patient_user(integ.patient), token=token).problem is None
     client = signed_in(integ.admin)
     for model in apps.get_app_config("integration").get_models():
         assert model in admin.site._registry, model
@@ -52,6 +61,10 @@ def test_every_integration_model_is_registered_and_read_only(integ: Integ) -> No
         "integration.note.list",
         "integration.relapseplan.list",
         "integration.maintenanceevaluation.list",
+        "integration.questionnairedue.view",
+        "integration.questionnairedue.list",
+        "integration.questionnairelink.view",
+        "integration.questionnairelink.list",
     }
 
 

@@ -182,3 +182,22 @@ def test_a_session_no_longer_scheduled_is_skipped_by_the_worker(
     delivery.run_pass()
     assert mailoutbox == []
     assert _of(session)["dosing_session_48h"].skip_reason == SkipReason.SUBJECT_GONE
+
+
+def test_quiet_hours_hold_the_48h_reminder_but_not_the_2h_one(
+    clinic: Clinic, clock: Clock, mailoutbox: list[Any]
+) -> None:
+    clinic.patient.quiet_hours_start, clinic.patient.quiet_hours_end = dt.time(7), dt.time(10)
+    clinic.patient.save()
+    session = book(clinic, ny(2026, 5, 8, 9, 30))
+    clock.set(ny(2026, 5, 6, 9, 31))
+    delivery.run_pass()
+    assert mailoutbox == []
+    assert _of(session)["dosing_session_48h"].next_attempt_at == ny(2026, 5, 6, 10)
+    clock.set(ny(2026, 5, 6, 10, 1))
+    delivery.run_pass()
+    assert len(mailoutbox) == 1
+    clock.set(ny(2026, 5, 8, 7, 31))  # inside the quiet hours, and sent all the same
+    delivery.run_pass()
+    assert len(mailoutbox) == 2
+    assert _of(session)["dosing_session_2h"].status == ReminderStatus.SENT
