@@ -25,7 +25,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 PHONE = {"width": 360, "height": 740}
 BLOCKING = {"serious", "critical"}
-NOT_PAGES = ("calendar", "download", "draft")  # files and the questionnaire's save endpoint, not pages
+NOT_PAGES = ("calendar", "download", "draft", "new_link")  # files and endpoints that only take a POST, not pages
 
 
 @pytest.fixture

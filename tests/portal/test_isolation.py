@@ -36,8 +36,12 @@ TARGETS = {
     ("appointment", "pk"): "appointment",
     ("appointment_calendar", "pk"): "appointment",
     ("message_thread", "pk"): "thread",
+    # issue 11 part 1's routes (asking to change a session, the pre-visit check-in)
+    ("session_change", "pk"): "session",
+    ("check_in", "pk"): "session",
+    ("appointment_change", "pk"): "appointment",
 }
-TEXT_KWARGS = {"instrument": "phq9"}
+TEXT_KWARGS = {"instrument": "phq9", "token": "not-a-real-link-token"}
 SECRET_SUBJECT = "Alphaonly question about parking"
 SECRET_BODY = "Alphaonly body: where do I park the fictional car?"
 
@@ -151,16 +155,38 @@ def test_b_never_sees_anything_of_a_on_any_portal_page(two: Two) -> None:
     assert two.b.given_name in home
 
 
+def me_routes() -> list[str]:
+    """Every `/api/v1/me/...` route without an id in its path."""
+    found: list[str] = []
+
+    def walk(patterns: list[Any], prefix: str) -> None:
+        for entry in patterns:
+            if isinstance(entry, URLResolver):
+                walk(entry.url_patterns, prefix + str(entry.pattern))
+            elif isinstance(entry, URLPattern):
+                route = prefix + str(entry.pattern)
+                if route.startswith("/api/v1/me/") and "<" not in route:
+                    found.append(route)
+
+    walk(get_resolver().url_patterns, "/")
+    return sorted(set(found))
+
+
 def test_b_never_sees_anything_of_a_through_the_api(two: Two) -> None:
     api = APIClient()
     api.force_authenticate(two.b_user)
-    for url in ("/api/v1/me/", "/api/v1/me/messages/"):
+    routes = me_routes()
+    assert {"/api/v1/me/", "/api/v1/me/messages/"} <= set(routes)
+    for url in routes:
         response = api.get(url)
-        assert response.status_code == 200
+        assert response.status_code in (200, 405), f"{url}: {response.status_code}"
         leaked = [marker for marker in two.markers() if marker in response.content.decode()]
         assert leaked == [], f"{url} shows {leaked}"
     reply = api.post("/api/v1/me/messages/", {"thread": two.records["thread"], "body": "Hello?"}, format="json")
     assert reply.status_code == 404
+    if "/api/v1/me/appointment-requests/" in routes:  # issue 11 part 1: a request about A's session
+        body = {"dosing_session": two.records["session"], "kind": "cancel", "reason": "Fictional reason."}
+        assert api.post("/api/v1/me/appointment-requests/", body, format="json").status_code == 404
     assert two.b.mrn in api.get("/api/v1/me/").content.decode()
 
 
