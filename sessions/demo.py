@@ -151,6 +151,8 @@ def _patient_request(ctx: DemoContext) -> None:
         return
     soon = timezone.now()
     for user in User.objects.filter(role=Role.PATIENT, patient__site=ctx.site).order_by("username"):
+        if user.patient_id is None:
+            continue
         session = (
             DosingSession.objects.filter(patient_id=user.patient_id, status=SessionStatus.SCHEDULED, start__gt=soon)
             .order_by("start")

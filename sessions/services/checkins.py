@@ -103,7 +103,7 @@ def record_pre_visit_check_in(*, by: User, session: DosingSession, answers: PreV
                 session.patient,
                 kind=NotificationKind.INFO,
                 title="Medicine change reported before today's treatment",
-                body=fields["medication_changes"],
+                body=text(answers.medication_changes),
                 link=reverse("staff:sessions:session", args=[session.pk]),
                 dedupe_key=f"sessions-previsit-medication-{session.pk}-{now.isoformat()}",
             )
