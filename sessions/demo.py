@@ -19,10 +19,11 @@ from django.utils import timezone
 
 from clinic.demo import DemoContext
 from clinic.errors import DomainError
-from clinic.models import Chair, Patient
+from clinic.models import Chair, Patient, Role, User
 from intake.services import is_cleared_for_dosing
 from sessions import services
-from sessions.models import DosingSession, TreatmentCourse
+from sessions.models import AppointmentRequest, DosingSession, SessionStatus, TreatmentCourse
+from sessions.services import requests as request_services
 
 SLOT = dt.timedelta(minutes=90)  # the standard IV block is 85 min; 90 keeps the demo board readable
 LATEST_LOCAL_START = dt.time(19, 0)
@@ -141,3 +142,30 @@ def seed(ctx: DemoContext) -> None:
             day = today + dt.timedelta(days=MAINTENANCE_IN_DAYS)
             _course(ctx, patient, chair, _at(day, 10, tz) + offset, "maintenance", [day.weekday()])
     _esketamine_session(ctx, chairs[-1], tomorrow, tz)
+    _patient_request(ctx)
+
+
+def _patient_request(ctx: DemoContext) -> None:
+    """A portal patient asks to move their next session: the front desk's queue on the staff home shows it."""
+    if AppointmentRequest.objects.filter(patient__site=ctx.site).exists():
+        return
+    soon = timezone.now()
+    for user in User.objects.filter(role=Role.PATIENT, patient__site=ctx.site).order_by("username"):
+        if user.patient_id is None:
+            continue
+        session = (
+            DosingSession.objects.filter(patient_id=user.patient_id, status=SessionStatus.SCHEDULED, start__gt=soon)
+            .order_by("start")
+            .first()
+        )
+        if session is None:
+            continue
+        with contextlib.suppress(DomainError):
+            request_services.request_change(
+                by=user,
+                subject=session,
+                kind="reschedule",
+                reason="I have a work trip that week.",
+                preferred_times="The Monday or Tuesday after, in the morning",
+            )
+            return

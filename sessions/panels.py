@@ -15,6 +15,7 @@ from sessions import permissions, queries
 from sessions.models import DosingSession, TreatmentCourse
 from sessions.preparation import preparation_for
 from sessions.services import checkins
+from sessions.services import requests as request_services
 
 
 def staff_panel(request: HttpRequest, patient: Patient) -> dict[str, Any]:
@@ -48,6 +49,7 @@ def next_session_panel(request: HttpRequest, patient: Patient) -> dict[str, Any]
         "preparation": preparation_for(session.start, Route(session.route), current_protocol(site)),
         "address": site.address.replace("\n", ", ").strip(),
         "check_in_open": checkins.pre_visit_open(session),
+        "change_asked": request_services.open_request_for(session),
         "checked_in": checkins.pre_visit_of(session),
     }
 

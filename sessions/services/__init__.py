@@ -10,6 +10,10 @@ appointments. Callers import this package (`from sessions import services`); eac
 - observations: adverse events and CADSS-6 dissociation ratings;
 - rems: the esketamine REMS Patient Monitoring Form;
 - integration: integration-therapy appointments on the same calendar;
+- checkins: the patient's pre-visit check-in from the portal, from which the nurse's check-in form starts (import
+  `sessions.services.checkins`);
+- requests: patients' requests to move or cancel a session and the front desk's answer (import
+  `sessions.services.requests`);
 - base: what those modules share (locking a session, auditing a step, the statuses each step needs).
 Who may do what is sessions/permissions.py; the reads behind the screens are sessions/queries.py.
 

@@ -14,12 +14,14 @@ from dataclasses import dataclass
 from decimal import ROUND_DOWN, Decimal
 
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from clinic import audit
 from clinic.domain import require, text
 from clinic.errors import Conflict, InvalidInput
-from clinic.models import User
+from clinic.models import NotificationKind, User
+from clinic.notifications import notify_care_team
 from clinic.services import current_protocol
 from sessions.models import DosingSession, PreVisitCheckIn, SessionStatus
 from sessions.preparation import check_in_open
@@ -95,6 +97,16 @@ def record_pre_visit_check_in(*, by: User, session: DosingSession, answers: PreV
             defaults=fields,
             create_defaults={**fields, "patient_id": session.patient_id, "submitted_at": now, "submitted_by": by},
         )
+        if answers.medication_changed:
+            # The prescriber decides before dosing whether a new medicine matters (clinical protocol §1 and §4).
+            notify_care_team(
+                session.patient,
+                kind=NotificationKind.INFO,
+                title="Medicine change reported before today's treatment",
+                body=text(answers.medication_changes),
+                link=reverse("staff:sessions:session", args=[session.pk]),
+                dedupe_key=f"sessions-previsit-medication-{session.pk}-{now.isoformat()}",
+            )
         audit.record(
             "sessions.previsitcheckin.create" if created else "sessions.previsitcheckin.update",
             patient=session.patient_id,

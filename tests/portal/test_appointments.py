@@ -34,6 +34,7 @@ def test_a_move_asked_in_the_portal_is_confirmed_by_the_front_desk(clinic: Clini
     request = AppointmentRequest.objects.get()
     assert (request.kind, request.status, request.inside_notice) == ("reschedule", "open", False)
     assert "You asked to move it. The clinic will answer soon." in patient.get("/portal/sessions/").content.decode()
+    assert "Until the clinic answers, it stays booked." in patient.get("/portal/").content.decode()
 
     desk = signed_in(clinic.front_desk)
     home = desk.get("/staff/").content.decode()

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from clinic.models import AuditEvent
+from clinic.models import AuditEvent, Notification
 from sessions.models import PreVisitCheckIn
 from sessions.services import checkins
 from tests.factories import PatientFactory, patient_user
@@ -39,6 +39,9 @@ def test_the_patient_checks_in_and_the_nurse_s_form_starts_from_it(clinic: Clini
     assert record.medication_changed is True
     assert record.medication_changes == "Started sertraline 50 mg last week."
     assert AuditEvent.objects.filter(action="sessions.previsitcheckin.create", patient=clinic.patient).exists()
+    notice = Notification.objects.filter(patient=clinic.patient, title__startswith="Medicine change").first()
+    assert notice is not None
+    assert notice.body == "Started sertraline 50 mg last week."
     assert "You are checked in" in client.get("/portal/").content.decode()
 
     initial = checkins.nurse_check_in_initial(session)
