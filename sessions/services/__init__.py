@@ -40,7 +40,7 @@ so that it never imports sessions' models, and it books or reads appointments th
 sessions.queries.
 """
 
-from clinic.domain import local_day, show_time, site_zone
+from clinic.domain import local_day, site_zone
 from sessions.services.availability import Problem, patient_starts_around, rolling_week_limit, spacing_violations
 from sessions.services.base import (
     ADVERSE_EVENT_STATUSES,
@@ -50,7 +50,13 @@ from sessions.services.base import (
 )
 from sessions.services.booking import Booking, book_dosing_session, cancel_session, mark_no_show
 from sessions.services.courses import book_course, complete_course, stop_course
-from sessions.services.dose import calculate, input_sentence, preview_dose, start_checklist_for, start_dosing
+from sessions.services.dose import (
+    calculate,
+    input_sentence,
+    preview_dose,
+    start_checklist_for,
+    start_dosing,
+)
 from sessions.services.integration import (
     IntegrationBooking,
     book_integration_appointment,
@@ -128,7 +134,6 @@ __all__ = [
     "rems_submission_of",
     "require_esketamine",
     "rolling_week_limit",
-    "show_time",
     "site_zone",
     "spacing_violations",
     "start_checklist_for",
