@@ -51,6 +51,7 @@ from sessions.services.base import (
 from sessions.services.booking import Booking, book_dosing_session, cancel_session, mark_no_show
 from sessions.services.courses import book_course, complete_course, stop_course
 from sessions.services.dose import (
+    INPUT_NAMES,
     calculate,
     input_sentence,
     preview_dose,
@@ -94,6 +95,7 @@ __all__ = [
     "ADVERSE_EVENT_STATUSES",
     "CHECK_IN_FACTS",
     "DISSOCIATION_STATUSES",
+    "INPUT_NAMES",
     "IN_PROGRESS_STATUSES",
     "PHASE_BY_STATUS",
     "Booking",

@@ -31,6 +31,7 @@ from sessions.models import (
     DosingSession,
     IntegrationAppointment,
 )
+from sessions.progress import sentences
 from sessions.scheduling import Violation, check_interval, check_weekly_limit
 
 PAST_BOOKING_TOLERANCE = dt.timedelta(minutes=5)
@@ -159,7 +160,7 @@ def clearance_problem(patient: Patient, at: dt.datetime) -> tuple[Problem | None
         return None, warnings
     problem = Problem(
         "not_cleared",
-        "The patient is not cleared for dosing: " + " ".join(clearance.reasons),
+        "The patient is not cleared for dosing: " + sentences(clearance.reasons),
         {"reasons": list(clearance.reasons)},
     )
     return problem, warnings

@@ -157,7 +157,7 @@ def test_a_role_refusal_is_a_message_not_a_redrawn_form(clinic: Clinic) -> None:
 def test_the_dose_preview_names_the_field_by_its_label(clinic: Clinic) -> None:
     session = checked_in(clinic)
     text = signed_in(clinic.nurse).post(f"{session_page(session)}dose-preview/", {"weight_kg": "0"}).content.decode()
-    assert "Weight today (kg): The weight must be positive, got 0." in text
+    assert "Weight today (kg): The weight must be more than 0." in text
     assert "weight_kg" not in text
 
 
@@ -364,7 +364,7 @@ def test_the_session_page_inputs_have_ids_of_their_own(clinic: Clinic, clock: Cl
 
 
 def test_invalid_input_from_a_service_has_a_sentence_with_the_input_named() -> None:
-    assert services.input_sentence("weight_kg", "must be positive, got 0") == "The weight must be positive, got 0."
+    assert services.input_sentence("weight_kg", "must be more than 0") == "The weight must be more than 0."
     assert services.input_sentence("mg_per_kg", "required: the protocol sets no default") == (
         "The mg/kg is required: the protocol sets no default."
     )
