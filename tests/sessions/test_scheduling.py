@@ -362,8 +362,8 @@ def test_propose_course_refuses_what_the_template_cannot_do(
             date(2026, 5, 4),
             (MON, TUE),
             {},
-            "Tue, May 5, 2026, 9:00 AM EDT is only 24 h 0 min from the dosing session at Mon, May 4, 2026, 9:00 AM EDT; "
-            "at least 48 h are required between the starts of two dosing sessions",
+            "Tue, May 5, 2026, 9:00 AM EDT is only 24 h 0 min from the dosing session at Mon, May 4, 2026, "
+            "9:00 AM EDT; at least 48 h are required between the starts of two dosing sessions",
         ),
         (
             "standard_induction",
