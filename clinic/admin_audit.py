@@ -27,7 +27,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
-from clinic import audit
+from clinic import audit, times
 from clinic.admin_base import ReadOnlyModelAdmin, staff_of
 from clinic.admin_filters import DateRangeFilter, PatientSearchFilter, without_nul
 from clinic.audit_words import describe
@@ -97,7 +97,7 @@ def _zone(name: str | None, default: dt.tzinfo) -> dt.tzinfo:
 def local_time(event: AuditEvent, default: dt.tzinfo | None = None) -> str:
     """When it happened, in the time zone of the patient's site (or the viewer's), with the zone's name."""
     zone = _zone(getattr(event, "patient_zone", None), default or timezone.get_current_timezone())
-    return timezone.localtime(event.occurred_at, zone).strftime("%Y-%m-%d %H:%M %Z")
+    return times.site_datetime(event.occurred_at, zone)
 
 
 class _Echo:

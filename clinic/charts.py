@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
 from html import escape
 
+from clinic import clock
+
 __all__ = ["BoardBlock", "Guide", "Marker", "Series", "day_board_svg", "time_chart_svg"]
 
 _DAY_MINUTES = 24 * 60
@@ -86,7 +88,7 @@ def _tick_every(span: timedelta, max_ticks: int) -> int:
 
 def _tick_label(tick: datetime, every_min: int) -> str:
     """The time of day on an axis of minutes and hours, the date ("May 4") on an axis of days and weeks."""
-    return f"{tick:%H:%M}" if every_min < _DAY_MINUTES else f"{tick:%b} {tick.day}"
+    return clock.clock_words(tick, zone=False) if every_min < _DAY_MINUTES else clock.month_day(tick)
 
 
 def _ticks(start: datetime, end: datetime, every_min: int, tz: tzinfo) -> list[datetime]:
@@ -215,7 +217,7 @@ def day_board_svg(
         parts.append(_text("board-lane-label", lx + lane_width / 2, header - 9, lane, "middle"))
     for tick in _ticks(day_start, day_end, 60, tz):
         parts.append(_line("board-hour", axis - 4, width, y(tick), y(tick)))
-        parts.append(_text("board-axis", axis - 8, y(tick) + 4, f"{tick:%H:%M}", "end"))
+        parts.append(_text("board-axis", axis - 8, y(tick) + 4, clock.clock_words(tick, zone=False), "end"))
     for index, block in enumerate(blocks):
         if block.end <= day_start or block.start >= day_end or not 0 <= block.lane < len(lanes):
             continue

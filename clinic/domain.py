@@ -30,11 +30,6 @@ def local_day(site: Site, at: dt.datetime) -> dt.date:
     return at.astimezone(site_zone(site)).date()
 
 
-def show_time(at: dt.datetime, site: Site, fmt: str = "%a %Y-%m-%d %H:%M %Z") -> str:
-    """A time as the clinic reads it: in the site's zone."""
-    return at.astimezone(site_zone(site)).strftime(fmt)
-
-
 def age_on(date_of_birth: dt.date, day: dt.date) -> int:
     return day.year - date_of_birth.year - ((day.month, day.day) < (date_of_birth.month, date_of_birth.day))
 

@@ -5,7 +5,7 @@ from typing import Any
 from django import forms
 from django.utils import timezone
 
-from clinic import notifications
+from clinic import notifications, times
 from clinic.models import Patient, Site, reminder_contact_error
 
 
@@ -33,7 +33,7 @@ class PatientRegistrationForm(forms.ModelForm[Patient]):
             "height_cm",
             "weight_kg",
         ]
-        widgets = {"date_of_birth": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
+        widgets = {"date_of_birth": times.date_input()}
         help_texts = {"phone": "Needed for reminders by text message."}
 
     def __init__(self, *args: Any, sites: Any, show_clinical: bool, **kwargs: Any) -> None:

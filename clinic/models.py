@@ -11,8 +11,10 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from pydantic import ValidationError as PydanticValidationError
 
+from clinic import clock
 from clinic.protocol import DEFAULT_PROTOCOL, Protocol, validation_messages
 from clinic.validators import ADDRESS_MAX, PHONE_MAX, REASON_MAX, validate_phone, validate_place_name
 
@@ -310,7 +312,8 @@ class AuditEvent(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.occurred_at:%Y-%m-%d %H:%M:%S} {self.actor_username or 'system'} {self.action}"
+        when = clock.moment_words(timezone.localtime(self.occurred_at))
+        return f"{when} {self.actor_username or 'system'} {self.action}"
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         if not self._state.adding:

@@ -7,6 +7,7 @@ from typing import Any
 
 from django import forms
 
+from clinic import times
 from clinic.validators import NOTE_MAX, no_control_characters
 from intake.consent import CURRENT_CONSENT_VERSION
 from intake.models import HealthQuestionnaire
@@ -21,7 +22,7 @@ from intake.vocabulary import (
     history_groups_with_labels,
 )
 
-DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+DATE = times.date_input()
 SUBSTANCE_USE_ERROR_FIELDS = {
     "substance_use_disorder.status": "substance_use_status",
     "substance_use_disorder.remission_since": "remission_since",

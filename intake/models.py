@@ -13,6 +13,7 @@ from typing import Any
 from django.db import models
 from django.utils import timezone
 
+from clinic import times
 from clinic.encryption import EncryptedTextField
 from clinic.models import Patient, ProtocolVersion, User
 from clinic.status import StatusWorkflow
@@ -46,7 +47,8 @@ class Assessment(models.Model):
         indexes = [models.Index(fields=["patient", "instrument", "-administered_at"])]
 
     def __str__(self) -> str:
-        return f"{self.instrument_label} {self.score_display} for {self.patient} on {self.administered_at:%Y-%m-%d}"
+        on = times.site_date(self.administered_at)
+        return f"{self.instrument_label} {self.score_display} for {self.patient} on {on}"
 
     @property
     def instrument_label(self) -> str:
@@ -121,7 +123,7 @@ class Screening(StatusWorkflow):
         indexes = [models.Index(fields=["patient", "-screened_at"])]
 
     def __str__(self) -> str:
-        return f"Screening of {self.patient} on {self.screened_at:%Y-%m-%d}: {self.decision or self.status}"
+        return f"Screening of {self.patient} on {times.site_date(self.screened_at)}: {self.decision or self.status}"
 
     def findings_of(self, kind: FindingKind | str) -> list[dict[str, Any]]:
         return [f for f in self.findings if f["kind"] == kind]
@@ -150,7 +152,7 @@ class Override(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
 
     def __str__(self) -> str:
-        return f"Override of screening {self.screening_id} by {self.prescriber} on {self.created_at:%Y-%m-%d}"
+        return f"Override of screening {self.screening_id} by {self.prescriber} on {times.site_date(self.created_at)}"
 
 
 class ConsentMethod(models.TextChoices):
@@ -174,7 +176,7 @@ class Consent(models.Model):
         ordering = ["-signed_at", "-id"]
 
     def __str__(self) -> str:
-        return f"Consent {self.document_version} of {self.patient} signed {self.signed_at:%Y-%m-%d}"
+        return f"Consent {self.document_version} of {self.patient} signed {times.site_date(self.signed_at)}"
 
 
 class MedicalClearance(models.Model):
@@ -189,7 +191,7 @@ class MedicalClearance(models.Model):
         ordering = ["-cleared_at", "-id"]
 
     def __str__(self) -> str:
-        return f"Medical clearance of {self.patient} by {self.prescriber} on {self.cleared_at:%Y-%m-%d}"
+        return f"Medical clearance of {self.patient} by {self.prescriber} on {times.site_date(self.cleared_at)}"
 
 
 class HealthQuestionnaire(models.Model):
@@ -211,7 +213,7 @@ class HealthQuestionnaire(models.Model):
         ordering = ["-submitted_at", "-id"]
 
     def __str__(self) -> str:
-        return f"Health questionnaire of {self.patient} on {self.submitted_at:%Y-%m-%d}"
+        return f"Health questionnaire of {self.patient} on {times.site_date(self.submitted_at)}"
 
 
 class SafetyTaskStatus(models.TextChoices):

@@ -18,6 +18,7 @@ from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 
+from clinic import clock
 from clinic.measures import bmi
 from clinic.protocol import Protocol, Screening
 
@@ -366,7 +367,7 @@ def _days_since(event: date, today: date) -> int:
 
 def _day(value: date) -> str:
     """A date as every page shows one ("Jan 5, 2025", docs/architecture.md "Times on pages")."""
-    return f"{value:%b} {value.day}, {value.year}"
+    return clock.day_words(value, weekday=False)
 
 
 def _recent_events(facts: ScreeningFacts, today: date, screening: Screening) -> list[Finding]:

@@ -14,6 +14,7 @@ from typing import Any, ClassVar
 from django import forms
 from django.utils import timezone
 
+from clinic import times
 from clinic.errors import InvalidInput
 from intake.forms import MedicationRows
 from integration import sources
@@ -147,8 +148,7 @@ class NoteForm(forms.Form):
         booked = self.fields["appointment"]
         assert isinstance(booked, forms.TypedChoiceField)  # noqa: S101 - declared above
         booked.choices = [("", "None")] + [
-            (a.appointment_id, f"{a.start.astimezone(tz):%a %Y-%m-%d %H:%M} with {a.therapist_name} ({a.status_label})")
-            for a in reversed(appointments)
+            (a.appointment_id, _appointment_label(a, tz)) for a in reversed(appointments)
         ]
 
     def structured(self) -> dict[str, Any]:
@@ -170,9 +170,14 @@ class NoteForm(forms.Form):
         return name if name in self.fields else None
 
 
+def _appointment_label(appointment: sources.AppointmentFacts, tz: dt.tzinfo) -> str:
+    when = times.site_datetime(appointment.start, tz, zone=False)
+    return f"{when} with {appointment.therapist_name} ({appointment.status_label})"
+
+
 def _session_label(session: sources.DosingSessionFacts, tz: dt.tzinfo) -> str:
     dose = f" · {session.dose_mg} mg" if session.dose_mg is not None else ""
-    return f"{session.start.astimezone(tz):%a %Y-%m-%d %H:%M} · {session.route_label}{dose}"
+    return f"{times.site_datetime(session.start, tz, zone=False)} · {session.route_label}{dose}"
 
 
 class EmdrNoteForm(NoteForm):
@@ -328,7 +333,7 @@ class RelapsePlanForm(forms.Form):
     review_date = forms.DateField(
         label="Review date",
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=times.date_input(),
         help_text="Leave blank for the protocol's default.",
     )
 

@@ -15,6 +15,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 
+from clinic import times
 from clinic.encryption import EncryptedJSONField, EncryptedTextField
 from clinic.models import Patient, ProtocolVersion, User
 from clinic.status import StatusWorkflow
@@ -99,7 +100,7 @@ class IntegrationNote(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_modality_display()} note for {self.patient} on {self.started_at:%Y-%m-%d}"
+        return f"{self.get_modality_display()} note for {self.patient} on {times.site_date(self.started_at)}"
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         if not self._state.adding and (IntegrationNote.objects.filter(pk=self.pk, status=NoteStatus.SIGNED).exists()):
@@ -127,7 +128,7 @@ class NoteAddendum(AppendOnly):
         verbose_name_plural = "note addenda"
 
     def __str__(self) -> str:
-        return f"Addendum to note {self.note_id} by {self.author} at {self.created_at:%Y-%m-%d %H:%M}"
+        return f"Addendum to note {self.note_id} by {self.author} at {times.site_datetime(self.created_at)}"
 
 
 # --- Relapse-prevention plans ---------------------------------------------------------------------------------------
@@ -289,7 +290,7 @@ class MaintenanceEvaluation(StatusWorkflow):
         ]
 
     def __str__(self) -> str:
-        return f"Maintenance evaluation of {self.patient} opened {self.opened_at:%Y-%m-%d} ({self.status})"
+        return f"Maintenance evaluation of {self.patient} opened {times.site_date(self.opened_at)} ({self.status})"
 
     @property
     def is_open(self) -> bool:

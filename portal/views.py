@@ -24,8 +24,9 @@ from clinic.form_posts import FormPostMixin, GuardedView, add_domain_error
 from clinic.http import AuthedRequest
 from clinic.models import Patient, User
 from clinic.scoping import get_patient_for
+from clinic.services import current_protocol
 from intake import services as intake_services
-from intake.consent import CURRENT_CONSENT_VERSION, consent_text
+from intake.consent import CURRENT_CONSENT_VERSION, consent_text, preparation_note
 from intake.forms import (
     ConsentForm,
     HealthQuestionnaireForm,
@@ -231,6 +232,7 @@ class ConsentView(PortalFormView[ConsentForm]):
             "patient": patient,
             "consent_text": mark_safe(consent_text(CURRENT_CONSENT_VERSION)),  # noqa: S308 - our own template
             "consent_version": CURRENT_CONSENT_VERSION,
+            "preparation_note": preparation_note(CURRENT_CONSENT_VERSION, current_protocol(patient.site)),
             "signed": Consent.objects.filter(patient=patient, document_version=CURRENT_CONSENT_VERSION).first(),
         }
         return render(self.request, self.template_name, context, status=status)

@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
-from django.contrib import admin
+from typing import Any
 
+from django.contrib import admin
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils import timezone
+
+from clinic import times
 from clinic.admin_base import ReadOnlyInline, ReadOnlyModelAdmin
+from sessions.chairside import session_flags
 from sessions.models import (
     AdverseEvent,
     AppointmentRequest,
@@ -53,13 +60,15 @@ class StatusChangeInline(ReadOnlyInline):
 
 class DoseInline(ReadOnlyInline):
     model = DoseRecord
-    fields = ("dose_mg", "route", "mg_per_kg", "dosing_weight_kg", "lot_number", "administered_by", "started_at",
-              "ended_at", "requires_override", "override_reason", "override_by", "protocol_version")  # fmt: skip
+    fields = ("dose_mg", "route", "mg_per_kg", "dosing_weight_kg", "duration_min", "lot_number", "administered_by",
+              "started_at", "ended_at", "actual_duration_min", "actual_dose_mg", "stopped_early", "stop_reason",
+              "requires_override", "override_reason", "override_by", "protocol_version")  # fmt: skip
 
 
 class CheckInInline(ReadOnlyInline):
     model = CheckIn
-    fields = ("checked_in_at", "fasting", "fasting_reasons", "escort_confirmed", "checked_in_by")
+    fields = ("checked_in_at", "fasting", "fasting_reasons", "escort_confirmed", "escort_name", "escort_phone",
+              "checked_in_by", "corrected_at", "fasting_attested_at")  # fmt: skip
 
 
 class DischargeInline(ReadOnlyInline):
@@ -83,13 +92,103 @@ class ReviewAcknowledgementInline(ReadOnlyInline):
     fields = ("acknowledged_at", "acknowledged_by", "reviewed_reasons", "reason")
 
 
+class EndedEarlyFilter(admin.SimpleListFilter):
+    title = "ended early"
+    parameter_name = "ended_early"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [("yes", "Ended early"), ("no", "Ran as planned")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        if self.value() == "yes":
+            return queryset.filter(dose__stopped_early=True)
+        if self.value() == "no":
+            return queryset.filter(dose__stopped_early=False)
+        return queryset
+
+
+class CheckInCorrectedFilter(admin.SimpleListFilter):
+    title = "check-in corrected"
+    parameter_name = "check_in_corrected"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [("yes", "Corrected after check-in"), ("no", "Not corrected")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        if self.value() == "yes":
+            return queryset.filter(check_in__corrected_at__isnull=False)
+        if self.value() == "no":
+            return queryset.filter(check_in__isnull=False, check_in__corrected_at__isnull=True)
+        return queryset
+
+
+CHAIR_SIDE = ("dose_given", "real_duration", "early_stop_reason", "check_in_corrected", "chair_flags")
+
+
 @admin.register(DosingSession)
 class DosingSessionAdmin(ReadOnlyModelAdmin):
-    list_display = ("start", "patient", "chair", "route", "status", "supervising_clinician", "course")
-    list_filter = ("status", "route", "chair", "chair__site", "start")
+    """The session with what happened at the chair, read-only: the dose given and the real duration (less than
+    planned after an early stop, with its reason), check-in corrections, and the flags the day board shows."""
+
+    list_display = ("start", "patient", "chair", "route", "status", "ended_early", "supervising_clinician", "course")
+    list_filter = ("status", EndedEarlyFilter, CheckInCorrectedFilter, "route", "chair", "chair__site", "start")
     search_fields = PATIENT_SEARCH
     date_hierarchy = "start"
-    list_select_related = ("patient", "chair", "supervising_clinician", "course")
+    list_select_related = ("patient", "chair", "supervising_clinician", "course", "dose")
+
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> list[Any]:
+        return [f.name for f in self.model._meta.fields if f.name != "id"] + list(CHAIR_SIDE)
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        return [str(name) for name in self.get_fields(request, obj)]
+
+    @staticmethod
+    def _dose(session: DosingSession) -> DoseRecord | None:
+        try:
+            return session.dose
+        except DoseRecord.DoesNotExist:
+            return None
+
+    @admin.display(boolean=True, description="ended early", ordering="dose__stopped_early")
+    def ended_early(self, session: DosingSession) -> bool | None:
+        dose = self._dose(session)
+        return dose.stopped_early if dose is not None and dose.ended_at is not None else None
+
+    @admin.display(description="dose actually given")
+    def dose_given(self, session: DosingSession) -> str:
+        dose = self._dose(session)
+        if dose is None:
+            return "Not dosed."
+        if dose.actual_dose_mg is None:
+            return f"{dose.dose_mg} mg planned; dosing has not ended."
+        return f"{dose.actual_dose_mg} mg of {dose.dose_mg} mg planned."
+
+    @admin.display(description="real duration")
+    def real_duration(self, session: DosingSession) -> str:
+        dose = self._dose(session)
+        if dose is None or dose.actual_duration_min is None:
+            return "—"
+        planned = f" of {dose.duration_min} min planned" if dose.duration_min else ""
+        return f"{dose.actual_duration_min} min{planned}."
+
+    @admin.display(description="early stop reason")
+    def early_stop_reason(self, session: DosingSession) -> str:
+        dose = self._dose(session)
+        return dose.stop_reason if dose is not None and dose.stopped_early else "—"
+
+    @admin.display(description="check-in corrected")
+    def check_in_corrected(self, session: DosingSession) -> str:
+        check = CheckIn.objects.filter(session=session).first()
+        if check is None or check.corrected_at is None:
+            return "—"
+        return f"Last corrected {times.site_datetime(check.corrected_at, session.chair.site)}."
+
+    @admin.display(description="flags")
+    def chair_flags(self, session: DosingSession) -> str:
+        protocol = session.protocol_version.protocol()
+        flags = session_flags(session, timezone.now(), protocol, clinical=True)
+        return "; ".join(flag.text for flag in flags) or "—"
+
     inlines = [
         CheckInInline,
         VitalSignInline,

@@ -19,8 +19,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 
-from clinic import audit
-from clinic.domain import local_day, show_time, site_zone
+from clinic import audit, times
+from clinic.domain import local_day, site_zone
 from clinic.errors import DomainError
 from clinic.form_posts import FormPostMixin, PostedFromPageMixin
 from clinic.models import Chair, Patient, Role, Site, User
@@ -125,7 +125,7 @@ class BookSessionView(FormPostMixin[BookingForm], PatientPickerView):
         )
 
     def success_text(self, result: services.Booking) -> str:
-        return f"Booked for {show_time(result.session.start, self.patient.site)}."
+        return f"Booked for {times.site_datetime(result.session.start, self.patient.site)}."
 
     def success_url(self, result: services.Booking) -> str:
         return reverse("staff:sessions:session", args=[result.session.pk])
@@ -257,7 +257,8 @@ class BookIntegrationView(FormPostMixin[IntegrationForm], PatientScopedView):
         return super().succeeded(result)
 
     def success_text(self, result: services.IntegrationBooking) -> str:
-        return f"Integration session booked for {show_time(result.appointment.start, self.get_patient().site)}."
+        when = times.site_datetime(result.appointment.start, self.get_patient().site)
+        return f"Integration session booked for {when}."
 
     def success_url(self, result: services.IntegrationBooking) -> str:
         return reverse("staff:patient_detail", args=[self.get_patient().pk])

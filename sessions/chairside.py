@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from django.db.models import QuerySet
 from django.urls import reverse
 
-from clinic.domain import show_time
+from clinic import times
 from clinic.models import Site
 from clinic.protocol import Protocol, Route
 from intake.models import SafetyTask, SafetyTaskStatus
@@ -121,7 +121,7 @@ def session_flags(
         flags.append(Flag(f"Dosing not started: {late} min late", "warn"))
     elif status == SessionStatus.DOSING and dose is not None:
         started_late = (dose.started_at - session.start) // MINUTE
-        text = f"Dosing since {show_time(dose.started_at, site, '%H:%M')}"
+        text = f"Dosing since {times.site_time(dose.started_at, site, zone=False)}"
         flags.append(Flag(f"{text}, {started_late} min late" if started_late >= 1 else text, "info"))
     elif status == SessionStatus.MONITORING and dose is not None and dose.ended_at is not None:
         needed = protocol.dosing.routes[Route(session.route)].observation_min
@@ -132,7 +132,7 @@ def session_flags(
     readings = list(session.vital_signs.all())
     due = vitals_due(session, readings, dose, protocol, now)
     if due is not None and due <= now:
-        flags.insert(0, Flag(f"Vitals overdue since {show_time(due, site, '%H:%M')}", "danger"))
+        flags.insert(0, Flag(f"Vitals overdue since {times.site_time(due, site, zone=False)}", "danger"))
     in_session = [r for r in readings if r.phase != VitalPhase.PRE]
     if status in (SessionStatus.DOSING, SessionStatus.MONITORING) and in_session:
         latest = max(in_session, key=lambda r: (r.recorded_at, r.pk))

@@ -257,35 +257,33 @@ def _route(value: Route | str) -> Route:
     try:
         return Route(value)
     except ValueError:
-        known = ", ".join(r.value for r in Route)
-        raise DoseInputError("route", f"unknown route {value!r}; expected one of {known}") from None
+        known = ", ".join(ROUTE_LABELS[r] for r in Route)
+        raise DoseInputError("route", f"is not one the protocol knows: choose the {known}") from None
 
 
 def _check_request(request: DoseRequest, route: Route, config: RouteDosing, dosing: Dosing) -> None:
     label = ROUTE_LABELS[route]
     if request.sex_at_birth not in _SEXES:
-        raise DoseInputError("sex_at_birth", f"must be 'female' or 'male', got {request.sex_at_birth!r}")
+        raise DoseInputError("sex_at_birth", "must be female or male on the patient's record")
     if request.age is not None and request.age < 0:
-        raise DoseInputError("age", f"must not be negative, got {request.age}")
+        raise DoseInputError("age", "cannot be below 0")
     if config.basis == "fixed_mg" and request.mg_per_kg is not None:
-        raise DoseInputError("mg_per_kg", f"the {label} is a fixed dose in mg: give dose_mg, not mg_per_kg")
+        raise DoseInputError("mg_per_kg", f"is not used: the {label} is a fixed dose in mg, so give the dose in mg")
     if config.basis == "mg_per_kg" and request.dose_mg is not None:
-        raise DoseInputError("dose_mg", f"the {label} is dosed in mg/kg of dosing weight: give mg_per_kg, not dose_mg")
+        raise DoseInputError("dose_mg", f"is not used: the {label} is dosed in mg/kg of weight, so give the mg/kg")
     if route not in INFUSION_ROUTES:
         if request.duration_min is not None:
-            raise DoseInputError("duration_min", f"the {label} is not an infusion and takes no duration")
+            raise DoseInputError("duration_min", f"is not used: the {label} is not an infusion")
         if request.bag_volume_ml is not None:
-            raise DoseInputError("bag_volume_ml", f"the {label} is not an infusion and takes no bag volume")
+            raise DoseInputError("bag_volume_ml", f"is not used: the {label} is not an infusion")
     if route not in DRAWN_UP_ROUTES and request.concentration_mg_per_ml is not None:
-        raise DoseInputError(
-            "concentration_mg_per_ml", f"the {label} is not drawn up from a vial and takes no concentration"
-        )
+        raise DoseInputError("concentration_mg_per_ml", f"is not used: the {label} is not drawn up from a vial")
     for field in _POSITIVE_FIELDS:
         value = getattr(request, field)
         if isinstance(value, Decimal) and not value.is_finite():
-            raise DoseInputError(field, f"must be a number, got {value}")
+            raise DoseInputError(field, "must be a number")
         if value is not None and value <= 0:
-            raise DoseInputError(field, f"must be positive, got {value}")
+            raise DoseInputError(field, "must be more than 0")
     _check_range("weight_kg", request.weight_kg, dosing.weight_min_kg, dosing.weight_max_kg, "kg", "Weight")
     _check_range("height_cm", request.height_cm, dosing.height_min_cm, dosing.height_max_cm, "cm", "Height")
 
@@ -395,7 +393,7 @@ def _fixed_dose(
     if request.dose_mg is not None:
         dose = request.dose_mg
         if dose != round_half_up(dose, DOSE_QUANTUM_MG):
-            raise DoseInputError("dose_mg", f"give the dose to {DOSE_QUANTUM_MG} mg, got {_num(dose)}")
+            raise DoseInputError("dose_mg", f"is given to the nearest {DOSE_QUANTUM_MG} mg ({_num(dose)} mg is not)")
         steps.append(f"Dose {_num(dose)} mg (prescribed)")
     elif start_dose is not None:
         dose = start_dose
@@ -408,7 +406,7 @@ def _fixed_dose(
 
     if config.allowed_mg and dose not in config.allowed_mg:
         allowed = ", ".join(_num(mg) for mg in config.allowed_mg)
-        raise DoseInputError("dose_mg", f"the {label} is given as {allowed} mg only, got {_num(dose)} mg")
+        raise DoseInputError("dose_mg", f"of the {label} is {allowed} mg only ({_num(dose)} mg is not one of them)")
     _check_range("dose_mg", dose, config.min_mg, config.max_mg, "mg", f"{_capitalized(label)} dose")
     if start_dose is not None and dose > start_dose:
         override_reasons.append(

@@ -8,6 +8,7 @@ from typing import Any
 from django import forms
 from django.db.models import QuerySet
 
+from clinic import times
 from clinic.models import Chair, Role, Site, User
 from clinic.protocol import Route
 from sessions.models import ROUTE_CHOICES, AdverseEventKind, Severity
@@ -254,8 +255,8 @@ class RemsSubmissionForm(forms.Form):
 
 class BookingForm(forms.Form):
     route = forms.ChoiceField(label="Route", choices=ROUTE_CHOICES, initial=Route.IV)
-    date = forms.DateField(label="Date", widget=forms.DateInput(attrs={"type": "date"}))
-    time = forms.TimeField(label="Start time", widget=forms.TimeInput(attrs={"type": "time", "step": 300}))
+    date = forms.DateField(label="Date", widget=times.date_input())
+    time = forms.TimeField(label="Start time", widget=times.time_input(step=300))
     chair = forms.ModelChoiceField(label="Chair", queryset=Chair.objects.none())
     supervising_clinician = forms.ModelChoiceField(
         label="Supervising prescriber", queryset=User.objects.none(), required=False
@@ -269,9 +270,9 @@ class BookingForm(forms.Form):
 
 class CourseForm(forms.Form):
     template = forms.ChoiceField(label="Course template")
-    start_date = forms.DateField(label="First week starts", widget=forms.DateInput(attrs={"type": "date"}))
+    start_date = forms.DateField(label="First week starts", widget=times.date_input())
     weekdays = forms.MultipleChoiceField(label="Weekdays", choices=WEEKDAY_CHOICES, widget=forms.CheckboxSelectMultiple)
-    time = forms.TimeField(label="Start time", widget=forms.TimeInput(attrs={"type": "time", "step": 300}))
+    time = forms.TimeField(label="Start time", widget=times.time_input(step=300))
     chair = forms.ModelChoiceField(label="Chair", queryset=Chair.objects.none())
     supervising_clinician = forms.ModelChoiceField(
         label="Supervising prescriber", queryset=User.objects.none(), required=False
@@ -293,8 +294,8 @@ class CourseForm(forms.Form):
 
 class IntegrationForm(forms.Form):
     therapist = forms.ModelChoiceField(label="Therapist", queryset=User.objects.none())
-    date = forms.DateField(label="Date", widget=forms.DateInput(attrs={"type": "date"}))
-    time = forms.TimeField(label="Start time", widget=forms.TimeInput(attrs={"type": "time", "step": 300}))
+    date = forms.DateField(label="Date", widget=times.date_input())
+    time = forms.TimeField(label="Start time", widget=times.time_input(step=300))
     duration_min = forms.IntegerField(label="Minutes")  # initial: the protocol's shortest, set by the view
     chair = forms.ModelChoiceField(label="Chair", queryset=Chair.objects.none(), required=False)
     room = forms.CharField(label="Or room", max_length=80, required=False)

@@ -18,6 +18,7 @@ from django.contrib.postgres.fields import DateTimeRangeField, RangeBoundary, Ra
 from django.db import models
 from django.db.models import F, Q
 
+from clinic import times
 from clinic.encryption import EncryptedTextField
 from clinic.models import Chair, Patient, ProtocolVersion, User
 from clinic.protocol import Route
@@ -192,7 +193,7 @@ class DosingSession(StatusWorkflow):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_route_display()} session of {self.patient} at {self.start:%Y-%m-%d %H:%M} UTC"
+        return f"{self.get_route_display()} session of {self.patient} at {times.site_datetime(self.start)}"
 
     @property
     def site(self) -> Any:
@@ -217,7 +218,7 @@ class SessionStatusChange(models.Model):
         ordering = ["changed_at", "id"]
 
     def __str__(self) -> str:
-        return f"{self.from_status or 'new'} -> {self.to_status} at {self.changed_at:%Y-%m-%d %H:%M}"
+        return f"{self.from_status or 'new'} -> {self.to_status} at {times.site_datetime(self.changed_at)}"
 
 
 class FastingStatus(models.TextChoices):
@@ -248,7 +249,7 @@ class CheckIn(models.Model):
     )
 
     def __str__(self) -> str:
-        return f"Check-in of {self.session_id} at {self.checked_in_at:%Y-%m-%d %H:%M}"
+        return f"Check-in of {self.session_id} at {times.site_datetime(self.checked_in_at)}"
 
 
 class PreVisitCheckIn(models.Model):
@@ -307,7 +308,8 @@ class VitalSign(models.Model):
         indexes = [models.Index(fields=["session", "phase", "recorded_at"])]
 
     def __str__(self) -> str:
-        return f"{self.systolic}/{self.diastolic} HR {self.heart_rate} SpO2 {self.spo2} at {self.recorded_at:%H:%M}"
+        when = times.site_time(self.recorded_at)
+        return f"{self.systolic}/{self.diastolic} HR {self.heart_rate} SpO2 {self.spo2} at {when}"
 
 
 class ReviewAcknowledgement(models.Model):
@@ -325,7 +327,7 @@ class ReviewAcknowledgement(models.Model):
         ordering = ["acknowledged_at", "id"]
 
     def __str__(self) -> str:
-        return f"Review acknowledged by {self.acknowledged_by} at {self.acknowledged_at:%H:%M}"
+        return f"Review acknowledged by {self.acknowledged_by} at {times.site_time(self.acknowledged_at)}"
 
 
 class DoseRecord(models.Model):
@@ -413,7 +415,7 @@ class AdverseEvent(models.Model):
         ordering = ["occurred_at", "id"]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} ({self.get_severity_display()}) at {self.occurred_at:%H:%M}"
+        return f"{self.get_kind_display()} ({self.get_severity_display()}) at {times.site_time(self.occurred_at)}"
 
 
 class Discharge(models.Model):
@@ -433,7 +435,8 @@ class Discharge(models.Model):
     protocol_version = models.ForeignKey(ProtocolVersion, on_delete=models.PROTECT, related_name="+")
 
     def __str__(self) -> str:
-        return f"Discharge of {self.session_id} at {self.discharged_at:%Y-%m-%d %H:%M} (Aldrete {self.aldrete_total})"
+        when = times.site_datetime(self.discharged_at)
+        return f"Discharge of {self.session_id} at {when} (Aldrete {self.aldrete_total})"
 
 
 class DissociationScore(models.Model):
@@ -542,7 +545,7 @@ class IntegrationAppointment(StatusWorkflow):
         ]
 
     def __str__(self) -> str:
-        return f"Integration session of {self.patient} with {self.therapist} at {self.start:%Y-%m-%d %H:%M} UTC"
+        return f"Integration session of {self.patient} with {self.therapist} at {times.site_datetime(self.start)}"
 
     @property
     def site(self) -> Any:

@@ -36,6 +36,7 @@ from datetime import UTC, date, datetime, timedelta, tzinfo
 from decimal import Decimal
 from typing import Literal, NamedTuple
 
+from clinic import clock
 from clinic.protocol import Monitoring, Protocol, Route, VitalLimits
 from sessions.dosing import ROUTE_LABELS
 
@@ -195,11 +196,11 @@ def plausibility_errors(vitals: Vitals) -> dict[str, str]:
         if value is None:
             continue
         if not isinstance(value, int) or isinstance(value, bool):
-            errors[field] = f"{label} must be a whole number, got {value!r}"
+            errors[field] = f"{label} must be a whole number."
         elif not low <= value <= high:
-            errors[field] = f"{label} {value}{unit} is not plausible (accepted {low}-{high}{unit}): check the entry"
+            errors[field] = f"{label} {value}{unit} is not plausible (accepted {low}-{high}{unit}): check the entry."
     if not errors.keys() & {"systolic", "diastolic"} and vitals.diastolic >= vitals.systolic:
-        errors["diastolic"] = f"Diastolic {vitals.diastolic} mmHg must be below systolic {vitals.systolic} mmHg"
+        errors["diastolic"] = f"Diastolic {vitals.diastolic} mmHg must be below systolic {vitals.systolic} mmHg."
     return errors
 
 
@@ -455,7 +456,7 @@ class _RemsFormBuilder:
         return timedelta(minutes=self.monitoring.vitals_every_min_after_dosing)
 
     def _clock(self, at: datetime) -> str:
-        return f"{at.astimezone(self.tz):%H:%M}"
+        return clock.clock_words(at.astimezone(self.tz), zone=False)
 
     def _after_start(self) -> list[BloodPressure]:
         start = self.start

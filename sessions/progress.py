@@ -92,7 +92,7 @@ class Checklist:
         if first.code != REVIEW_CODE:
             return Refusal(first.code, first.text, first.reasons)
         reasons = tuple(reason for item in unmet if item.code == REVIEW_CODE for reason in item.reasons)
-        message = "A prescriber must acknowledge with a reason before dosing starts: " + " ".join(reasons)
+        message = "A prescriber must acknowledge with a reason before dosing starts: " + sentences(reasons)
         return Refusal(REVIEW_CODE, message, reasons)
 
 
@@ -129,6 +129,13 @@ class StartFacts:
     dose: DoseFacts | None = None
 
 
+def sentences(parts: tuple[str, ...] | list[str]) -> str:
+    """Reasons as sentences one after the other ("Last solids 2 h ago. Last clear liquids 1 h ago."), never run
+    together: each starts with a capital and ends with a full stop."""
+    said = [part.strip() for part in parts if part.strip()]
+    return " ".join((part[0].upper() + part[1:]) + ("" if part.endswith((".", "!", "?")) else ".") for part in said)
+
+
 def start_checklist(facts: StartFacts) -> Checklist:
     """What starting dosing needs (clinical protocol §2 and §4), in the order the service checks it."""
     items = [_cleared(facts), *_vitals_and_gate(facts), *_reviews(facts), _escort(facts)]
@@ -140,7 +147,7 @@ def start_checklist(facts: StartFacts) -> Checklist:
 def _cleared(facts: StartFacts) -> Requirement:
     if not facts.clearance_reasons:
         return Requirement("cleared", "not_cleared", True, "Cleared for dosing by intake.")
-    text = "The patient is not cleared for dosing: " + " ".join(facts.clearance_reasons)
+    text = "The patient is not cleared for dosing: " + sentences(facts.clearance_reasons)
     return Requirement("cleared", "not_cleared", False, text, facts.clearance_reasons)
 
 
@@ -152,7 +159,7 @@ def _vitals_and_gate(facts: StartFacts) -> list[Requirement]:
         ]
     vitals = Requirement("vitals", "vitals_required", True, "Pre-dose vital signs recorded.")
     if facts.gate == "defer":
-        text = "The latest pre-dose vital signs say defer: " + " ".join(facts.gate_reasons)
+        text = "The latest pre-dose vital signs say defer: " + sentences(facts.gate_reasons)
         return [vitals, Requirement("gate", "gate_defer", False, text, facts.gate_reasons)]
     return [vitals, Requirement("gate", "gate_defer", True, f"The pre-dose gate says {facts.gate}.")]
 
@@ -161,14 +168,14 @@ def _reviews(facts: StartFacts) -> list[Requirement]:
     items = []
     if facts.gate == "review":
         if facts.vitals_review_pending and not facts.review_reason_given:
-            text = "The pre-dose vital signs need a prescriber's review: " + " ".join(facts.gate_reasons)
+            text = "The pre-dose vital signs need a prescriber's review: " + sentences(facts.gate_reasons)
             items.append(Requirement("vitals_review", REVIEW_CODE, False, text, facts.gate_reasons))
         else:
             items.append(Requirement("vitals_review", REVIEW_CODE, True, "A prescriber reviewed the vital signs."))
     if facts.fasting_ok:
         items.append(Requirement("fasting", REVIEW_CODE, True, "Fasting as the protocol asks."))
     elif facts.fasting_review_pending and not facts.review_reason_given:
-        text = "The fasting needs a prescriber's review: " + " ".join(facts.fasting_reasons)
+        text = "The fasting needs a prescriber's review: " + sentences(facts.fasting_reasons)
         items.append(Requirement("fasting", REVIEW_CODE, False, text, facts.fasting_reasons))
     else:
         items.append(Requirement("fasting", REVIEW_CODE, True, "A prescriber reviewed the fasting."))
@@ -187,7 +194,7 @@ def _dose(dose: DoseFacts) -> Requirement:
     if dose.problem:
         return Requirement("dose", "invalid", False, dose.problem)
     if dose.override_reasons and not dose.override_given:
-        text = "This dose needs a prescriber's override with a reason: " + " ".join(dose.override_reasons)
+        text = "This dose needs a prescriber's override with a reason: " + sentences(dose.override_reasons)
         return Requirement("dose", "dose_override_required", False, text, dose.override_reasons)
     override = " with the prescriber's override" if dose.override_reasons else ""
     return Requirement("dose", "dose_override_required", True, f"Dose calculated: {dose.summary}{override}.")

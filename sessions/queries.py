@@ -16,6 +16,7 @@ from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
 
+from clinic import times
 from clinic.charts import BoardBlock, Guide, Marker, Series, day_board_svg, time_chart_svg
 from clinic.domain import local_day, site_zone
 from clinic.models import Chair, Patient, Site
@@ -172,7 +173,7 @@ def day_board(user: Requester, site: Site, day: dt.date) -> Board:
             lane=lane.get(s.chair_id, -1),
             start=spans[s.pk][0],
             end=spans[s.pk][1],
-            title=f"{spans[s.pk][0].astimezone(tz):%H:%M} {_initials(s.patient)}",
+            title=f"{times.site_time(spans[s.pk][0], site, zone=False)} {_initials(s.patient)}",
             subtitle=f"{s.get_status_display()} · {s.get_route_display()}",
             href=reverse("staff:sessions:session", args=[s.pk]),
             css_class=f"status-{s.status}",
@@ -184,7 +185,7 @@ def day_board(user: Requester, site: Site, day: dt.date) -> Board:
             lane=lane.get(a.chair_id or -1, -1),
             start=a.start,
             end=a.end,
-            title=f"{a.start.astimezone(tz):%H:%M} {_initials(a.patient)}",
+            title=f"{times.site_time(a.start, site, zone=False)} {_initials(a.patient)}",
             subtitle=f"Integration · {a.therapist.get_full_name() or a.therapist.username}",
             href=reverse("staff:sessions:appointment", args=[a.pk]),
             css_class="status-integration",
@@ -199,7 +200,7 @@ def day_board(user: Requester, site: Site, day: dt.date) -> Board:
         day_start=first,
         day_end=last,
         tz=tz,
-        title=f"Chairs of {site.name} on {day:%A %Y-%m-%d}",
+        title=f"Chairs of {site.name} on {times.site_date(day)}",
         now=now,
     )
     rows = schedule_rows(user, sessions, appointments, now)
@@ -482,7 +483,7 @@ def vitals_chart(
         y_min=30,
         y_max=220,
         tz=tz,
-        title=f"Blood pressure and heart rate, {local_day(session.patient.site, first):%Y-%m-%d}",
+        title=f"Blood pressure and heart rate, {times.site_date(first, session.patient.site)}",
         guides=[
             Guide(limits.systolic_above, f"systolic alert > {limits.systolic_above}"),
             Guide(limits.diastolic_above, f"diastolic alert > {limits.diastolic_above}"),

@@ -16,7 +16,7 @@ from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Prefetch
 from django.utils import timezone
 
-from clinic import pdf
+from clinic import pdf, times
 from clinic.charts import Guide, Marker, Series, time_chart_svg
 from clinic.models import Patient, Role, User
 from clinic.protocol import Protocol, Route
@@ -53,11 +53,11 @@ def _route(route: str) -> str:
 
 
 def _course_label(course: TreatmentCourse) -> str:
-    return f"{course.template_label or course.template}, from {course.start_date:%Y-%m-%d}"
+    return f"{course.template_label or course.template}, from {times.site_date(course.start_date, weekday=False)}"
 
 
 def _session_label(session: DosingSession) -> str:
-    when = services.show_time(session.start, session.patient.site, "%Y-%m-%d %H:%M")
+    when = times.site_datetime(session.start, session.patient.site)
     return f"{when}, {_route(session.route)}, {session.get_status_display().lower()}"
 
 
@@ -116,8 +116,8 @@ def session_part(session: DosingSession, now: dt.datetime) -> dict[str, Any]:
     """
     site = session.patient.site
 
-    def at(value: dt.datetime | None, fmt: str = "%H:%M") -> str:
-        return services.show_time(value, site, fmt) if value is not None else ""
+    def at(value: dt.datetime | None) -> str:
+        return times.site_time(value, site, zone=False)  # beside "when", which gives the zone
 
     readings = list(session.vital_signs.all())
     dose = _one(session, "dose")
@@ -127,7 +127,7 @@ def session_part(session: DosingSession, now: dt.datetime) -> dict[str, Any]:
     # One document holds a chart per session: each needs its own element id (vitals_chart draws "chart-title").
     chart = chart.replace('"chart-title"', f'"vitals-{session.pk}-title"')
     return {
-        "when": at(session.start, "%a %Y-%m-%d %H:%M %Z"),
+        "when": times.site_datetime(session.start, site),
         "route": _route(session.route),
         "status": session.get_status_display(),
         "chair": session.chair.name,
@@ -247,7 +247,7 @@ def screening_part(screening: Screening | None) -> dict[str, Any] | None:
     override = _one(screening, "override")
     site = screening.patient.site
     return {
-        "screened_at": services.show_time(screening.screened_at, site, "%Y-%m-%d"),
+        "screened_at": times.site_date(screening.screened_at, site),
         "decision": screening.get_decision_display().capitalize() if screening.decision else "Not decided",
         "status": screening.get_status_display(),
         "findings": [
@@ -257,7 +257,7 @@ def screening_part(screening: Screening | None) -> dict[str, Any] | None:
         "override": override
         and {
             "by": _name(override.prescriber),
-            "at": services.show_time(override.created_at, site, "%Y-%m-%d"),
+            "at": times.site_date(override.created_at, site),
             "reason": override.reason,
         },
     }
@@ -303,7 +303,7 @@ def outcome_part(course: TreatmentCourse, sessions: list[DosingSession], protoco
     return {
         "scores": [
             {
-                "date": services.show_time(a.administered_at, site, "%Y-%m-%d"),
+                "date": times.site_date(a.administered_at, site),
                 "total": a.total,
                 "severity": a.severity.replace("_", " "),
             }
@@ -343,8 +343,8 @@ def course_summary(patient: Patient, parameters: Parameters) -> ReportContent:
                 "label": course.template_label or course.template,
                 "route": _route(course.route),
                 "status": course.get_status_display(),
-                "start_date": f"{course.start_date:%Y-%m-%d}",
-                "end_date": f"{course.end_date:%Y-%m-%d}" if course.end_date else "",
+                "start_date": times.site_date(course.start_date),
+                "end_date": times.site_date(course.end_date),
                 "stopped_reason": course.stopped_reason,
             },
             "screening": screening_part(_screening_before(patient, first_start)),
@@ -373,10 +373,10 @@ def rems_form(patient: Patient, parameters: Parameters) -> ReportContent:
     submission = services.rems_submission_of(session)
     site = patient.site
     return ReportContent(
-        title=f"REMS Patient Monitoring Form: {services.show_time(session.start, site, '%Y-%m-%d %H:%M %Z')}",
+        title=f"REMS Patient Monitoring Form: {times.site_datetime(session.start, site)}",
         context={
             "session": {
-                "when": services.show_time(session.start, site),
+                "when": times.site_datetime(session.start, site),
                 "route": _route(session.route),
                 "chair": session.chair.name,
                 "supervising": _name(session.supervising_clinician),
@@ -386,13 +386,13 @@ def rems_form(patient: Patient, parameters: Parameters) -> ReportContent:
                     {"label": i.label, "value": i.value or "", "detail": i.detail, "missing": i.missing}
                     for i in form.items
                 ],
-                "due_on": f"{form.due_on:%Y-%m-%d}" if form.due_on else "",
+                "due_on": times.site_date(form.due_on),
                 "complete": form.complete,
             },
             "submission": submission
             and {
                 "reference": submission.reference,
-                "submitted_at": services.show_time(submission.submitted_at, site),
+                "submitted_at": times.site_datetime(submission.submitted_at, site),
                 "submitted_by": _name(submission.submitted_by),
                 "note": submission.note,
             },

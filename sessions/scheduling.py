@@ -33,6 +33,7 @@ from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Literal
 from zoneinfo import ZoneInfo
 
+from clinic import clock
 from clinic.protocol import CourseTemplate, Protocol, Route
 
 __all__ = [
@@ -248,7 +249,8 @@ def _local_start(day: date, local_time: time, tz: ZoneInfo) -> datetime:
     if start.astimezone(tz).replace(tzinfo=None) != local.replace(tzinfo=None):
         raise SchedulingError(
             "nonexistent_local_time",
-            f"{local_time:%H:%M} does not exist on {day} in {tz} (the clocks move forward); choose another time",
+            f"{clock.clock_words(local_time)} does not exist on {clock.day_words(day)} at this site (the clocks "
+            "move forward); choose another time",
         )
     return start
 
@@ -269,7 +271,7 @@ def _wall(value: datetime, tz: tzinfo) -> datetime:
 
 
 def _show(value: datetime, tz: tzinfo) -> str:
-    return f"{value.astimezone(tz):%a %Y-%m-%d %H:%M %Z}"
+    return clock.on_clock(value, tz)
 
 
 def _hours_minutes(gap: timedelta) -> str:

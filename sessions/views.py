@@ -91,6 +91,7 @@ class BoardView(StaffView, TemplateView):
             can_book=permissions.can_book(self.request.user),
             show_rems=can_view_clinical(self.request.user),
             statuses=SessionStatus,
+            updated_at=timezone.now(),
         )
         return context
 

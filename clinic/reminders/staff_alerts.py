@@ -13,12 +13,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.urls import reverse
-from django.utils import formats, timezone
+from django.utils import timezone
 
+from clinic import times
 from clinic.models import Notification, NotificationKind
 from clinic.reminders import registry, services
 
@@ -32,10 +32,9 @@ def alert_context(notification_id: int) -> Mapping[str, Any] | None:
     if note is None:
         return None
     site = note.patient.site if note.patient else None
-    raised = note.created_at.astimezone(ZoneInfo(site.time_zone if site else settings.TIME_ZONE))
     return {
         "alert": "safety alert" if note.kind == NotificationKind.SAFETY_ALERT else "care-team alert",
-        "raised_at": formats.date_format(raised, "N j, Y, P"),
+        "raised_at": times.site_datetime(note.created_at, site or timezone.get_default_timezone()),
         "site_name": site.name if site else "",
         "link": settings.CLINIC_BASE_URL + reverse("staff:notification_open", args=[note.pk]),
     }
@@ -57,7 +56,7 @@ def register() -> None:
             build_context=alert_context,
             sample_context={
                 "alert": "safety alert",
-                "raised_at": "May 7, 2026, 9:05 a.m.",
+                "raised_at": "Thu, May 7, 2026, 9:05 AM EDT",
                 "site_name": "North Test Site",
                 "link": "http://localhost:8000/staff/notifications/1/",
             },

@@ -17,15 +17,13 @@ import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import IO, Any
-from zoneinfo import ZoneInfo
 
 from celery.exceptions import SoftTimeLimitExceeded
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
-from django.utils.formats import date_format
 
-from clinic import audit, pdf
+from clinic import audit, pdf, times
 from clinic.errors import Conflict, DomainError, InvalidInput, NotAllowed
 from clinic.models import Patient, ReportJob, ReportStatus, User
 from clinic.reports import kinds, queries
@@ -146,16 +144,15 @@ def _queue(job: ReportJob) -> None:
 
 def _header(patient: Patient, content: kinds.ReportContent, now: dt.datetime) -> dict[str, Any]:
     """What every page prints: the running header (title, patient, MRN, date of birth) and the footer."""
-    local = timezone.localtime(now, ZoneInfo(patient.site.time_zone))
     return {
         "title": content.title,
         "patient": {
             "name": patient.full_name,
             "mrn": patient.mrn,
-            "date_of_birth": date_format(patient.date_of_birth, "Y-m-d"),
+            "date_of_birth": times.site_date(patient.date_of_birth, weekday=False),
         },
         "site": {"name": patient.site.name, "phone": patient.site.phone, "address": patient.site.address},
-        "generated_at": f"{local:%Y-%m-%d %H:%M} {local.tzname()}",
+        "generated_at": times.site_datetime(now, patient.site),
         "protocol_version": content.protocol_version,
     }
 

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from clinic import audit
+from clinic import audit, times
 from clinic.errors import Conflict, InvalidInput, NotAllowed
 from clinic.models import Notification, NotificationKind, Patient, Role, User
 from clinic.scoping import patients_visible_to
@@ -80,7 +80,7 @@ def active_grant_id(user: User, patient_id: int) -> int | None:
 
 def _notify_admins(grant: BreakGlassGrant) -> None:
     admins = User.objects.filter(is_active=True, role=Role.CLINIC_ADMIN, sites=grant.patient.site).distinct()
-    local = timezone.localtime(grant.expires_at)
+    ends = times.site_datetime(grant.expires_at, grant.patient.site)
     Notification.objects.bulk_create(
         [
             Notification(
@@ -88,7 +88,7 @@ def _notify_admins(grant: BreakGlassGrant) -> None:
                 patient=grant.patient,
                 kind=NotificationKind.INFO,
                 title=f"Emergency access opened by {grant.user.get_full_name() or grant.user.get_username()}",
-                body=f"Reason given: {grant.reason}\nThe access ends at {local:%H:%M} on {local:%b %d}.",
+                body=f"Reason given: {grant.reason}\nThe access ends on {ends}.",
                 link=f"/admin/security/breakglassgrant/{grant.pk}/change/",
                 dedupe_key=f"breakglass:{grant.pk}",
             )

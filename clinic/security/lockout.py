@@ -15,7 +15,9 @@ from axes.models import AccessAttempt
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
-from django.utils import formats, timezone
+from django.utils import timezone
+
+from clinic import times
 
 LOCKED_STATUS = 429
 
@@ -50,7 +52,7 @@ def lockout_message(until: datetime | None) -> str:
         when = "in a few minutes"
     else:
         minutes = max(1, round((until - timezone.now()).total_seconds() / 60))
-        local = formats.time_format(timezone.localtime(until), "TIME_FORMAT")
+        local = times.site_time(until)
         when = f"after {local} (in about {minutes} minute{'s' if minutes != 1 else ''})"
     return (
         f"Too many sign-in attempts. Signing in with this username from this device is paused; you can try again "

@@ -6,6 +6,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from clinic import clock
 from clinic.models import Patient, User
 
 
@@ -23,7 +24,7 @@ class SignedInSession(models.Model):
         ordering = ["-last_seen_at"]
 
     def __str__(self) -> str:
-        return f"{self.user} since {self.signed_in_at:%Y-%m-%d %H:%M}"
+        return f"{self.user} since {clock.moment_words(timezone.localtime(self.signed_in_at))}"
 
 
 class BreakGlassGrantQuerySet(models.QuerySet["BreakGlassGrant"]):
@@ -52,7 +53,7 @@ class BreakGlassGrant(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.user} -> {self.patient} until {self.expires_at:%Y-%m-%d %H:%M}"
+        return f"{self.user} -> {self.patient} until {clock.moment_words(timezone.localtime(self.expires_at))}"
 
     @property
     def is_active(self) -> bool:

@@ -8,8 +8,11 @@ pages"):
     {{ screening.screened_at|site_date:site }}  Mon, May 4, 2026
     {{ patient.date_of_birth|site_day }}        May 4, 1980 (a calendar date: no zone, no weekday)
     {{ "2026-05-04"|parse_day|site_day }}       a date stored as text (JSON fields)
+    {{ day|input_date:site }}                   2026-05-04 (the value of a date input, a URL's ?date=)
+    {{ start|input_time:site }}                 09:05 (the value of a time input, a slot's ?time=)
 
-`site` is a clinic.models.Site, or nothing for the installation's zone.
+`site` is a clinic.models.Site, or nothing for the zone in effect (the reader's site, a `{% timezone %}` block, or
+the installation's).
 """
 
 from __future__ import annotations
@@ -70,3 +73,14 @@ def parse_day(value: object) -> dt.date | None:
         return dt.date.fromisoformat(str(value))
     except ValueError:
         return None
+
+
+@register.filter
+def input_date(value: object, site: object = None) -> str:
+    return times.input_date(_day(value), _site(site))
+
+
+@register.filter
+def input_time(value: object, site: object = None) -> str:
+    moment = value if isinstance(value, dt.datetime | dt.time) else None
+    return times.input_time(moment, _site(site))

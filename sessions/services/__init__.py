@@ -44,7 +44,7 @@ so that it never imports sessions' models, and it books or reads appointments th
 sessions.queries.
 """
 
-from clinic.domain import local_day, show_time, site_zone
+from clinic.domain import local_day, site_zone
 from sessions.services.availability import Problem, patient_starts_around, rolling_week_limit, spacing_violations
 from sessions.services.base import (
     ADVERSE_EVENT_STATUSES,
@@ -60,7 +60,14 @@ from sessions.services.booking import (
     reschedule_dosing_session,
 )
 from sessions.services.courses import book_course, complete_course, stop_course
-from sessions.services.dose import calculate, input_sentence, preview_dose, start_checklist_for, start_dosing
+from sessions.services.dose import (
+    INPUT_NAMES,
+    calculate,
+    input_sentence,
+    preview_dose,
+    start_checklist_for,
+    start_dosing,
+)
 from sessions.services.integration import (
     IntegrationBooking,
     book_integration_appointment,
@@ -100,6 +107,7 @@ __all__ = [
     "ADVERSE_EVENT_STATUSES",
     "CHECK_IN_FACTS",
     "DISSOCIATION_STATUSES",
+    "INPUT_NAMES",
     "IN_PROGRESS_STATUSES",
     "PHASE_BY_STATUS",
     "Booking",
@@ -143,7 +151,6 @@ __all__ = [
     "require_esketamine",
     "reschedule_dosing_session",
     "rolling_week_limit",
-    "show_time",
     "site_zone",
     "spacing_violations",
     "start_checklist_for",

@@ -18,7 +18,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from clinic.domain import aware, show_time, site_zone
+from clinic import times
+from clinic.domain import aware, site_zone
 from clinic.errors import Conflict, InvalidInput
 from clinic.models import Chair, Patient, Role, Site, User
 from clinic.params import check_day
@@ -30,6 +31,7 @@ from sessions.models import (
     DosingSession,
     IntegrationAppointment,
 )
+from sessions.progress import sentences
 from sessions.scheduling import Violation, check_interval, check_weekly_limit
 
 PAST_BOOKING_TOLERANCE = dt.timedelta(minutes=5)
@@ -71,7 +73,9 @@ def overlap_problem(
     if not busy:
         return None
     busy.sort()
-    listed = "; ".join(f"{kind} {show_time(b, site)} to {show_time(e, site, '%H:%M')}" for b, e, kind in busy)
+    listed = "; ".join(
+        f"{kind} {times.site_datetime(b, site, zone=False)} to {times.site_time(e, site)}" for b, e, kind in busy
+    )
     return Problem(
         code,
         f"{what} is already booked at that time ({listed}).",
@@ -170,7 +174,7 @@ def clearance_problem(patient: Patient, at: dt.datetime) -> tuple[Problem | None
         return None, warnings
     problem = Problem(
         "not_cleared",
-        "The patient is not cleared for dosing: " + " ".join(clearance.reasons),
+        "The patient is not cleared for dosing: " + sentences(clearance.reasons),
         {"reasons": list(clearance.reasons)},
     )
     return problem, warnings

@@ -15,6 +15,7 @@ from clinic.errors import InvalidInput
 from clinic.models import User
 from clinic.protocol import Protocol, Route
 from intake.instruments import AnswerError, score
+from sessions.dosing import ROUTE_LABELS
 from sessions.models import DosingSession, SessionStatus, VitalPhase
 
 MINUTE = dt.timedelta(minutes=1)
@@ -49,7 +50,8 @@ def route_of(value: str | None, field: str = "route") -> Route:
     try:
         return Route(value or "")
     except ValueError:
-        raise InvalidInput({field: f"Choose one of {', '.join(r.value for r in Route)}."}) from None
+        known = ", ".join(f"the {label}" for label in ROUTE_LABELS.values())
+        raise InvalidInput({field: f"Choose the route: {known}."}) from None
 
 
 def instrument_total(

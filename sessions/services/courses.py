@@ -70,8 +70,8 @@ def book_course(
         version, protocol = use_protocol(patient.site)
         chosen = protocol.scheduling.templates.get(template)
         if chosen is None:
-            known = ", ".join(sorted(protocol.scheduling.templates))
-            raise InvalidInput({"template": f"Unknown course template {template!r}; choose one of {known}."})
+            known = "; ".join(t.label for _, t in sorted(protocol.scheduling.templates.items()))
+            raise InvalidInput({"template": f"Choose one of the protocol's course templates: {known}."})
         try:
             starts = propose_course(chosen, start_date, tuple(weekdays), local_time, site_zone(patient.site), protocol)
         except SchedulingError as exc:

@@ -21,7 +21,7 @@ from clinic.services import current_protocol, use_protocol
 from sessions.dosing import DoseInputError, DoseRequest, DoseResult, SexAtBirth, calculate_dose
 from sessions.models import CheckIn, DoseRecord, DosingSession, SessionStatus
 from sessions.permissions import can_prescribe, can_run_sessions
-from sessions.progress import Checklist, DoseFacts, Refusal, StartFacts, start_checklist
+from sessions.progress import Checklist, DoseFacts, Refusal, StartFacts, sentences, start_checklist
 from sessions.services.availability import clearance_problem
 from sessions.services.base import audit_step, lock_session, plain
 from sessions.services.courses import course_dosed
@@ -74,7 +74,7 @@ def dose_request(
 INPUT_NAMES = {
     "mg_per_kg": "The mg/kg",
     "dose_mg": "The dose",
-    "duration_min": "The infusion time",
+    "duration_min": "The infusion duration",
     "bag_volume_ml": "The bag volume",
     "concentration_mg_per_ml": "The vial concentration",
     "weight_kg": "The weight",
@@ -86,8 +86,8 @@ INPUT_NAMES = {
 
 
 def input_sentence(field: str, message: str) -> str:
-    """A calculation's refusal as a sentence: "must be positive, got 0" on weight_kg reads "The weight must be
-    positive, got 0."; a message that is already a sentence keeps its words."""
+    """A calculation's refusal as a sentence: "must be more than 0" on weight_kg reads "The weight must be more than
+    0."; a message that is already a sentence keeps its words."""
     name = INPUT_NAMES.get(field, "This value")
     if message.startswith("required: "):
         message = f"{name} is required: {message.removeprefix('required: ')}"
@@ -240,7 +240,7 @@ def start_dosing(
         lot_number = required_text(lot_number, "lot_number", "Give the medication's lot number.")
         if result.requires_override and not override_reason:
             raise Conflict(
-                "This dose needs a prescriber's override with a reason: " + " ".join(result.override_reasons),
+                "This dose needs a prescriber's override with a reason: " + sentences(result.override_reasons),
                 code="dose_override_required",
                 details={"override_reasons": list(result.override_reasons), "dose_mg": result.dose_mg},
             )

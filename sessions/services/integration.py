@@ -20,8 +20,8 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.utils import timezone
 
-from clinic import audit
-from clinic.domain import lock_patient, locked, require, show_time, text
+from clinic import audit, times
+from clinic.domain import lock_patient, locked, require, text
 from clinic.errors import Conflict, InvalidInput
 from clinic.models import Chair, Patient, Role, User
 from clinic.protocol import Protocol
@@ -169,8 +169,8 @@ def complete_integration_appointment(
             return found
         if found.status == AppointmentStatus.SCHEDULED and found.start > timezone.now():
             raise Conflict(
-                f"This integration session starts {show_time(found.start, found.patient.site)}; it can be marked "
-                "completed once it has started.",
+                f"This integration session starts {times.site_datetime(found.start, found.patient.site)}; "
+                "it can be marked completed once it has started.",
                 code="appointment_not_started",
             )
         found.set_status(AppointmentStatus.COMPLETED, by=by, reason=text(reason))  # refuses cancelled and no-show

@@ -42,9 +42,9 @@ def record_adverse_event(
     require(can_run_sessions(by), "Only a nurse or a prescriber may record an adverse event.")
     errors: dict[str, str] = {}
     if kind not in AdverseEventKind.values:
-        errors["kind"] = f"Choose one of {', '.join(AdverseEventKind.values)}."
+        errors["kind"] = f"Choose what happened: {', '.join(str(label).lower() for label in AdverseEventKind.labels)}."
     if severity not in Severity.values:
-        errors["severity"] = f"Choose one of {', '.join(Severity.values)}."
+        errors["severity"] = f"Choose how severe: {', '.join(str(label).lower() for label in Severity.labels)}."
     if not text(action_taken):
         errors["action_taken"] = "Say what was done."
     if errors:

@@ -10,7 +10,8 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from clinic.domain import local_day, require, required_text, show_time, site_zone, text
+from clinic import times
+from clinic.domain import local_day, require, required_text, site_zone, text
 from clinic.errors import Conflict, InvalidInput
 from clinic.models import NotificationKind, NotificationSeverity, User
 from clinic.notifications import notify_care_team
@@ -145,8 +146,8 @@ def submit_rems_form(*, by: User, session: DosingSession, reference: str, note: 
         earlier = RemsSubmission.objects.filter(session=session).first()
         if earlier is not None:
             raise Conflict(
-                f"The REMS form was already marked submitted on {show_time(earlier.submitted_at, session.site)} "
-                f"(reference {earlier.reference}).",
+                f"The REMS form was already marked submitted on "
+                f"{times.site_datetime(earlier.submitted_at, session.site)} (reference {earlier.reference}).",
                 code="already_submitted",
             )
         version, protocol = use_protocol(session.patient.site)

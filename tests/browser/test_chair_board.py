@@ -10,7 +10,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
-from clinic.domain import site_zone
+from clinic import times
 from clinic.models import Chair, Patient, Role
 from clinic.services import current_protocol
 from sessions import services
@@ -75,7 +75,7 @@ def test_the_board_and_the_staff_home_show_what_needs_the_nurse(page: Page, cloc
     services.record_vitals(by=nurse, session=dosing_session, systolic=186, diastolic=96, heart_rate=88, spo2=97)
     at(0)
     phq9(dosing, [1, 1, 1, 1, 1, 1, 1, 1, 1], by=nurse)  # item 9 above 0 opens a safety task
-    dosing_started = f"{DoseRecord.objects.get(session=dosing_session).started_at.astimezone(site_zone(site)):%H:%M}"
+    dosing_started = times.site_time(DoseRecord.objects.get(session=dosing_session).started_at, site, zone=False)
     assert late_session.status == "scheduled"
 
     sign_in(page, nurse.username, TEST_PASSWORD)

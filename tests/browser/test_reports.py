@@ -53,7 +53,7 @@ def test_a_nurse_asks_for_a_course_summary_sees_it_appear_and_downloads_it(
     expect(panel.get_by_text("No report has been prepared for this patient yet.")).to_be_visible()
 
     panel.get_by_label("Course summary").select_option(
-        label="Standard induction (6 IV infusions, twice weekly), from 2026-05-04 (active)"
+        label="Standard induction (6 IV infusions, twice weekly), from May 4, 2026 (active)"
     )
     panel.get_by_role("button", name="Prepare the course summary").click()
     row = panel.locator("tbody tr").first

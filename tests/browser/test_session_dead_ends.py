@@ -137,7 +137,7 @@ def test_a_wrong_number_names_the_field_in_words(page: Page, chairside: Chairsid
     page.get_by_label("Weight today (kg)").fill("0")
     page.get_by_role("button", name="Show the calculation").click()
     preview = page.locator("#dose-preview")
-    expect(preview).to_contain_text("Weight today (kg): The weight must be positive, got 0.")
+    expect(preview).to_contain_text("Weight today (kg): The weight must be more than 0.")
     expect(preview).not_to_contain_text("weight_kg")
     expect(page.locator("#start-checklist")).not_to_contain_text("weight_kg")
     expect(page.get_by_role("button", name="Start dosing")).to_be_disabled()

@@ -67,7 +67,7 @@ def test_the_log_shows_who_what_which_patient_when_and_from_where(world: World, 
     assert "Nia Nurse (Nurse)" in page
     assert "viewed the patient&#x27;s record" in page
     assert f"Testperson, Alpha ({world.patient_a.mrn})" in page
-    assert "2026-03-02 09:30 EST" in page  # the patient's site time, with its zone
+    assert "Mon, Mar 2, 2026, 9:30 AM EST" in page  # the patient's site time, with its zone
     assert "203.0.113.7" in page
     assert "req-0123" in page
     assert "Testperson, Bravo" not in page  # another site's patient: not in this administrator's log
@@ -138,7 +138,7 @@ def test_the_csv_export_streams_the_filtered_entries_and_is_audited_once(world: 
     assert viewed["who"] == "Nia Nurse"
     assert viewed["role"] == "Nurse"
     assert viewed["patient_mrn"] == world.patient_a.mrn
-    assert viewed["local_time"] == "2026-03-02 09:30 EST"
+    assert viewed["local_time"] == "Mon, Mar 2, 2026, 9:30 AM EST"
     assert viewed["occurred_at_utc"] == "2026-03-02T14:30:00+00:00"
     assert (viewed["ip_address"], viewed["request_id"]) == ("203.0.113.7", "req-0123456789abcdef")
     [export] = AuditEvent.objects.filter(action="clinic.auditevent.export")

@@ -42,8 +42,8 @@ def test_time_chart_places_points_and_escapes_text() -> None:
     assert '<polyline class="chart-systolic" fill="none" points="44,125.7 370,12"/>' in svg
     assert "hr" in svg
     assert '<polyline class="hr"' not in svg
-    assert ">09:00</text>" in svg
-    assert ">09:50</text>" in svg
+    assert ">9:00 AM</text>" in svg
+    assert ">9:50 AM</text>" in svg
     assert ">dosing</text>" in svg
     assert ">late</text>" not in svg
     assert ">alert &gt; 180</text>" in svg
@@ -92,8 +92,8 @@ def test_day_board_places_blocks_in_lanes_and_clips_them() -> None:
     assert "/s/5/?a=1&amp;b=2" in svg
     assert ">tiny</text>" not in svg  # a block too short for its second line
     assert '<line class="board-now"' in svg
-    assert ">07:00</text>" in svg
-    assert ">19:00</text>" in svg
+    assert ">7:00 AM</text>" in svg
+    assert ">7:00 PM</text>" in svg
 
 
 def test_day_board_without_now_inside_the_day() -> None:
@@ -103,9 +103,9 @@ def test_day_board_without_now_inside_the_day() -> None:
 
 def test_time_ticks_start_at_the_first_round_time_inside_the_range() -> None:
     svg = chart(start=at(3), end=at(57))
-    assert ">09:00</text>" not in svg
-    assert ">09:10</text>" in svg
-    assert ">09:50</text>" in svg
+    assert ">9:00 AM</text>" not in svg
+    assert ">9:10 AM</text>" in svg
+    assert ">9:50 AM</text>" in svg
 
 
 def test_a_chart_over_weeks_ticks_dates_at_local_midnight_and_takes_its_value_grid() -> None:
@@ -143,7 +143,7 @@ def test_a_chart_over_weeks_marks_days_with_their_date_at_local_midnight() -> No
     labels = re.findall(r'<text class="chart-axis" x="[\d.]+" y="[\d.]+" text-anchor="middle">([^<]+)</text>', svg)
     assert labels == ["Mar 8", "Mar 15", "Mar 22"]  # weekly ticks; 1 March 00:00 is before the first point
     hours = time_chart_svg([], start=start, end=start + timedelta(hours=10), y_min=0, y_max=27, tz=NY, title="t")
-    assert ":00</text>" in hours  # a span of hours still shows the time of day
+    assert re.search(r":00 [AP]M</text>", hours)  # a span of hours still shows the time of day
 
 
 @pytest.mark.parametrize(

@@ -75,7 +75,7 @@ def test_a_chart_prints_in_the_colours_of_the_page() -> None:
     data = _specimen(chart=pdf.chart_for_pdf(_chart()), chart_caption="Blood pressure during the session")
     content = pypdf.PdfReader(io.BytesIO(data)).pages[0].get_contents().get_data()
     assert SYSTOLIC_STROKE in content
-    assert "09:30" in _pages(data)[0]  # the chart's axis is drawn
+    assert "9:30 AM" in _pages(data)[0]  # the chart's axis is drawn
     # Without its own stylesheet WeasyPrint draws the SVG in default colours: the reason chart_for_pdf exists.
     bare = _specimen(chart=mark_safe(_chart()))  # noqa: S308 - our own SVG
     assert SYSTOLIC_STROKE not in pypdf.PdfReader(io.BytesIO(bare)).pages[0].get_contents().get_data()

@@ -235,7 +235,7 @@ def test_the_timeline_shows_sessions_notes_and_progress(integ: Integ) -> None:
         started_at=ny(2026, 5, 5, 15), emdr={**EMDR, "sud_before": 4, "sud_after": 0, "voc": 7, "body_scan_clear": True}
     )
     html = signed_in(integ.nurse).get(base(integ)).content.decode()
-    assert "Dosing session Mon 2026-05-04 09:00" in html
+    assert "Dosing session Mon, May 4, 2026, 9:00 AM" in html
     assert "35.0 mg" in html
     assert html.count("EMDR note, ") == 2
     assert "A fictional storm at sea" in html
@@ -349,7 +349,7 @@ def test_the_therapists_home_lists_drafts_patients_and_todays_sessions(integ: In
     assert "Drafts to sign" in home
     assert f"{base(integ)}notes/{note.pk}/edit/" in home
     assert "Your integration sessions today" in home
-    assert "17:00" in home
+    assert "5:00 PM" in home
     assert "Your patients" in home
     assert "2026-05-05" in home  # the last note
     nurse_home = signed_in(integ.nurse).get("/staff/").content.decode()

@@ -9,6 +9,8 @@ import pytest
 from django.test import Client
 
 from clinic.models import AuditEvent, Notification, User
+from clinic.protocol import DEFAULT_PROTOCOL
+from clinic.services import active_protocol_version, publish_protocol_version
 from intake.consent import consent_sha256
 from intake.models import Assessment, Consent, HealthQuestionnaire, SafetyTask
 from intake.services.self_report import FUTURE_STOP_DATE
@@ -277,3 +279,21 @@ def test_the_thank_you_page_lists_only_what_is_still_due(world: World) -> None:
     assert "/portal/questionnaires/gad7/" not in due
     assert "/portal/health/" in due
     assert "/portal/consent/" in due
+
+
+@pytest.mark.django_db
+def test_the_consent_page_notes_preparation_rules_changed_since_the_text_was_written(world: World) -> None:
+    """The signed text (v1) says 6 hours without food and 2 without clear liquids; it cannot change without a new
+    version, so when the clinic's protocol changes, the page says so beside it, with today's rules."""
+    client = client_for(world.patient_a_user)
+    assert "preparation rules have changed" not in client.get("/portal/consent/").content.decode()
+    active_protocol_version(world.site1)
+    settings = DEFAULT_PROTOCOL.to_json()
+    settings["monitoring"]["fasting"]["iv"] = {"solids_hours": "8", "clear_liquids_hours": "2"}
+    publish_protocol_version(by=None, site=world.site1, settings=settings, change_summary="Longer fast before IV")
+    page = client.get("/portal/consent/").content.decode()
+    assert (
+        "Your clinic&#x27;s preparation rules have changed since this document was written. Today they are: before "
+        "an infusion, nothing to eat for 8 hours and no clear liquids for 2 hours." in page
+    )
+    assert "before an injection" not in page  # unchanged for IM

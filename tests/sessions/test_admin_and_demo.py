@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 from django.apps import apps
 from django.contrib import admin
@@ -9,6 +11,7 @@ from django.test import Client
 
 from clinic import demo
 from clinic.models import AuditEvent, Role
+from sessions import services
 from sessions.models import DosingSession, IntegrationAppointment, SessionStatus, TreatmentCourse
 from tests.factories import staff
 from tests.sessions.conftest import Clinic, Clock, advance_to, book, ny
@@ -71,3 +74,31 @@ def test_demo_data_fills_the_board_through_the_services_and_is_idempotent(clock:
     counts = (DosingSession.objects.count(), AuditEvent.objects.count())
     demo.seed(only=["intake", "treatment_sessions"])
     assert (DosingSession.objects.count(), AuditEvent.objects.count()) == counts
+
+
+def test_the_session_admin_shows_what_happened_at_the_chair_read_only(clinic: Clinic, clock: Clock) -> None:
+    """Issue 8: the early stop's reason, the real duration, the dose actually given, the flags and the check-in
+    correction are on the session's admin page, read-only, and the list filters the sessions that ended early."""
+    early = advance_to(clinic, book(clinic, ny(2026, 5, 4, 9)), SessionStatus.DOSING, clock)
+    clock.advance(minutes=10)
+    services.end_dosing(by=clinic.nurse, session=early, stop_reason="Patient asked to stop after a panic attack")
+    other = clinic.cleared_patient(given_name="Planned")
+    planned = book(clinic, ny(2026, 5, 4, 9), chair=clinic.chair2, patient=other)
+    planned = advance_to(clinic, planned, SessionStatus.CHECKED_IN)
+    services.correct_check_in(
+        by=clinic.nurse, session=planned, fasting_solids_hours=Decimal("8"), fasting_clear_liquids_hours=Decimal("3"),
+        escort_confirmed=True, escort_name="Test Escort", reason="The escort arrived later.",
+    )  # fmt: skip
+    client = _admin(clinic)
+    text = client.get(f"/admin/treatment_sessions/dosingsession/{early.pk}/change/").content.decode()
+    for shown in ("Patient asked to stop after a panic attack", "10 min of 40 min planned", "Stopped early",
+                  "mg of", "mg planned", "Early stop reason", "Real duration", "Dose actually given"):  # fmt: skip
+        assert shown.lower() in text.lower(), shown
+    assert 'name="stop_reason"' not in text  # read-only
+    assert "<textarea" not in text
+    corrected = client.get(f"/admin/treatment_sessions/dosingsession/{planned.pk}/change/").content.decode()
+    assert "Last corrected Mon, May 4, 2026" in corrected
+    listing = "/admin/treatment_sessions/dosingsession/"
+    assert [s.pk for s in client.get(listing, {"ended_early": "yes"}).context["cl"].result_list] == [early.pk]
+    corrected_only = client.get(listing, {"check_in_corrected": "yes"}).context["cl"].result_list
+    assert [s.pk for s in corrected_only] == [planned.pk]

@@ -62,7 +62,7 @@ def test_the_schedule_shows_today_with_a_message_for_a_date_outside_the_range(cl
     assert response.status_code == 200
     text = response.content.decode()
     assert "The date in the address was not used: Give a date between 1 January 1900 and 31 December 2100." in text
-    assert "09:00 Testperson, S." in text  # today's board
+    assert "9:00 AM Testperson, S." in text  # today's board
 
 
 @pytest.mark.parametrize("day", EDGES)

@@ -157,7 +157,7 @@ def test_a_role_refusal_is_a_message_not_a_redrawn_form(clinic: Clinic) -> None:
 def test_the_dose_preview_names_the_field_by_its_label(clinic: Clinic) -> None:
     session = checked_in(clinic)
     text = signed_in(clinic.nurse).post(f"{session_page(session)}dose-preview/", {"weight_kg": "0"}).content.decode()
-    assert "Weight today (kg): The weight must be positive, got 0." in text
+    assert "Weight today (kg): The weight must be more than 0." in text
     assert "weight_kg" not in text
 
 
@@ -262,7 +262,7 @@ def test_the_end_form_asks_why_only_while_ending_would_be_early(clinic: Clinic, 
     clock.advance(minutes=5)
     early = client.get(session_page(session)).content.decode()
     assert "Why is dosing ending early?" in early
-    assert "Planned end <strong>08:40</strong>: ending now is an early stop" in early
+    assert "Planned end <strong>8:40 AM</strong>: ending now is an early stop" in early
     clock.advance(minutes=35)
     assert "Why is dosing ending early?" not in client.get(session_page(session)).content.decode()
 
@@ -283,17 +283,17 @@ def test_the_board_flags_late_sessions_for_everyone_and_clinical_alerts_for_clin
     clock.set(ny(2026, 5, 4, 8, 30))
     nurse = signed_in(clinic.nurse).get("/staff/schedule/", {"date": "2026-05-04"}).content.decode()
     assert "Not checked in: 20 min late" in nurse
-    assert "Dosing since 08:12, 2 min late" in nurse
-    assert "Vitals overdue since 08:22" in nurse
+    assert "Dosing since 8:12 AM, 2 min late" in nurse
+    assert "Vitals overdue since 8:22 AM" in nurse
     assert "Alert: Systolic 186 mmHg is above 180 mmHg" in nurse
     assert "Open safety task" in nurse
     desk = signed_in(clinic.front_desk).get("/staff/schedule/", {"date": "2026-05-04"}).content.decode()
     assert "Not checked in: 20 min late" in desk
-    assert "Dosing since 08:12" in desk
+    assert "Dosing since 8:12 AM" in desk
     for clinical in ("Vitals overdue", "Alert:", "Open safety task"):
         assert clinical not in desk
     home = signed_in(clinic.nurse).get("/staff/").content.decode()
-    assert "Vitals overdue since 08:22" in home
+    assert "Vitals overdue since 8:22 AM" in home
     assert f'href="{session_page(late)}"' in home
 
 
@@ -332,7 +332,7 @@ def test_an_integration_session_opens_as_a_page(clinic: Clinic) -> None:
         duration_min=60, room="Blue",
     ).appointment  # fmt: skip
     panel = signed_in(clinic.nurse).get(f"/staff/patients/{clinic.patient.pk}/").content.decode()
-    assert f'<a href="/staff/schedule/integration/{appointment.pk}/">Tue 2026-05-05 10:00</a>' in panel
+    assert f'<a href="/staff/schedule/integration/{appointment.pk}/">Tue, May 5, 2026, 10:00 AM EDT</a>' in panel
     page = signed_in(clinic.nurse).get(f"/staff/schedule/integration/{appointment.pk}/")
     assert page.status_code == 200
     assert "Theo Therapist" in page.content.decode()
@@ -364,7 +364,7 @@ def test_the_session_page_inputs_have_ids_of_their_own(clinic: Clinic, clock: Cl
 
 
 def test_invalid_input_from_a_service_has_a_sentence_with_the_input_named() -> None:
-    assert services.input_sentence("weight_kg", "must be positive, got 0") == "The weight must be positive, got 0."
+    assert services.input_sentence("weight_kg", "must be more than 0") == "The weight must be more than 0."
     assert services.input_sentence("mg_per_kg", "required: the protocol sets no default") == (
         "The mg/kg is required: the protocol sets no default."
     )

@@ -134,12 +134,12 @@ def test_the_page_says_when_the_cadss_is_due_and_when_it_is_overdue(
 ) -> None:
     client = signed_in(clinic.nurse)
     text = client.get(session_page(dosing)).content.decode()
-    assert "CADSS due at <strong>08:40</strong>" in text
+    assert "CADSS due at <strong>8:40 AM</strong>" in text
     assert "overdue</span>" not in text.split('id="cadss-due"')[1].split("</p>")[0]
     clock.advance(minutes=40)
     monitor = client.get(f"{session_page(dosing)}monitor/").content.decode()
     cadss_line = monitor.split('id="cadss-due"')[1].split("</p>")[0]
-    assert "08:40" in cadss_line
+    assert "8:40 AM" in cadss_line
     assert '<span class="badge badge--danger">overdue</span>' in cadss_line
 
 
@@ -147,8 +147,8 @@ def test_the_due_time_follows_the_protocol(clinic: Clinic, clock: Clock) -> None
     publish(clinic.site, cadss_at_min=25)
     session = advance_to(clinic, book(clinic, ny(2026, 5, 4, 9)), SessionStatus.DOSING)
     text = signed_in(clinic.nurse).get(session_page(session)).content.decode()
-    assert "CADSS due at <strong>08:25</strong>" in text
-    assert "CADSS due at <strong>08:40</strong>" not in text
+    assert "CADSS due at <strong>8:25 AM</strong>" in text
+    assert "CADSS due at <strong>8:40 AM</strong>" not in text
     assert "25 min after dosing started" in text
 
 
@@ -167,7 +167,7 @@ def test_the_compact_form_records_the_score_and_the_page_shows_it(
     response = client.post(f"{session_page(dosing)}dissociation/", data, follow=True)
     page = response.content.decode()
     assert "CADSS-6 recorded." in page
-    assert "08:40 total 6</strong>" in page
+    assert "8:40 AM total 6</strong>" in page
     assert 'id="cadss-due"' not in page  # recorded: no longer due
     assert DissociationScore.objects.get().items == [2, 1, 0, 0, 3, 0]
 
@@ -193,4 +193,4 @@ def test_the_form_is_offered_only_while_dosing_or_in_observation(clinic: Clinic,
     session = advance_to(clinic, session, SessionStatus.DISCHARGED, clock)
     text = signed_in(clinic.nurse).get(session_page(session)).content.decode()
     assert "Record the CADSS-6" not in text
-    assert "Not recorded yet: due at 08:40" in text
+    assert "Not recorded yet: due at 8:40 AM" in text

@@ -187,12 +187,12 @@ def test_plausibility_errors(reading: Vitals, errors: set[str]) -> None:
 
 def test_plausibility_messages() -> None:
     assert plausibility_errors(vitals(spo2=980)) == {
-        "spo2": "SpO2 980 % is not plausible (accepted 50-100 %): check the entry"
+        "spo2": "SpO2 980 % is not plausible (accepted 50-100 %): check the entry."
     }
     assert plausibility_errors(vitals(systolic=80, diastolic=85)) == {
-        "diastolic": "Diastolic 85 mmHg must be below systolic 80 mmHg"
+        "diastolic": "Diastolic 85 mmHg must be below systolic 80 mmHg."
     }
-    assert plausibility_errors(vitals(heart_rate=True)) == {"heart_rate": "Heart rate must be a whole number, got True"}
+    assert plausibility_errors(vitals(heart_rate=True)) == {"heart_rate": "Heart rate must be a whole number."}
 
 
 @pytest.mark.parametrize("check", [pre_dose_gate, in_session_alerts])

@@ -62,7 +62,7 @@ def _state(facts: StartFacts) -> list[tuple[str, bool | None]]:
         pytest.param(
             {"gate": "defer", "gate_reasons": ("Systolic 185 mmHg is above 180 mmHg",)},
             [("cleared", True), ("vitals", True), ("gate", False), ("fasting", True), ("escort", True)],
-            ("gate_defer", "The latest pre-dose vital signs say defer: Systolic 185 mmHg is above 180 mmHg"),
+            ("gate_defer", "The latest pre-dose vital signs say defer: Systolic 185 mmHg is above 180 mmHg."),
             id="defer",
         ),
         pytest.param(
@@ -75,7 +75,7 @@ def _state(facts: StartFacts) -> list[tuple[str, bool | None]]:
                 ("fasting", True),
                 ("escort", True),
             ],
-            ("review_unacknowledged", "A prescriber must acknowledge with a reason before dosing starts: BP high"),
+            ("review_unacknowledged", "A prescriber must acknowledge with a reason before dosing starts: BP high."),
             id="review_pending",
         ),
         pytest.param(
@@ -110,7 +110,7 @@ def _state(facts: StartFacts) -> list[tuple[str, bool | None]]:
             ],
             (
                 "review_unacknowledged",
-                "A prescriber must acknowledge with a reason before dosing starts: BP high Ate 4 h ago",
+                "A prescriber must acknowledge with a reason before dosing starts: BP high. Ate 4 h ago.",
             ),
             id="both_reviews_in_one_refusal",
         ),
@@ -164,11 +164,11 @@ def test_start_checklist(
     ("dose", "met", "text"),
     [
         (DoseFacts(summary="35.0 mg"), True, "Dose calculated: 35.0 mg."),
-        (DoseFacts(problem="The weight must be positive, got 0."), False, "The weight must be positive, got 0."),
+        (DoseFacts(problem="The weight must be more than 0."), False, "The weight must be more than 0."),
         (
             DoseFacts(summary="105.0 mg", override_reasons=("Above 100 mg",)),
             False,
-            "This dose needs a prescriber's override with a reason: Above 100 mg",
+            "This dose needs a prescriber's override with a reason: Above 100 mg.",
         ),
         (
             DoseFacts(summary="105.0 mg", override_reasons=("Above 100 mg",), override_given=True),

@@ -67,12 +67,12 @@ def test_a_complete_form() -> None:
     assert values(form) == {
         "dose": "56.0 mg",
         "lot_number": "ESK-7",
-        "bp_pre_dose": "124/78 mmHg at 07:55",
-        "bp_post_dose": "142/88 mmHg at 08:41",
-        "bp_before_discharge": "128/76 mmHg at 10:05",
+        "bp_pre_dose": "124/78 mmHg at 7:55 AM",
+        "bp_post_dose": "142/88 mmHg at 8:41 AM",
+        "bp_before_discharge": "128/76 mmHg at 10:05 AM",
         "sedation": "No",
-        "dissociation": "Yes: CADSS-6 total 3 at 08:40",
-        "monitoring_min": "135 min (08:00-10:15)",
+        "dissociation": "Yes: CADSS-6 total 3 at 8:40 AM",
+        "monitoring_min": "135 min (8:00 AM-10:15 AM)",
     }
     assert form.complete
     assert form.missing == ()
@@ -98,9 +98,9 @@ def test_nothing_recorded_yet() -> None:
 @pytest.mark.parametrize(
     ("readings", "expected"),
     [
-        ((bp(30), bp(45)), "at 08:45"),  # 5 min off beats 10 min off
-        ((bp(35), bp(45)), "at 08:35"),  # equally near: the earlier
-        ((bp(55),), "at 08:55"),  # 15 min off: still within the after-dosing interval
+        ((bp(30), bp(45)), "at 8:45 AM"),  # 5 min off beats 10 min off
+        ((bp(35), bp(45)), "at 8:35 AM"),  # equally near: the earlier
+        ((bp(55),), "at 8:55 AM"),  # 15 min off: still within the after-dosing interval
         ((bp(56),), None),  # 16 min off: not a reading for 40 min
         ((bp(24),), None),
         ((bp(38, pre=True),), None),  # a pre-dose reading never counts as the 40-minute one
@@ -117,7 +117,7 @@ def test_a_changed_protocol_moves_the_reading_time_the_window_and_the_due_date()
     readings = (bp(-5, pre=True), bp(20, 150, 90), bp(41, 142, 88), bp(125))
     monitoring = Monitoring(rems_bp_at_min=20, vitals_every_min_after_dosing=5, rems_form_due_days=3)
     form = rems_form(record(readings=readings), monitoring, NEW_YORK)
-    assert values(form)["bp_post_dose"] == "150/90 mmHg at 08:20"
+    assert values(form)["bp_post_dose"] == "150/90 mmHg at 8:20 AM"
     assert {i.key: i.label for i in form.items}["bp_post_dose"] == "Blood pressure at about 20 min"
     assert values(form)["bp_before_discharge"] is None  # 10 min before discharge: outside a 5-minute interval
     assert form.due_on == dt.date(2026, 5, 7)
@@ -126,8 +126,8 @@ def test_a_changed_protocol_moves_the_reading_time_the_window_and_the_due_date()
 @pytest.mark.parametrize(
     ("readings", "expected"),
     [
-        ((bp(125), bp(130)), "at 10:10"),  # the last before discharge
-        ((bp(120),), "at 10:00"),  # 15 min before: still counts
+        ((bp(125), bp(130)), "at 10:10 AM"),  # the last before discharge
+        ((bp(120),), "at 10:00 AM"),  # 15 min before: still counts
         ((bp(119),), None),
         ((bp(136),), None),  # after discharge
     ],
@@ -142,7 +142,7 @@ def test_the_reading_before_discharge(readings: tuple[BloodPressure, ...], expec
     [
         ((), at(135), "No"),
         ((), None, None),
-        (((at(50), "moderate"), (at(20), "mild")), None, "Yes: mild at 08:20; moderate at 08:50"),
+        (((at(50), "moderate"), (at(20), "mild")), None, "Yes: mild at 8:20 AM; moderate at 8:50 AM"),
     ],
 )
 def test_sedation(sedation: Any, discharged: dt.datetime | None, expected: str | None) -> None:
@@ -153,8 +153,8 @@ def test_sedation(sedation: Any, discharged: dt.datetime | None, expected: str |
 @pytest.mark.parametrize(
     ("scores", "expected"),
     [
-        ((DissociationTotal(at(40), 0, 40),), "No: CADSS-6 total 0 at 08:40"),
-        ((DissociationTotal(at(40), 2, 40), DissociationTotal(at(60), 9, 60)), "Yes: CADSS-6 total 9 at 09:00"),
+        ((DissociationTotal(at(40), 0, 40),), "No: CADSS-6 total 0 at 8:40 AM"),
+        ((DissociationTotal(at(40), 2, 40), DissociationTotal(at(60), 9, 60)), "Yes: CADSS-6 total 9 at 9:00 AM"),
         ((), None),
     ],
 )
@@ -197,8 +197,8 @@ def run_esketamine(
     patient: Any = None,
     chair: Any = None,
 ) -> DosingSession:
-    """Book at 09:00 and run from 08:00: pre-dose 124/78, dosing 08:00-08:10, readings every 15 min after, the
-    CADSS at 08:40, discharge at 10:15 (125 min of observation)."""
+    """Book at 9:00 AM and run from 08:00: pre-dose 124/78, dosing 08:00-08:10, readings every 15 min after, the
+    CADSS at 8:40 AM, discharge at 10:15 AM (125 min of observation)."""
     nurse = clinic.nurse
     session = book(
         clinic, ny(2026, 5, 4, 9), route="esketamine", patient=patient or clinic.patient, chair=chair or clinic.chair
@@ -244,12 +244,12 @@ def test_the_form_from_the_sessions_own_records(clinic: Clinic, clock: Clock) ->
     assert {item["key"]: item["value"] for item in body["items"]} == {
         "dose": "56.0 mg",
         "lot_number": "ESK-7",
-        "bp_pre_dose": "124/78 mmHg at 08:00",
-        "bp_post_dose": "142/82 mmHg at 08:40",
-        "bp_before_discharge": "128/82 mmHg at 10:10",
+        "bp_pre_dose": "124/78 mmHg at 8:00 AM",
+        "bp_post_dose": "142/82 mmHg at 8:40 AM",
+        "bp_before_discharge": "128/82 mmHg at 10:10 AM",
         "sedation": "No",
-        "dissociation": "Yes: CADSS-6 total 3 at 08:40",
-        "monitoring_min": "135 min (08:00-10:15)",
+        "dissociation": "Yes: CADSS-6 total 3 at 8:40 AM",
+        "monitoring_min": "135 min (8:00 AM-10:15 AM)",
     }
     assert body["complete"] is True
     assert body["missing"] == []
@@ -272,7 +272,7 @@ def test_what_is_missing_and_the_overdue_status(clinic: Clinic, clock: Clock) ->
     body = rems(clinic.nurse, session).json()
     assert body["missing"] == ["dissociation"]
     assert body["complete"] is False
-    assert {i["key"]: i["value"] for i in body["items"]}["sedation"] == "Yes: mild at 09:00"
+    assert {i["key"]: i["value"] for i in body["items"]}["sedation"] == "Yes: mild at 9:00 AM"
     clock.set(ny(2026, 5, 12, 8))
     assert rems(clinic.nurse, session).json()["status"] == "overdue"
 
@@ -285,7 +285,7 @@ def test_the_40_minute_reading_follows_a_changed_protocol(clinic: Clinic, clock:
     body = rems(clinic.nurse, run_esketamine(clinic, clock)).json()
     post = next(item for item in body["items"] if item["key"] == "bp_post_dose")
     assert post["label"] == "Blood pressure at about 25 min"
-    assert post["value"] == "128/82 mmHg at 08:25"
+    assert post["value"] == "128/82 mmHg at 8:25 AM"
     assert body["due_on"] == "2026-05-09"
 
 
@@ -384,7 +384,7 @@ def test_the_panel_lists_each_item_with_missing_ones_in_red(clinic: Clinic, cloc
     assert "REMS monitoring form" in panel
     assert '<th scope="row">Dose</th>\n      <td>56.0 mg</td>' in panel
     assert "Blood pressure at about 40 min" in panel
-    assert "142/82 mmHg at 08:40" in panel
+    assert "142/82 mmHg at 8:40 AM" in panel
     missing = panel.split("Blood pressure before discharge</th>")[1].split("</tr>")[0]
     assert '<span class="badge badge--danger">missing</span>' in missing
     assert "Not discharged yet." in missing
@@ -395,7 +395,7 @@ def test_marking_submitted_on_the_page(clinic: Clinic, clock: Clock) -> None:
     session = run_esketamine(clinic, clock)
     client = signed_in(clinic.nurse)
     panel = client.get(session_page(session)).content.decode().split('<article id="rems"')[1].split("</article>")[0]
-    assert "Due by <strong>Mon 2026-05-11</strong>" in panel
+    assert "Due by <strong>Mon, May 11, 2026</strong>" in panel
     assert "Mark submitted" in panel
     assert 'name="note"' not in panel  # nothing missing, no note asked for
     refused = client.post(f"{session_page(session)}rems/submit/", {"reference": ""}, follow=True).content.decode()
@@ -431,7 +431,7 @@ def test_the_list_of_forms_due(clinic: Clinic, clock: Clock) -> None:
     client = signed_in(clinic.nurse)
     text = client.get("/staff/schedule/rems/").content.decode()
     assert f'href="{session_page(first)}#rems"' in text
-    assert "Mon 2026-05-11" in text
+    assert "Mon, May 11, 2026" in text
     assert '<span class="badge badge--danger">overdue</span>' in text
     assert '<span class="badge badge--ok">complete</span>' in text
     assert session_page(submitted) not in text

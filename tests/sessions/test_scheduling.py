@@ -98,7 +98,7 @@ def test_interval_message_names_the_gap_and_both_sessions() -> None:
     violation = check_interval([T], T + timedelta(hours=47, minutes=59), 48)
     assert violation is not None
     assert violation.message == (
-        "Wed 2026-05-06 08:59 UTC is only 47 h 59 min from the dosing session at Mon 2026-05-04 09:00 UTC; "
+        "Wed, May 6, 2026, 8:59 AM UTC is only 47 h 59 min from the dosing session at Mon, May 4, 2026, 9:00 AM UTC; "
         "at least 48 h are required between the starts of two dosing sessions"
     )
     assert violation.conflicting_starts == (T,)
@@ -109,14 +109,14 @@ def test_interval_lists_every_conflict_and_reports_the_nearest() -> None:
     violation = check_interval([after, before, T - timedelta(days=5)], T, 48, tz=NEW_YORK)
     assert violation is not None
     assert violation.conflicting_starts == (before, after)
-    assert "only 30 h 0 min from the dosing session at Sat 2026-05-02 23:00 EDT" in violation.message
+    assert "only 30 h 0 min from the dosing session at Sat, May 2, 2026, 11:00 PM EDT" in violation.message
 
 
 def test_interval_is_elapsed_time_across_daylight_saving() -> None:
     violation = check_interval([ny(date(2026, 3, 7))], ny(date(2026, 3, 9)), 48, tz=NEW_YORK)
     assert violation is not None
     assert violation.message.startswith(
-        "Mon 2026-03-09 09:00 EDT is only 47 h 0 min from the dosing session at Sat 2026-03-07 09:00 EST"
+        "Mon, Mar 9, 2026, 9:00 AM EDT is only 47 h 0 min from the dosing session at Sat, Mar 7, 2026, 9:00 AM EST"
     )
 
 
@@ -167,8 +167,8 @@ def test_weekly_limit_message_lists_the_sessions_in_the_window() -> None:
     violation = check_weekly_limit(days(3, 5), T + timedelta(days=8), 2)
     assert violation is not None
     assert violation.message == (
-        "3 dosing sessions within 7 days (Thu 2026-05-07 09:00 UTC, Sat 2026-05-09 09:00 UTC, "
-        "Tue 2026-05-12 09:00 UTC); at most 2 are allowed in any rolling 7 days"
+        "3 dosing sessions within 7 days (Thu, May 7, 2026, 9:00 AM UTC, Sat, May 9, 2026, 9:00 AM UTC, "
+        "Tue, May 12, 2026, 9:00 AM UTC); at most 2 are allowed in any rolling 7 days"
     )
     assert violation.conflicting_starts == tuple(days(3, 5))
 
@@ -362,8 +362,8 @@ def test_propose_course_refuses_what_the_template_cannot_do(
             date(2026, 5, 4),
             (MON, TUE),
             {},
-            "Tue 2026-05-05 09:00 EDT is only 24 h 0 min from the dosing session at Mon 2026-05-04 09:00 EDT; "
-            "at least 48 h are required between the starts of two dosing sessions",
+            "Tue, May 5, 2026, 9:00 AM EDT is only 24 h 0 min from the dosing session at Mon, May 4, 2026, "
+            "9:00 AM EDT; at least 48 h are required between the starts of two dosing sessions",
         ),
         (
             "standard_induction",
@@ -385,7 +385,7 @@ def test_propose_course_refuses_what_the_template_cannot_do(
             date(2026, 3, 8),
             (SUN,),
             {"local_time": time(2, 30)},
-            "02:30 does not exist on 2026-03-08 in America/New_York (the clocks move forward); choose another time",
+            "2:30 AM does not exist on Sun, Mar 8, 2026 at this site (the clocks move forward); choose another time",
         ),
     ],
 )

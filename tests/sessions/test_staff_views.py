@@ -34,7 +34,7 @@ def test_the_board_has_a_lane_per_chair_and_a_block_per_session(clinic: Clinic) 
     assert ">Chair 2</text>" in text
     assert f'href="{session_page(session)}"' in text
     assert 'class="board-block status-scheduled"' in text
-    assert "09:00 Testperson, S." in text
+    assert "9:00 AM Testperson, S." in text
     assert 'hx-trigger="every 30s"' in text
     assert "times in America/New_York" in text
 
@@ -43,10 +43,10 @@ def test_the_board_widens_to_show_a_booking_outside_the_usual_hours(clinic: Clin
     session = book(clinic, ny(2026, 5, 6, 5, 30))
     text = signed_in(clinic.nurse).get("/staff/schedule/", {"date": "2026-05-06"}).content.decode()
     assert f'href="{session_page(session)}"' in text
-    assert ">05:00<" in text
+    assert ">5:00 AM<" in text
     plain = signed_in(clinic.nurse).get("/staff/schedule/", {"date": "2026-05-07"}).content.decode()
-    assert ">05:00<" not in plain
-    assert ">07:00<" in plain
+    assert ">5:00 AM<" not in plain
+    assert ">7:00 AM<" in plain
 
 
 @pytest.mark.parametrize(
@@ -100,14 +100,14 @@ def test_booking_page_suggests_free_times_per_chair(clinic: Clinic) -> None:
     )
     text = response.content.decode()
     chair1, chair2 = text.split("<h3>Chair 1</h3>")[1].split("<h3>Chair 2</h3>")
-    assert ">08:00<" not in chair1
-    assert ">09:00<" not in chair1
-    assert ">10:25<" not in chair1
-    assert ">10:30<" in chair1
-    assert ">09:00<" in chair2
-    assert ">08:00<" in chair2
-    assert ">16:30<" in chair2
-    assert ">16:45<" not in chair2
+    assert ">8:00 AM<" not in chair1
+    assert ">9:00 AM<" not in chair1
+    assert ">10:25 AM<" not in chair1
+    assert ">10:30 AM<" in chair1
+    assert ">9:00 AM<" in chair2
+    assert ">8:00 AM<" in chair2
+    assert ">4:30 PM<" in chair2
+    assert ">4:45 PM<" not in chair2
 
 
 def test_free_times_refresh_as_a_fragment(clinic: Clinic) -> None:
@@ -119,8 +119,8 @@ def test_free_times_refresh_as_a_fragment(clinic: Clinic) -> None:
     )
     text = response.content.decode()
     assert text.lstrip().startswith('<div id="free-slots"')
-    assert ">15:45<" in text
-    assert ">16:00<" not in text
+    assert ">3:45 PM<" in text
+    assert ">4:00 PM<" not in text
 
 
 def test_booking_through_the_page(clinic: Clinic) -> None:
@@ -157,7 +157,7 @@ def test_booking_a_course_through_the_page(clinic: Clinic) -> None:
             "weekdays": ["0", "3"], "time": "09:00", "chair": clinic.chair.pk}  # fmt: skip
     refused = client.post(f"/staff/schedule/book-course/?patient={clinic.patient.pk}", data)
     assert refused.status_code == 409
-    assert "Session 3 (Mon 2026-05-11 09:00)" in refused.content.decode()
+    assert "Session 3 (Mon, May 11, 2026, 9:00 AM EDT)" in refused.content.decode()
     assert not TreatmentCourse.objects.exists()
     booked = client.post(f"/staff/schedule/book-course/?patient={clinic.patient.pk}", {**data, "time": "11:00"})
     assert booked.status_code == 302
@@ -279,7 +279,7 @@ def test_alerts_show_in_red_with_the_chart_and_the_timer(clinic: Clinic, clock: 
     due = re.search(r'data-due="(\d+)"', text)
     assert due is not None
     assert int(due.group(1)) == int(ny(2026, 5, 4, 8, 15).timestamp() * 1000)  # 10 min after the 08:05 reading
-    assert "Next vitals due at <strong>08:15</strong>" in text
+    assert "Next vitals due at <strong>8:15 AM</strong>" in text
 
 
 def test_discharge_refusal_is_explained_then_discharge(clinic: Clinic, clock: Clock) -> None:
@@ -361,7 +361,7 @@ def test_the_patient_page_lists_upcoming_sessions(clinic: Clinic, who: str) -> N
     text = signed_in(getattr(clinic, who)).get(f"/staff/patients/{clinic.patient.pk}/").content.decode()
     assert "Dosing sessions" in text
     assert f'href="{session_page(session)}"' in text
-    assert "Mon 2026-05-04 09:00" in text
+    assert "Mon, May 4, 2026, 9:00 AM" in text
     assert "Book a course" in text
 
 
@@ -371,7 +371,7 @@ def test_the_portal_home_lists_my_upcoming_sessions(clinic: Clinic) -> None:
                                           start=ny(2026, 5, 5, 10), duration_min=60, room="Blue")  # fmt: skip
     text = signed_in(patient_user(clinic.patient)).get("/portal/").content.decode()
     assert "My upcoming sessions" in text
-    assert "Monday, May 4, 09:00" in text
+    assert "Mon, May 4, 2026, 9:00 AM EDT" in text
     assert f"/portal/sessions/{session.pk}/calendar.ics" in text
     assert "integration session with Theo Therapist" in text
 

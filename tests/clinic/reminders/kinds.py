@@ -13,13 +13,13 @@ GONE = 0  # a subject id whose subject no longer exists
 
 VISIT_CONTEXT = {
     "day": "tomorrow",
-    "time": "9:00 a.m.",
+    "time": "9:00 AM EDT",
     "site_name": "North Test Site",
     "site_address": "1 Example Street, Testville",
     "site_phone": "555-0100",
     "portal_url": "http://localhost:8000/portal/",
-    "solids_until": "3:00 a.m.",
-    "clear_liquids_until": "7:00 a.m.",
+    "solids_until": "3:00 AM",
+    "clear_liquids_until": "7:00 AM",
     "escort_needed": True,
     "bring": ["a list of your medicines"],
 }

@@ -173,7 +173,7 @@ def test_a_text_message_goes_to_twilio_once(world: World, twilio: tuple[type[Fak
     assert request["path"] == "/2010-04-01/Accounts/ACtest0001/Messages.json"
     assert request["auth"].startswith("Basic ")
     assert (request["To"], request["From"]) == ("+15550100142", "+15550100")
-    assert request["Body"].startswith("KAP Clinic: You have an appointment tomorrow at 9:00 a.m.")
+    assert request["Body"].startswith("KAP Clinic: You have an appointment tomorrow at 9:00 AM EDT")
     reminder.refresh_from_db()
     assert (reminder.status, reminder.provider_message_id) == ("sent", f"SM{1:032d}")
 

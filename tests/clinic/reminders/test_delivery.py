@@ -64,8 +64,8 @@ def test_the_email_carries_a_stable_message_id_and_both_parts(world: World, mail
     assert message.extra_headers["Message-ID"] == f"<{reminder.reference}@clinic.invalid>"
     assert message.extra_headers["Auto-Submitted"] == "auto-generated"
     assert message.to == [world.patient_a.email]
-    assert message.subject == "Your appointment at KAP Clinic tomorrow at 9:00 a.m."
-    assert "You have an appointment at KAP Clinic tomorrow at 9:00 a.m." in message.body
+    assert message.subject == "Your appointment at KAP Clinic tomorrow at 9:00 AM EDT"
+    assert "You have an appointment at KAP Clinic tomorrow at 9:00 AM EDT" in message.body
     assert message.alternatives[0][1] == "text/html"
 
 

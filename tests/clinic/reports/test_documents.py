@@ -29,28 +29,28 @@ def render(of: Course, kind: str, **parameters: int) -> list[str]:
 
 def assert_every_page_names_the_patient(pages: list[str], patient: Patient, protocol_version: str) -> None:
     for number, text in enumerate(pages, start=1):
-        assert f"{patient.given_name} {patient.family_name} · MRN {patient.mrn} · Date of birth 1980-05-17" in text
+        assert f"{patient.given_name} {patient.family_name} · MRN {patient.mrn} · Date of birth May 17, 1980" in text
         assert f"Page {number} of {len(pages)}" in text
-        assert f"Generated 2026-05-11 12:00 EDT · Protocol version {protocol_version}" in text
+        assert f"Generated Mon, May 11, 2026, 12:00 PM EDT · Protocol version {protocol_version}" in text
 
 
 def test_the_course_summary(course: Course) -> None:
     pages = render(course, "course_summary", course=course.course.pk)
     assert_every_page_names_the_patient(pages, course.patient, "NORTH-v1")
     text = "\n".join(pages)
-    assert "Course summary: Standard induction (6 IV infusions, twice weekly), from 2026-05-04" in pages[0]
+    assert "Course summary: Standard induction (6 IV infusions, twice weekly), from May 4, 2026" in pages[0]
     assert "Decision Eligible (decided)" in text  # the screening
     # Each session's dose, route and lot, in the overview and in the session's own pages
-    assert "1 Mon 2026-05-04 09:00 EDT IV infusion 35.0 mg LOT-1 Discharged 10 of 10" in text
-    assert "2 Thu 2026-05-07 09:00 EDT IV infusion 35.0 mg LOT-1 Discharged 10 of 10" in text
+    assert "1 Mon, May 4, 2026, 9:00 AM EDT IV infusion 35.0 mg LOT-1 Discharged 10 of 10" in text
+    assert "2 Thu, May 7, 2026, 9:00 AM EDT IV infusion 35.0 mg LOT-1 Discharged 10 of 10" in text
     assert "Dose 35.0 mg (0.5 mg/kg)" in text
-    assert "08:00 Before dosing 124/78 72 98 % Proceed" in text  # the vitals table
+    assert "8:00 AM Before dosing 124/78 72 98 % Proceed" in text  # the vitals table
     assert "systolic alert > 180" in text  # ... and its chart
     assert "Nausea / vomiting: <b>Felt</b> queasy & pale Mild Ondansetron 4 mg given" in text  # the note as typed
     assert "Modified Aldrete 10 of 10" in text
     assert "Baseline PHQ-9 18 before the first dose" in text
-    assert "2026-05-01 18 moderately severe" in text  # the outcome table
-    assert "2026-05-11 6 mild" in text
+    assert "Fri, May 1, 2026 18 moderately severe" in text  # the outcome table
+    assert "Mon, May 11, 2026 6 mild" in text
     assert "remission below 5" in text  # ... and its chart
     assert "The integration summary is not part of this report yet." in text
 
@@ -88,8 +88,8 @@ def test_the_session_record_with_the_dose_calculation(course: Course) -> None:
     pages = render(course, "session_record", session=course.sessions[0].pk)
     assert_every_page_names_the_patient(pages, course.patient, "NORTH-v1")
     text = "\n".join(pages)
-    assert "Session record: IV infusion, Mon 2026-05-04 09:00 EDT" in pages[0]
-    assert "Check-in 08:00; fasting OK; escort confirmed" in text
+    assert "Session record: IV infusion, Mon, May 4, 2026, 9:00 AM EDT" in pages[0]
+    assert "Check-in 8:00 AM; fasting OK; escort confirmed" in text
     assert "Dose 35.0 mg (0.5 mg/kg)" in text
     assert "Lot number LOT-1" in text
     assert "Dose 35.0 mg = 0.5 mg/kg x 70.0 kg" in text.replace("\n", " ")  # the calculation's steps
@@ -122,9 +122,9 @@ def test_the_rems_form(world: World, clock: Clock) -> None:
     assert f"{world.patient_a.given_name} {world.patient_a.family_name} · MRN {world.patient_a.mrn}" in pages[0]
     assert "56.0 mg" in text
     assert "ESK-7" in text
-    assert "142/82 mmHg at 08:40" in text
-    assert "Yes: CADSS-6 total 3 at 08:40" in text
-    assert "Form due 2026-05-11" in text
+    assert "142/82 mmHg at 8:40 AM" in text
+    assert "Yes: CADSS-6 total 3 at 8:40 AM" in text
+    assert "Form due Mon, May 11, 2026" in text
     assert "Submitted Not yet" in text
     assert protocol_version == "NORTH-v1"
 

@@ -45,7 +45,7 @@ def test_a_request_is_queued_on_the_reports_queue_after_commit(course: Course, q
         ReportStatus.PENDING,
         course.clinic.nurse,
     )
-    assert job.subject == "Standard induction (6 IV infusions, twice weekly), from 2026-05-04 (active)"
+    assert job.subject == "Standard induction (6 IV infusions, twice weekly), from May 4, 2026 (active)"
     assert queued == [job.pk]
     assert tasks.render_report.queue == "reports"
     assert "reports" in {queue.name for queue in CELERY_TASK_QUEUES}  # workers consume it without -Q

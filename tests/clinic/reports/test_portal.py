@@ -32,7 +32,7 @@ def test_the_portal_home_links_to_the_documents(course: Course, world: World) ->
 def test_a_patient_prepares_and_downloads_their_course_summary(course: Course, world: World, queued: list[int]) -> None:
     patient = signed_in(world.patient_a_user)
     page = patient.get("/portal/reports/").content.decode()
-    assert "Course summary: Standard induction (6 IV infusions, twice weekly), from 2026-05-04 (active)" in page
+    assert "Course summary: Standard induction (6 IV infusions, twice weekly), from May 4, 2026 (active)" in page
     assert "Relapse-prevention plan" in page
     assert "Session record" not in page  # staff-only kinds are not offered
     assert AuditEvent.objects.filter(action="portal.patient.view", details__page="reports").count() == 1

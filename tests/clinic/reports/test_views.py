@@ -44,7 +44,7 @@ def test_the_patient_page_offers_the_reports_the_role_may_get(course: Course, wo
     assert 'id="reports-panel"' in html
     assert "Prepare the course summary" in html
     assert "Prepare the REMS monitoring form" in html
-    assert "Standard induction (6 IV infusions, twice weekly), from 2026-05-04 (active)" in html
+    assert "Standard induction (6 IV infusions, twice weekly), from May 4, 2026 (active)" in html
     therapist = patient_page(signed_in(world.therapist1), course)
     assert "Prepare the course summary" in therapist
     assert "REMS monitoring form" not in therapist
