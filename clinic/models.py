@@ -411,7 +411,7 @@ class PortalInvitation(models.Model):
         indexes = [models.Index(fields=["patient", "-created_at"])]
 
     def __str__(self) -> str:
-        return f"Portal invitation for {self.patient} ({self.created_at:%Y-%m-%d})"
+        return f"Portal invitation for {self.patient} ({clock.day_words(self.created_at.date(), weekday=False)})"
 
 
 # Reminders live in their own package; importing the model here registers it with the clinic app.

@@ -344,7 +344,7 @@ class QuestionnaireDue(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.instrument} due {self.due_at:%Y-%m-%d %H:%M} UTC ({'closed' if self.closed_at else 'open'})"
+        return f"{self.instrument} due {times.site_datetime(self.due_at)} ({'closed' if self.closed_at else 'open'})"
 
     @property
     def is_open(self) -> bool:
@@ -362,4 +362,4 @@ class QuestionnaireLinkUse(models.Model):
         ordering = ["-used_at"]
 
     def __str__(self) -> str:
-        return f"link {self.nonce} used {self.used_at:%Y-%m-%d %H:%M} UTC"
+        return f"link {self.nonce} used {times.site_datetime(self.used_at)}"

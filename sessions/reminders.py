@@ -26,8 +26,9 @@ from typing import Any
 
 from django.conf import settings
 from django.urls import reverse
-from django.utils import dateformat, timezone
+from django.utils import timezone
 
+from clinic.clock import clock_words
 from clinic.domain import site_zone
 from clinic.emails import Attachment
 from clinic.models import Site, User
@@ -49,7 +50,7 @@ BRING = ("a photo ID", "a list of the medicines you take", "comfortable clothes"
 
 
 def _clock(at: dt.datetime, tz: Any) -> str:
-    return dateformat.format(at.astimezone(tz), "g:i a")
+    return clock_words(at.astimezone(tz), zone=False)
 
 
 def _site_context(site: Site) -> dict[str, Any]:

@@ -18,7 +18,7 @@ from clinic.reminders.wording import appointment_when
 from sessions.forms import BookingForm
 
 ROOT = Path(__file__).resolve().parent.parent
-APPS = ("clinic", "intake", "sessions", "integration", "portal", "bench")
+APPS = ("clinic", "intake", "sessions", "integration", "messaging", "portal", "bench")
 NEW_YORK = ZoneInfo("America/New_York")
 
 # A time worded on a page by Django's own filters or tags instead of the site_times filters.
@@ -37,6 +37,8 @@ ALLOWED = {
     "clinic/reports/services.py": "a PDF's file name",
     "clinic/settings.py": "input formats of DRF",
     "integration/forms.py": "the value of a datetime-local input (DATETIME_LOCAL)",
+    "sessions/request_views.py": "the value of a datetime-local input (DATETIME_LOCAL)",
+    "portal/forms.py": "the value of a datetime-local input (DATETIME_LOCAL)",
     "sessions/api/serializers.py": "input formats of the API",
     "sessions/api/inputs.py": "input formats of the API",
     "clinic/api.py": "the API's date of birth, ISO 8601",

@@ -13,8 +13,9 @@ from django import forms
 
 from clinic.models import Patient
 from clinic.reminders.preferences import PREFERENCE_FIELDS
+from clinic.times import time_input
 
-TIME_INPUT = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+TIME_INPUT = time_input()
 
 
 class ReminderPreferencesForm(forms.ModelForm):  # type: ignore[type-arg]

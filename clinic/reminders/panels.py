@@ -10,6 +10,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 
 from clinic import audit, panels
+from clinic.clock import clock_words
 from clinic.models import Patient
 from clinic.reminders import registry, services
 from clinic.reminders.models import OPEN_STATUSES
@@ -22,7 +23,7 @@ SHOWN = 5
 def preference_words(patient: Patient) -> dict[str, str]:
     """The patient's preferences in words, for the staff panel and the portal page."""
     start, end = patient.quiet_hours_start, patient.quiet_hours_end
-    quiet = f"{start:%H:%M} to {end:%H:%M}" if start is not None and end is not None else "None"
+    quiet = f"{clock_words(start)} to {clock_words(end)}" if start is not None and end is not None else "None"
     return {
         "channel": patient.get_preferred_reminder_channel_display(),
         "quiet_hours": quiet,

@@ -145,10 +145,10 @@ def test_the_48h_email_says_how_to_get_ready_and_carries_the_calendar_file(
     outcome = delivery.run_pass()
     assert outcome.get("sent") == 1
     [message] = mailoutbox
-    assert message.subject == "Your appointment at KAP Clinic on Friday, May 8 at 9:00 a.m."
+    assert message.subject == "Your appointment at KAP Clinic on Fri, May 8, 2026 at 9:00 AM EDT"
     body = message.body
-    assert "Nothing to eat after 3:00 a.m. on the day." in body  # IV: 6 h of no solids before 9:00
-    assert "until 7:00 a.m., then nothing to drink" in body  # and 2 h of no clear liquids
+    assert "Nothing to eat after 3:00 AM on the day." in body  # IV: 6 h of no solids before 9:00
+    assert "until 7:00 AM, then nothing to drink" in body  # and 2 h of no clear liquids
     assert "Someone must take you home" in body
     assert "Bring a photo ID." in body
     assert "1 Example Street Testville" in body
@@ -169,8 +169,8 @@ def test_the_2h_reminder_of_an_esketamine_session_has_its_own_fasting_times(
     clock.set(ny(2026, 5, 8, 7, 1))
     delivery.run_pass()
     [message] = mailoutbox
-    assert "Nothing to eat after 7:00 a.m." in message.body
-    assert "Nothing to drink after 8:30 a.m." in message.body
+    assert "Nothing to eat after 7:00 AM." in message.body
+    assert "Nothing to drink after 8:30 AM." in message.body
 
 
 def test_a_session_no_longer_scheduled_is_skipped_by_the_worker(

@@ -53,7 +53,7 @@ def test_the_front_desk_sets_text_messages_and_quiet_hours(world: World) -> None
     assert reminder.channel == "sms"  # what has not gone out follows the new channel
     assert AuditEvent.objects.filter(action="clinic.patient.reminder_preferences").count() == 1
     page = _client(world.front_desk1).get(reverse("staff:patient_detail", args=[world.patient_a.pk]))
-    assert "21:00 to 08:00" in page.content.decode()
+    assert "9:00 PM to 8:00 AM" in page.content.decode()
     assert reverse("staff:reminder_preferences", args=[world.patient_a.pk]) in page.content.decode()
 
 
