@@ -3,10 +3,13 @@
 - Query strings (`QueryStringGuard`, a middleware): a control character in a parameter (a NUL byte makes
   PostgreSQL refuse the query) answers 400 naming the parameter on the API; on a page the characters are left out
   of the search and a message says so.
-- JSON bodies (`JSONParser`, the API's parser): a NUL or a lone UTF-16 surrogate anywhere in the document answers 400
-  naming the field. A surrogate cannot be encoded as UTF-8, so an answer that echoed it (a "not a valid choice"
-  message) could not be sent; a NUL cannot be stored.
-Form posts need neither: Django decodes them with replacement characters, and its form fields refuse NUL bytes.
+- JSON bodies (`JSONParser`, the API's parser): a control character (but tab and line breaks) or a lone UTF-16
+  surrogate anywhere in the document answers 400 naming the field, for every serializer at once. A surrogate
+  cannot be encoded as UTF-8, so an answer that echoed it (a "not a valid choice" message) could not be sent; a NUL
+  cannot be stored.
+Form posts: Django decodes them with replacement characters and its form fields refuse NUL bytes; other control
+characters are refused by the forms' validators and, for the clinical records, just before the save
+(clinic.validators).
 """
 
 from __future__ import annotations

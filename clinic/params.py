@@ -31,8 +31,9 @@ DAY_FORMAT_MESSAGE = "Give the date as YYYY-MM-DD."
 
 # C0 and C1 control characters (tab and newline included: no query parameter holds them) and UTF-16 surrogates.
 _QUERY_UNSAFE = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
-# In a JSON body, text may hold tabs and newlines (notes do); a NUL or a lone surrogate it may not.
-_TEXT_UNSAFE = re.compile(r"[\x00\ud800-\udfff]")
+# In a JSON body, text may hold tabs and line breaks (notes do); no other control character (clinic.validators) and
+# no lone surrogate.
+_TEXT_UNSAFE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
 
 
 def validate_day(value: dt.date) -> None:

@@ -159,7 +159,9 @@ def seed_batch(ctx: ScaleContext, batch: PatientBatch) -> None:
         if p.profile != "new" and plan:
             _screen(ctx, p, plan[0][0] + DAY, cssrs_id, screening_rows, overrides, consents, clearances)
         if ctx.chance(0.8):
-            questionnaires.append((p.id, HQ_MEDICATIONS, NO_SUBSTANCE_USE, p.registered_at + DAY, js([]), False, ""))
+            questionnaires.append(
+                (p.id, HQ_MEDICATIONS, NO_SUBSTANCE_USE, p.registered_at + DAY, js([]), False, ctx.sealed(""))
+            )
     ctx.writer.write(Assessment, ASSESSMENT_COLUMNS, rows)
     ctx.writer.write(Screening, SCREENING_COLUMNS, screening_rows)
     ctx.writer.write(Override, ("screening", "prescriber", "reason", "created_at", "addressed_findings"), overrides)
@@ -216,7 +218,7 @@ def _screen(
         consent_id, clearance_id = ctx.writer.ids(Consent, 1)[0], ctx.writer.ids(MedicalClearance, 1)[0]
         consents.append((consent_id, p.id, CURRENT_CONSENT_VERSION, CONSENT_SHA, f"{p.given_name} {p.family_name}",
                          when + DAY / 12, "witnessed", nurse.id, nurse.id))  # fmt: skip
-        clearances.append((clearance_id, p.id, prescriber.id, CLEARANCE_NOTE, when + DAY / 6))
+        clearances.append((clearance_id, p.id, prescriber.id, ctx.sealed(CLEARANCE_NOTE), when + DAY / 6))
         ctx.audit("intake.consent.create", when + DAY / 12, actor=nurse, patient_id=p.id,
                   object_type="intake.consent", object_id=consent_id)  # fmt: skip
         ctx.audit("intake.medicalclearance.create", when + DAY / 6, actor=prescriber, patient_id=p.id,
@@ -236,7 +238,7 @@ def _safety(ctx: ScaleContext, tasks: Sequence[tuple[ScalePatient, int, dt.datet
         resolved = at + DAY < ctx.now
         rows.append((pk, p.id, assessment_id, "PHQ-9 item 9 answered above 0", "resolved" if resolved else "open",
                      at, prescriber.id if resolved else None, at + DAY if resolved else None,
-                     "Called the patient; safety plan reviewed." if resolved else ""))  # fmt: skip
+                     ctx.sealed("Called the patient; safety plan reviewed." if resolved else "")))  # fmt: skip
         alerts.append((prescriber.id, p.id, NotificationKind.SAFETY_ALERT, NotificationSeverity.CRITICAL,
                        "New safety alert", "A patient's answers need a call back today.", f"/staff/patients/{p.id}/",
                        f"safety-task-{pk}", at, at + DAY / 4 if resolved else None, at,

@@ -23,7 +23,7 @@ from clinic.encryption import EncryptedTextField
 from clinic.models import Chair, Patient, ProtocolVersion, User
 from clinic.protocol import Route
 from clinic.status import StatusWorkflow
-from clinic.validators import NOTE_MAX, REASON_MAX, validate_place_name
+from clinic.validators import NOTE_MAX, REASON_MAX, validate_phone, validate_place_name
 from sessions.dosing import ROUTE_LABELS
 
 
@@ -238,7 +238,7 @@ class CheckIn(models.Model):
     fasting_reasons = models.JSONField(default=list, blank=True)
     escort_confirmed = models.BooleanField(default=False)
     escort_name = models.CharField(max_length=120, blank=True)
-    escort_phone = models.CharField(max_length=40, blank=True)
+    escort_phone = models.CharField(max_length=40, blank=True, validators=[validate_phone])
     protocol_version = models.ForeignKey(ProtocolVersion, on_delete=models.PROTECT, related_name="+")
     corrected_at = models.DateTimeField(null=True, blank=True, help_text="When the check-in was last corrected.")
     fasting_attested_at = models.DateTimeField(

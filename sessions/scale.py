@@ -387,7 +387,8 @@ def _session_day(
         rows[DissociationScore].append((s.id, CADSS, 4, 40, nurse.id, s.start + 40 * MINUTE, version))
     if ctx.chance(0.05):
         rows[AdverseEvent].append((s.id, s.start + 25 * MINUTE, "nausea_vomiting", "mild",
-                                   "Ondansetron 4 mg given; settled within 15 minutes.", "", nurse.id,
+                                   ctx.sealed("Ondansetron 4 mg given; settled within 15 minutes."), ctx.sealed(""),
+                                   nurse.id,
                                    s.start + 25 * MINUTE))  # fmt: skip
     if s.status == "dosing":
         return

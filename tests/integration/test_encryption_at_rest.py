@@ -116,7 +116,9 @@ def test_rotation_round_trip(integ: Integ) -> None:
         assert raw(IntegrationNote, "narrative", note.pk) == after
         event = AuditEvent.objects.filter(action="clinic.encryption.rotate").order_by("occurred_at").first()
         assert event is not None
-        assert event.details["re_encrypted"] == 3 + 7  # the note's three fields and the revision's seven
+        models = event.details["models"]  # the note's three fields and the revision's seven (and intake's own)
+        assert (models["integration.IntegrationNote"], models["integration.RelapsePlanRevision"]) == (3, 7)
+        assert event.details["re_encrypted"] == sum(models.values())
     with override_settings(FIELD_ENCRYPTION_KEYS=(newest,)):  # the old key retired: everything still opens
         assert IntegrationNote.objects.get(pk=note.pk).narrative == f"Before the rotation: {SECRET_WORDS}."
         assert RelapsePlanRevision.objects.get().warning_signs == ["Old key"]
@@ -128,7 +130,7 @@ def test_rotation_dry_run_changes_nothing(integ: Integ) -> None:
     with override_settings(FIELD_ENCRYPTION_KEYS=(new_key(), *settings.FIELD_ENCRYPTION_KEYS)):
         out = io.StringIO()
         call_command("rotate_encryption_keys", "--dry-run", stdout=out)
-    assert "3 values would be re-encrypted" in out.getvalue()
+    assert "integration.IntegrationNote: 1 rows, 3 encrypted values, 3 to re-encrypt" in out.getvalue()
     assert raw(IntegrationNote, "narrative", note.pk) == before
     assert not AuditEvent.objects.filter(action="clinic.encryption.rotate").exists()
 

@@ -360,3 +360,44 @@ def test_a_direct_sql_update_of_an_entry_fails_on_postgresql(world: World, requi
         cursor.execute("UPDATE clinic_auditevent SET action = 'clinic.patient.nothing' WHERE id = %s", [event.id])
     event.refresh_from_db()
     assert event.action == "clinic.patient.view"
+
+
+# Admin pages whose reads are not one entry per patient: the audit log's list is one entry with its filters
+# (clinic.admin_audit); staff accounts' two-step sign-in holds no patient data (a patient's user is out of its scope).
+ADMIN_LIST_ENTRIES = {"clinic.AuditEvent": ["clinic.auditevent.list:-"]}
+ADMIN_NOT_PATIENT_DATA = {"security.StaffSignInSecurity"}
+
+
+@pytest.mark.django_db
+def test_the_admin_records_each_read_once_and_each_refusal(cast: Cast) -> None:
+    """Every admin page about patient data: the list one `.list` entry per patient shown, a record's page one
+    `.view` entry, and the administrator of the other site asking for the record one refusal naming patient A."""
+    from django.contrib import admin
+    from django.urls import reverse
+
+    from clinic.admin_base import ClinicModelAdmin
+
+    own, other = page_client(cast.users["adm1"]), page_client(cast.users["adm2"])
+    patient_a, checked, mismatches = cast.targets["patient"], 0, []
+    for model, model_admin in sorted(admin.site._registry.items(), key=lambda item: item[0]._meta.label):
+        if not isinstance(model_admin, ClinicModelAdmin) or model_admin.patient_lookup is None:
+            continue
+        if model._meta.label in ADMIN_NOT_PATIENT_DATA:
+            continue
+        lookup = model_admin.patient_lookup
+        record = model._default_manager.filter(**{lookup if lookup != "pk" else "pk": patient_a}).first()
+        if record is None:
+            continue
+        name = f"admin:{model._meta.app_label}_{model._meta.model_name}"
+        read = model_admin._read
+        listed = entries_of(own.get, reverse(f"{name}_changelist"), cast)
+        opened = entries_of(own.get, reverse(f"{name}_change", args=[record.pk]), cast)
+        refused = entries_of(other.get, reverse(f"{name}_change", args=[record.pk]), cast)
+        list_entries = ADMIN_LIST_ENTRIES.get(model._meta.label, [f"{read('list')}:A"])
+        expected = ((200, list_entries), (200, [f"{read('view')}:A"]), (302, ["clinic.access.denied:A"]))
+        if (listed, opened, refused) != expected:
+            mismatches.append(f"{model._meta.label}: {listed} {opened} {refused}")
+        checked += 1
+    assert checked > 15
+    assert mismatches == [], "\n".join(mismatches)
+    print(f"audit battery: {checked} admin models")

@@ -186,3 +186,22 @@ def test_a_room_is_checked_when_an_integration_session_is_booked(world: World, m
     with pytest.raises(InvalidInput) as refused:
         services.book_integration_appointment(**booking)
     assert "room" in refused.value.errors
+
+
+@pytest.mark.django_db
+def test_every_api_body_refuses_control_characters_naming_the_field(world: World) -> None:
+    response = api_as(world.nurse1).post(
+        f"/api/v1/patients/{world.patient_a.pk}/care-team/", {"username": "therapist\x07unassigned"}, format="json"
+    )
+    assert response.status_code == 400
+    assert list(response.json()) == ["username"]
+
+
+@pytest.mark.django_db
+def test_line_breaks_and_tabs_in_a_note_are_kept(world: World) -> None:
+    note = "History reviewed.\r\nExamination:\tnormal."
+    response = api_as(world.prescriber1).post(
+        f"/api/v1/patients/{world.patient_a.pk}/medical-clearance/", {"note": note}, format="json"
+    )
+    assert response.status_code == 201
+    assert MedicalClearance.objects.get().note == note
