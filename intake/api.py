@@ -24,6 +24,7 @@ from clinic.api import PatientNestedViewSet, ScopedViewSet
 from clinic.http import AuthedApiRequest
 from clinic.models import Patient, User
 from clinic.scoping import can_view_clinical, patients_visible_to
+from clinic.services import current_protocol
 from intake import services
 from intake.instruments import Instrument
 from intake.models import Assessment, Consent, MedicalClearance, SafetyTask, Screening
@@ -155,7 +156,11 @@ class ScreeningSerializer(serializers.ModelSerializer[Screening]):
         return OverrideSerializer(override).data if override else None
 
     def get_cleared(self, obj: Screening) -> bool:
-        return services.screening_cleared(obj, timezone.now())
+        actives = self.context.setdefault("active_protocols", {})  # a list reads each site's protocol once
+        site = obj.patient.site
+        if site.pk not in actives:
+            actives[site.pk] = current_protocol(site)
+        return services.screening_cleared(obj, timezone.now(), active=actives[site.pk])
 
 
 class OverrideInputSerializer(StrictSerializer):

@@ -369,9 +369,9 @@ def screening_current(screening: Screening, at: dt.datetime, *, active: Protocol
     return all(screening_is_current(screened_on, day, p.screening) for p in (own, active))
 
 
-def screening_cleared(screening: Screening, at: dt.datetime) -> bool:
-    """Eligible or overridden, and still current at `at`."""
-    return screening.is_cleared and screening_current(screening, at)
+def screening_cleared(screening: Screening, at: dt.datetime, *, active: Protocol | None = None) -> bool:
+    """Eligible or overridden, and still current at `at` (`active`: the site's active protocol, if read already)."""
+    return screening.is_cleared and screening_current(screening, at, active=active)
 
 
 def validity_days(screening: Screening) -> int:
