@@ -8,7 +8,7 @@ but their role may not do answers 403. Serializers only parse; intake.services d
 from __future__ import annotations
 
 import dataclasses
-from typing import Any
+from typing import Any, cast
 
 from django.db.models import QuerySet
 from django.http import Http404
@@ -156,7 +156,8 @@ class ScreeningSerializer(serializers.ModelSerializer[Screening]):
         return OverrideSerializer(override).data if override else None
 
     def get_cleared(self, obj: Screening) -> bool:
-        actives = self.context.setdefault("active_protocols", {})  # a list reads each site's protocol once
+        context = cast("dict[str, Any]", self.context)  # the root serializer's dict, shared by a list's rows
+        actives = context.setdefault("active_protocols", {})  # a list reads each site's protocol once
         site = obj.patient.site
         if site.pk not in actives:
             actives[site.pk] = current_protocol(site)
