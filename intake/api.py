@@ -8,7 +8,7 @@ but their role may not do answers 403. Serializers only parse; intake.services d
 from __future__ import annotations
 
 import dataclasses
-from typing import Any
+from typing import Any, cast
 
 from django.db.models import QuerySet
 from django.http import Http404
@@ -24,6 +24,7 @@ from clinic.api import PatientNestedViewSet, ScopedViewSet
 from clinic.http import AuthedApiRequest
 from clinic.models import Patient, User
 from clinic.scoping import can_view_clinical, note_refused, patients_visible_to
+from clinic.services import current_protocol
 from clinic.validators import NOTE_MAX, no_control_characters
 from intake import services
 from intake.instruments import Instrument
@@ -156,7 +157,12 @@ class ScreeningSerializer(serializers.ModelSerializer[Screening]):
         return OverrideSerializer(override).data if override else None
 
     def get_cleared(self, obj: Screening) -> bool:
-        return services.screening_cleared(obj, timezone.now())
+        context = cast("dict[str, Any]", self.context)  # the root serializer's dict, shared by a list's rows
+        actives = context.setdefault("active_protocols", {})  # a list reads each site's protocol once
+        site = obj.patient.site
+        if site.pk not in actives:
+            actives[site.pk] = current_protocol(site)
+        return services.screening_cleared(obj, timezone.now(), active=actives[site.pk])
 
 
 class OverrideInputSerializer(StrictSerializer):

@@ -11,7 +11,9 @@ from django.contrib import messages
 from django.db.models import Exists, OuterRef, QuerySet
 
 from clinic.models import Patient
+from clinic.protocol import Protocol
 from clinic.protocol import Screening as ScreeningSettings
+from clinic.services import current_protocol
 from intake import services
 from intake.consent import CURRENT_CONSENT_VERSION
 from intake.instruments import Instrument
@@ -221,10 +223,18 @@ def worklist(patients: QuerySet[Patient], at: dt.datetime, limit: int = 50) -> d
         .select_related("patient", "assessment")
         .order_by("created_at")
     )
+    actives: dict[int, Protocol] = {}  # each site's active protocol, read once
+
+    def active(screening: Screening) -> Protocol:
+        site = screening.patient.site
+        if site.pk not in actives:
+            actives[site.pk] = current_protocol(site)
+        return actives[site.pk]
+
+    overridable = (s for s in awaiting.iterator() if services.can_be_overridden(s, at, active=active(s), newest=True))
     return {
         "safety_tasks": list(tasks[:limit]),
         "awaiting_override": [
-            {"screening": s, "relative": finding_rows(s, FindingKind.RELATIVE)}
-            for s in islice((s for s in awaiting.iterator() if services.can_be_overridden(s, at)), limit)
+            {"screening": s, "relative": finding_rows(s, FindingKind.RELATIVE)} for s in islice(overridable, limit)
         ],
     }

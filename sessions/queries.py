@@ -320,7 +320,7 @@ def upcoming_for_patient(patient: Patient, *, limit: int = 10) -> list[DosingSes
     )
     appointments = list(
         IntegrationAppointment.objects.filter(patient=patient, status=ACTIVE_APPOINTMENT_STATUSES[0], end__gte=now)
-        .select_related("therapist", "chair")
+        .select_related("patient", "therapist", "chair")
         .order_by("start")[:limit]
     )
     items: list[DosingSession | IntegrationAppointment] = [*sessions, *appointments]

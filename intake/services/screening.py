@@ -15,6 +15,7 @@ from clinic import audit
 from clinic.domain import age_on, local_day, lock_patient, locked, past_time, require, text
 from clinic.errors import Conflict, InvalidInput
 from clinic.models import Patient, User
+from clinic.protocol import Protocol
 from clinic.services import current_protocol, update_patient, use_protocol
 from intake.models import Override, Screening, ScreeningStatus
 from intake.permissions import can_override, can_screen
@@ -321,10 +322,14 @@ def override_input_errors(
     return errors
 
 
-def override_refusal(screening: Screening, at: dt.datetime) -> Conflict | None:
+def override_refusal(
+    screening: Screening, at: dt.datetime, *, active: Protocol | None = None, newest: bool = False
+) -> Conflict | None:
     """Why `screening` cannot be overridden at `at` (the Conflict override_screening raises), or None if it can.
 
     The intake page and the worklist ask this too, so they offer an override exactly when the service accepts one.
+    A list asking for many screenings passes its site's `active` protocol (read once) and `newest=True` when its
+    query already left out every screening a newer one supersedes (intake.summary.worklist): no query per row.
     """
     absolute = screening.findings_of(FindingKind.ABSOLUTE)
     if absolute or screening.decision == Decision.INELIGIBLE:
@@ -338,32 +343,35 @@ def override_refusal(screening: Screening, at: dt.datetime) -> Conflict | None:
         return Conflict("This screening has already been overridden.", code="already_overridden")
     if screening.decision == Decision.ELIGIBLE:
         return Conflict("This screening is eligible; it needs no override.", code="override_not_required")
-    if screening.status != ScreeningStatus.DECIDED or not screening_current(screening, at):
+    if screening.status != ScreeningStatus.DECIDED or not screening_current(screening, at, active=active):
         return Conflict("This screening has expired; screen the patient again.", code="screening_expired")
     newer = Screening.objects.filter(patient=screening.patient, screened_at__gt=screening.screened_at)
-    if newer.exclude(status=ScreeningStatus.DRAFT).exists():
+    if not newest and newer.exclude(status=ScreeningStatus.DRAFT).exists():
         return Conflict("A newer screening of this patient exists; review that one.", code="superseded")
     return None
 
 
-def can_be_overridden(screening: Screening, at: dt.datetime) -> bool:
-    return override_refusal(screening, at) is None
+def can_be_overridden(
+    screening: Screening, at: dt.datetime, *, active: Protocol | None = None, newest: bool = False
+) -> bool:
+    return override_refusal(screening, at, active=active, newest=newest) is None
 
 
-def screening_current(screening: Screening, at: dt.datetime) -> bool:
-    """Current under both the screening's own protocol version and the site's active one (the shorter wins)."""
+def screening_current(screening: Screening, at: dt.datetime, *, active: Protocol | None = None) -> bool:
+    """Current under both the screening's own protocol version and the site's active one (the shorter wins; a
+    caller that has read the site's active protocol passes it as `active`)."""
     if screening.status == ScreeningStatus.EXPIRED:
         return False
     day = local_day(screening.patient.site, at)
     screened_on = local_day(screening.patient.site, screening.screened_at)
-    active = current_protocol(screening.patient.site)
+    active = active or current_protocol(screening.patient.site)
     own = screening.protocol_version.protocol()
     return all(screening_is_current(screened_on, day, p.screening) for p in (own, active))
 
 
-def screening_cleared(screening: Screening, at: dt.datetime) -> bool:
-    """Eligible or overridden, and still current at `at`."""
-    return screening.is_cleared and screening_current(screening, at)
+def screening_cleared(screening: Screening, at: dt.datetime, *, active: Protocol | None = None) -> bool:
+    """Eligible or overridden, and still current at `at` (`active`: the site's active protocol, if read already)."""
+    return screening.is_cleared and screening_current(screening, at, active=active)
 
 
 def validity_days(screening: Screening) -> int:

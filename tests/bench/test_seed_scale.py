@@ -23,7 +23,7 @@ from integration.models import IntegrationNote, RelapsePlanRevision
 from integration.scale import NARRATIVES
 from sessions.models import ACTIVE_SESSION_STATUSES, DosingSession, IntegrationAppointment
 
-PRODUCT_APPS = ("clinic", "intake", "treatment_sessions", "integration")
+PRODUCT_APPS = ("clinic", "intake", "treatment_sessions", "integration", "security")
 PATIENTS = 60
 
 
@@ -114,7 +114,7 @@ def test_refuses_nonsense_counts(db: None) -> None:
 
 def test_parts_run_after_the_apps_they_name() -> None:
     names = [part.__name__ for part in scale.scale_parts()]
-    assert names == ["intake.scale", "messaging.scale", "sessions.scale", "integration.scale"]
+    assert names == ["intake.scale", "messaging.scale", "clinic.security.scale", "sessions.scale", "integration.scale"]
 
 
 def test_a_part_naming_an_unknown_app_or_a_cycle_is_a_configuration_error(monkeypatch: pytest.MonkeyPatch) -> None:

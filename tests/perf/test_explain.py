@@ -36,7 +36,7 @@ LARGE_ROWS = 500
 
 # The data is seeded once for the module (in a transaction rolled back at its end); the mark tells pytest-django
 # to set the test database up.
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.postgres]
 
 
 @pytest.fixture(scope="module")
