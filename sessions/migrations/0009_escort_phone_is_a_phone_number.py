@@ -7,7 +7,7 @@ import clinic.validators
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("treatment_sessions", "0006_text_limits"),
+        ("treatment_sessions", "0008_text_limits"),
     ]
 
     operations = [
