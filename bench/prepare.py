@@ -24,12 +24,13 @@ from django.conf import settings  # noqa: E402
 from django.db import transaction  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.utils import timezone  # noqa: E402
-from rest_framework.authtoken.models import Token  # noqa: E402
+from knox.models import AuthToken  # noqa: E402
 
 from clinic import services  # noqa: E402
 from clinic.audit import audit_context  # noqa: E402
 from clinic.models import Chair, Notification, NotificationKind, Patient, Role, Site, User  # noqa: E402
 from clinic.reminders.models import Reminder  # noqa: E402
+from clinic.security import tokens  # noqa: E402
 from sessions.models import DosingSession  # noqa: E402
 
 BOOKING_PATIENTS = 60
@@ -117,6 +118,13 @@ def due_reminders(recipient: User, count: int) -> int:
     return count
 
 
+def api_token(user: User) -> str:
+    """A fresh API token (knox, as `POST /api/v1/auth/token/` gives one); the user's earlier ones are removed so that
+    reruns stay under the tokens-per-user limit."""
+    AuthToken.objects.filter(user=user).delete()
+    return str(tokens.create(user, via="bench").token)
+
+
 def main() -> None:
     reminders = int(os.environ.get("BENCH_REMINDERS", "0"))
     with audit_context(), transaction.atomic():
@@ -132,7 +140,7 @@ def main() -> None:
             "cookie_name": settings.SESSION_COOKIE_NAME,
             "staff_cookie": signed_in(nurse),
             "patient_cookie": signed_in(portal_user),
-            "token": Token.objects.get_or_create(user=nurse)[0].key,
+            "token": api_token(nurse),
             "chart_patient": chart.pk,
             "monitor_session": sessions_today.first() or monitor.pk,
             "today": today.isoformat(),

@@ -223,7 +223,8 @@ def main() -> None:
                 f"  errors {m.errors}")  # fmt: skip
         if args.memory_requests:
             before = rss_mb(master)
-            chart = next((s for s in chosen if s.name.startswith("patient chart")), chosen[0])
+            pages = [s for s in chosen if s.kind != "floor"] or chosen  # the chart, else the first page chosen
+            chart = next((s for s in pages if s.name.startswith("patient chart")), pages[0])
             done = 0
             while done < args.memory_requests:
                 done += run(HOST, args.port, chart, seconds=5, clients=args.clients, counter=counter).requests
