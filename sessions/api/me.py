@@ -21,6 +21,7 @@ from clinic.api import ScopedViewSet
 from clinic.api_schema import NOT_FOUND_IN_BODY
 from clinic.models import Patient
 from clinic.scoping import get_patient_for, patients_visible_to
+from clinic.validators import REASON_MAX
 from sessions import queries
 from sessions.api import inputs
 from sessions.api.serializers import instant
@@ -52,7 +53,7 @@ class AppointmentRequestInput(serializers.Serializer[Any]):
     dosing_session = serializers.IntegerField(required=False, allow_null=True, default=None)
     integration_appointment = serializers.IntegerField(required=False, allow_null=True, default=None)
     kind = serializers.ChoiceField(choices=RequestKind.choices)
-    reason = serializers.CharField(max_length=1000, allow_blank=True)
+    reason = serializers.CharField(max_length=REASON_MAX, allow_blank=True)
     preferred_times = serializers.CharField(max_length=300, allow_blank=True, required=False, default="")
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
