@@ -38,14 +38,16 @@ def measure(runs: int = RUNS) -> dict[str, Any]:
     import weasyprint
     from django.conf import settings
     from django.template.loader import render_to_string
+    from django.utils import timezone
 
     from clinic import pdf
     from clinic.models import Patient, ReportJob
     from clinic.reports import kinds, services
+    from sessions.models import TreatmentCourse
 
     patient = Patient.objects.order_by("pk").first()
     assert patient is not None, "seed_scale first"
-    course = patient.treatment_courses.order_by("-start_date").first()  # type: ignore[attr-defined]
+    course = TreatmentCourse.objects.filter(patient=patient).order_by("-start_date").first()
     assert course is not None, "the showcase patient has a course"
     job = ReportJob(patient=patient, kind="course_summary", parameters={"course": course.pk})
 
@@ -57,7 +59,7 @@ def measure(runs: int = RUNS) -> dict[str, Any]:
     for key, section in kinds.sections(kind.name).items():
         if (value := section(patient, job.parameters)) is not None:
             context[key] = value
-    context.update(services._header(patient, content, services.timezone.now()))
+    context.update(services._header(patient, content, timezone.now()))
     html = render_to_string(kind.template, {"clinic_name": settings.CLINIC_NAME, **context})
 
     def bare() -> bytes:

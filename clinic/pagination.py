@@ -63,7 +63,7 @@ class Pagination(LimitOffsetPagination):
         return parameters
 
 
-class BoundedPaginator(Paginator):
+class BoundedPaginator(Paginator[Any]):
     """Django's Paginator counting at most `bound` rows; `counted_all` says whether the count is the whole list."""
 
     def __init__(self, object_list: Any, per_page: int, *, bound: int | None = None, **kwargs: Any) -> None:

@@ -533,4 +533,7 @@ class IntegrationAppointment(StatusWorkflow):
 
 
 # The patient's own records about a session, made in the portal (kept apart for size; same app, same migrations).
-from sessions.models_portal import AppointmentRequest, PreVisitCheckIn, RequestKind, RequestStatus  # noqa: E402, F401
+from sessions.models_portal import AppointmentRequest as AppointmentRequest  # noqa: E402
+from sessions.models_portal import PreVisitCheckIn as PreVisitCheckIn  # noqa: E402
+from sessions.models_portal import RequestKind as RequestKind  # noqa: E402
+from sessions.models_portal import RequestStatus as RequestStatus  # noqa: E402

@@ -17,7 +17,7 @@ from clinic.reminders.preferences import PREFERENCE_FIELDS
 TIME_INPUT = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
 
 
-class ReminderPreferencesForm(forms.ModelForm):  # type: ignore[type-arg]
+class ReminderPreferencesForm(forms.ModelForm[Patient]):
     class Meta:
         model = Patient
         fields = list(PREFERENCE_FIELDS)

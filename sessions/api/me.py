@@ -78,14 +78,15 @@ class AppointmentRequestSerializer(serializers.Serializer[Any]):
 
 def _row(item: DosingSession | IntegrationAppointment, *, upcoming: bool) -> dict[str, Any]:
     is_dosing = isinstance(item, DosingSession)
+    end, place = (item.block_end, item.chair.name) if isinstance(item, DosingSession) else (item.end, item.place)
     pending = request_services.open_request_for(item) if upcoming else None
     return {
         "kind": "dosing_session" if is_dosing else "integration_appointment",
         "id": item.pk,
         "start": item.start,
-        "end": item.block_end if is_dosing else item.end,  # type: ignore[union-attr]
+        "end": end,
         "status": item.status,
-        "place": item.chair.name if is_dosing else item.place,  # type: ignore[union-attr]
+        "place": place,
         "upcoming": upcoming,
         "may_request_change": upcoming and pending is None and request_services.may_request(item),
         "open_request": pending.pk if pending else None,
