@@ -83,8 +83,8 @@ class AppointmentRequestView(StaffFormView[DecisionForm]):
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         found = AppointmentRequest.objects.select_related("patient__site").filter(pk=kwargs["pk"]).first()
-        if found is None:
-            raise Http404("No such request.")
+        if found is None:  # the sign-in check first, then check_access's 404: no answer tells a stranger what exists
+            return super().dispatch(request, *args, **kwargs)
         with timezone.override(site_zone(found.patient.site)):
             return super().dispatch(request, *args, **kwargs)
 
