@@ -16,7 +16,7 @@ from django.utils import timezone
 from clinic import audit, panels
 from clinic.domain import site_zone
 from clinic.models import User
-from clinic.scoping import is_active_user
+from clinic.scoping import is_active_user, note_refused
 from clinic.views import StaffFormView
 from sessions.models import AppointmentRequest, DosingSession, RequestKind
 from sessions.services import requests as request_services
@@ -78,6 +78,7 @@ class AppointmentRequestView(StaffFormView[DecisionForm]):
         super().check_access(user)
         found = request_services.requests_visible_to(user).filter(pk=self.kwargs["pk"]).first()
         if found is None:
+            note_refused(AppointmentRequest, self.kwargs["pk"])  # a request about a patient they may not see
             raise Http404("No such request.")
         self.appointment_request = found
 

@@ -195,6 +195,9 @@ PK_TARGETS = (
 )
 TOKEN_TARGETS = (("/portal/welcome/", "invitation_token"),)  # other links (a questionnaire's) are missing ones
 WORDS = {"instrument": "phq9", "modality": "emdr"}
+# Parts of a page that only htmx asks for (opened as a page, each redirects to its whole page): asked for as htmx,
+# so that the answer is the part's own.
+HTMX_PAGES = frozenset({"/portal/reports/<int:pk>/"})
 MISSING = 999999  # an id no record has (a reminder, an evaluation, a safety task: patient A has none)
 
 
@@ -216,3 +219,8 @@ def url_of(pattern: str, targets: dict[str, Any]) -> str:
         return str(MISSING)
 
     return re.sub(r"<(?:(\w+):)?(\w+)>", fill, pattern)
+
+
+def headers_for(pattern: str) -> dict[str, str]:
+    """The headers a page's request carries: htmx's for the parts only htmx asks for."""
+    return {"HX-Request": "true"} if pattern in HTMX_PAGES else {}

@@ -25,7 +25,7 @@ from django.utils import timezone
 
 from clinic.models import User
 from tests.conftest import World
-from tests.security.pages import COLUMNS, Cast, cast_of, page_patterns, url_of
+from tests.security.pages import COLUMNS, Cast, cast_of, headers_for, page_patterns, url_of
 from tests.sessions.conftest import NOW, Clock
 
 # fmt: off
@@ -129,11 +129,6 @@ MATRIX = """
 # fmt: on
 
 
-# Parts of a page that only htmx asks for (opened as a page, each redirects to its whole page): requested as htmx,
-# so that the cell shows the part's own answer.
-HTMX_PAGES = {"/portal/reports/<int:pk>/"}
-
-
 def rows() -> dict[str, dict[str, str]]:
     table = {}
     for line in MATRIX.strip().splitlines()[1:]:
@@ -163,9 +158,8 @@ def client_for(user: User | None) -> Client:
 
 
 def observe(client: Client, pattern: str, cast: Cast) -> str:
-    headers = {"HX-Request": "true"} if pattern in HTMX_PAGES else {}
     with transaction.atomic():
-        response = client.get(url_of(pattern, cast.targets), headers=headers)
+        response = client.get(url_of(pattern, cast.targets), headers=headers_for(pattern))
         transaction.set_rollback(True)
     return str(response.status_code)
 
