@@ -43,10 +43,11 @@ def measure(runs: int = RUNS) -> dict[str, Any]:
     from clinic import pdf
     from clinic.models import Patient, ReportJob
     from clinic.reports import kinds, services
+    from sessions.models import TreatmentCourse
 
     patient = Patient.objects.order_by("pk").first()
     assert patient is not None, "seed_scale first"
-    course = patient.treatment_courses.order_by("-start_date").first()
+    course = TreatmentCourse.objects.filter(patient=patient).order_by("-start_date").first()
     assert course is not None, "the showcase patient has a course"
     job = ReportJob(patient=patient, kind="course_summary", parameters={"course": course.pk})
 

@@ -91,6 +91,19 @@ def record(
     actor: User | None = None,
 ) -> AuditEvent:
     """Write one audit entry. `action` is `app.object.verb`, e.g. `clinic.patient.update`."""
+    [event] = _append([_entry(action, patient=patient, obj=obj, details=details, actor=actor)])
+    return event
+
+
+def _entry(
+    action: str,
+    *,
+    patient: Patient | int | None = None,
+    obj: models.Model | None = None,
+    details: Mapping[str, Any] | None = None,
+    actor: User | None = None,
+) -> AuditEvent:
+    """An audit entry ready to append (not chained, not saved)."""
     from clinic.models import AuditEvent
 
     if action.count(".") < 2:
@@ -120,14 +133,24 @@ def record(
         ip_address=_ip(ctx.ip_address) if ctx else None,
         details=payload,
     )
+    return event
+
+
+def _append(events: list[AuditEvent]) -> list[AuditEvent]:
+    """Chain `events` after the last entry, in order, and insert them: one lock, one read of the chain's head and
+    one insert whatever their number (a list's reads are one entry per patient)."""
+    from clinic.models import AuditEvent
+
     with transaction.atomic():
         lock_chain()
         last = AuditEvent.objects.order_by("-sequence").values("sequence", "hash").first()
-        event.sequence = last["sequence"] + 1 if last else 1
-        event.prev_hash = last["hash"] if last else GENESIS_HASH
-        event.hash = entry_hash(event)
-        event.save(force_insert=True)
-    return event
+        sequence, previous = (last["sequence"], last["hash"]) if last else (0, GENESIS_HASH)
+        for event in events:
+            sequence += 1
+            event.sequence, event.prev_hash = sequence, previous
+            event.hash = previous = entry_hash(event)
+        AuditEvent.objects.bulk_create(events)
+    return events
 
 
 def record_reads(
@@ -137,9 +160,13 @@ def record_reads(
     so that the audit log finds the read under each patient. Returns how many entries were written."""
     counts = Counter(p.pk if p is not None and not isinstance(p, int) else p for p in patients)
     counts.pop(None, None)
-    with transaction.atomic():
-        for patient_id, rows in sorted(counts.items()):
-            record(action, patient=patient_id, details={**(details or {}), "rows": rows})
+    if counts:
+        _append(
+            [
+                _entry(action, patient=patient_id, details={**(details or {}), "rows": rows})
+                for patient_id, rows in sorted(counts.items())
+            ]
+        )
     return len(counts)
 
 

@@ -12,6 +12,7 @@ from django.urls import reverse
 from clinic import invitations, panels
 from clinic.admin_base import refusal_text
 from clinic.errors import DomainError
+from clinic.http import user_of
 from clinic.models import Patient
 from clinic.views import PatientScopedView
 
@@ -21,7 +22,7 @@ def staff_panel(request: HttpRequest, patient: Patient) -> dict[str, Any]:
     return {
         "account": account,
         "invitation": None if account else invitations.latest_invitation(patient),
-        "can_invite": account is None and invitations.can_invite(request.user, patient),  # type: ignore[arg-type]
+        "can_invite": account is None and invitations.can_invite(user_of(request), patient),
         "site": patient.site,
     }
 
@@ -40,7 +41,7 @@ class InvitePatientView(PatientScopedView):
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         patient = self.get_patient()
         try:
-            invitation = invitations.invite_patient(by=request.user, patient=patient)  # type: ignore[arg-type]
+            invitation = invitations.invite_patient(by=user_of(request), patient=patient)
         except DomainError as exc:
             messages.error(request, refusal_text(exc))
         else:

@@ -16,6 +16,7 @@ Every step is audited: `clinic.invitation.send`, `.deliver`, `.open`, `.accept`,
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import secrets
 from dataclasses import dataclass
@@ -92,7 +93,7 @@ def _create(*, by: User | None, patient: Patient, now: dt.datetime) -> tuple[Por
     invitation.save()
     from clinic.tasks import send_portal_invitation  # the task module imports this one
 
-    send_portal_invitation.delay_on_commit(invitation.pk, salt)  # type: ignore[attr-defined] # DjangoTask
+    transaction.on_commit(functools.partial(send_portal_invitation.delay, invitation.pk, salt))  # queue once committed
     return invitation, token
 
 

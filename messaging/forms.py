@@ -4,9 +4,10 @@ from typing import Any
 
 from django import forms
 
+from clinic.validators import NOTE_MAX
 from messaging.services import SUBJECT_MAX_CHARS
 
-BODY_LIMIT = 10000  # the protocol's own limit (messaging.message_max_chars, at most this) is the service's
+BODY_LIMIT = NOTE_MAX  # the protocol's own limit (messaging.message_max_chars, at most this) is the service's
 
 
 class ReplyForm(forms.Form):

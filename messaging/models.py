@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from clinic.encryption import EncryptedTextField
 from clinic.models import Patient, User
+from clinic.validators import NOTE_MAX
 
 
 class Thread(models.Model):
@@ -41,7 +42,9 @@ class Message(models.Model):
     )
     from_patient = models.BooleanField(default=False)
     automatic = models.BooleanField(default=False)
-    body = EncryptedTextField()
+    body = EncryptedTextField(
+        max_length=NOTE_MAX, help_text="The protocol's limit (messaging.message_max_chars) is lower."
+    )
     sent_at = models.DateTimeField(default=timezone.now)
     crisis_words = models.JSONField(
         default=list, blank=True, help_text="The protocol's crisis words the message contains (flagged to the team)."

@@ -55,7 +55,7 @@ class NextSessionSerializer(serializers.Serializer[Any]):
     status = serializers.CharField()
 
 
-class CareTeamMemberSerializer(serializers.Serializer[Any]):
+class MyCareTeamMemberSerializer(serializers.Serializer[Any]):
     name = serializers.CharField()
     role = serializers.CharField()
 
@@ -75,7 +75,7 @@ class DueQuestionnaireSerializer(serializers.Serializer[Any]):
 
 class MeSerializer(serializers.Serializer[Any]):
     profile = ProfileSerializer()
-    care_team = CareTeamMemberSerializer(many=True)
+    care_team = MyCareTeamMemberSerializer(many=True)
     next_session = NextSessionSerializer(allow_null=True)
     due_questionnaires = DueQuestionnaireSerializer(many=True)
     unread_messages = serializers.IntegerField()

@@ -6,6 +6,8 @@ from typing import Any
 
 from django import forms
 
+from clinic.validators import REASON_MAX
+
 DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
 
 
@@ -46,7 +48,7 @@ class PreVisitCheckInForm(forms.Form):
     medication_changes = forms.CharField(
         label="If yes: which medicine, and what changed?",
         required=False,
-        max_length=2000,
+        max_length=REASON_MAX,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="For example: started sertraline 50 mg last week.",
     )
@@ -63,7 +65,7 @@ class ChangeRequestForm(forms.Form):
     )
     reason = forms.CharField(
         label="Why? A few words are enough.",
-        max_length=1000,
+        max_length=REASON_MAX,
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
     )

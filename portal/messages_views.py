@@ -11,6 +11,7 @@ from django.shortcuts import render
 from django.urls import reverse
 
 from clinic.http import AuthedRequest
+from clinic.scoping import note_refused
 from clinic.services import current_protocol
 from messaging import services
 from messaging.forms import NewThreadForm, ReplyForm
@@ -60,6 +61,7 @@ class ThreadView(PortalFormView[ReplyForm]):
             try:
                 self._thread = services.thread_for(self.request.user, self.get_patient(), self.kwargs["pk"])
             except Thread.DoesNotExist:
+                note_refused(Thread, self.kwargs["pk"])  # another patient's thread: the refusal names them
                 raise Http404("No such conversation.") from None
         return self._thread
 

@@ -344,3 +344,31 @@ def early_stop(
 def _clock(span: timedelta) -> str:
     minutes, seconds = divmod(int(span.total_seconds()), 60)
     return f"{minutes} min {seconds} s" if seconds else f"{minutes} min"
+
+
+# --- A checklist ready to show (the session page reads it through sessions.queries) ---------------------------
+
+
+@dataclass(frozen=True)
+class RequirementView:
+    text: str
+    state: str
+    mark: str
+    label: str
+
+
+@dataclass(frozen=True)
+class ChecklistView:
+    """A checklist ready to show: each requirement with its state (met, missing, to do from the form)."""
+
+    items: tuple[RequirementView, ...]
+    ready: bool
+    missing: tuple[str, ...]
+
+
+REQUIREMENT_STATES = {True: ("met", "✓", "Done"), False: ("unmet", "✗", "Missing"), None: ("waiting", "○", "To do")}
+
+
+def checklist_view(checklist: Checklist) -> ChecklistView:
+    items = tuple(RequirementView(item.text, *REQUIREMENT_STATES[item.met]) for item in checklist.items)
+    return ChecklistView(items, checklist.ready, tuple(item.text for item in checklist.unmet))

@@ -53,7 +53,9 @@ from sessions.models import (
     VitalSign,
 )
 from sessions.monitoring import RemsForm, RemsStatus, cadss_due_at
-from sessions.progress import Checklist, ends_early
+from sessions.progress import ChecklistView as ChecklistView
+from sessions.progress import checklist_view as checklist_view
+from sessions.progress import ends_early
 from sessions.scheduling import chair_block_minutes, free_starts
 from sessions.services import (
     ADVERSE_EVENT_STATUSES,
@@ -579,28 +581,3 @@ def session_actions(session: DosingSession, user: Requester, *, rems_submitted: 
         awaiting_pre_dose_vitals=status == SessionStatus.CHECKED_IN,
         vitals_when={SessionStatus.DOSING: "while dosing", SessionStatus.MONITORING: "after dosing"}.get(status, ""),
     )
-
-
-@dataclass(frozen=True)
-class RequirementView:
-    text: str
-    state: str
-    mark: str
-    label: str
-
-
-@dataclass(frozen=True)
-class ChecklistView:
-    """A checklist ready to show: each requirement with its state (met, missing, to do from the form)."""
-
-    items: tuple[RequirementView, ...]
-    ready: bool
-    missing: tuple[str, ...]
-
-
-REQUIREMENT_STATES = {True: ("met", "✓", "Done"), False: ("unmet", "✗", "Missing"), None: ("waiting", "○", "To do")}
-
-
-def checklist_view(checklist: Checklist) -> ChecklistView:
-    items = tuple(RequirementView(item.text, *REQUIREMENT_STATES[item.met]) for item in checklist.items)
-    return ChecklistView(items, checklist.ready, tuple(item.text for item in checklist.unmet))

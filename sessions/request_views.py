@@ -16,7 +16,7 @@ from django.utils import timezone
 from clinic import audit, panels
 from clinic.domain import site_zone
 from clinic.models import User
-from clinic.scoping import is_active_user
+from clinic.scoping import is_active_user, note_refused
 from clinic.views import StaffFormView
 from sessions.models import AppointmentRequest, DosingSession, RequestKind
 from sessions.services import requests as request_services
@@ -78,13 +78,14 @@ class AppointmentRequestView(StaffFormView[DecisionForm]):
         super().check_access(user)
         found = request_services.requests_visible_to(user).filter(pk=self.kwargs["pk"]).first()
         if found is None:
+            note_refused(AppointmentRequest, self.kwargs["pk"])  # a request about a patient they may not see
             raise Http404("No such request.")
         self.appointment_request = found
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         found = AppointmentRequest.objects.select_related("patient__site").filter(pk=kwargs["pk"]).first()
-        if found is None:
-            raise Http404("No such request.")
+        if found is None:  # the sign-in check first, then check_access's 404: no answer tells a stranger what exists
+            return super().dispatch(request, *args, **kwargs)
         with timezone.override(site_zone(found.patient.site)):
             return super().dispatch(request, *args, **kwargs)
 

@@ -25,7 +25,8 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from django.db import transaction
+from django.core.signals import request_finished
+from django.db import close_old_connections, transaction
 from django.http import HttpRequest
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
@@ -401,7 +402,14 @@ def observe(client: APIClient, key: str, cast: Cast, body: dict[str, Any] | None
         data = json.dumps(body) if body is not None else None
         response = client.generic(method, url_of(path, cast.targets), data or "", content_type="application/json")
         transaction.set_rollback(True)
-    response.close()  # a download streams its file: close it as the server would
+    # A download streams its file: close it as the server would, but without request_finished's
+    # close_old_connections, which would close the test's connection inside its transaction (as Django's test client
+    # does for the streaming responses it consumes itself).
+    request_finished.disconnect(close_old_connections)
+    try:
+        response.close()
+    finally:
+        request_finished.connect(close_old_connections)
     code = response.status_code
     if code == 200 and method == "GET" and path in LIST_TARGETS:
         listed = {row["id"] for row in response.json()["results"]}

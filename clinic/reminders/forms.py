@@ -18,7 +18,7 @@ from clinic.times import time_input
 TIME_INPUT = time_input()
 
 
-class ReminderPreferencesForm(forms.ModelForm):  # type: ignore[type-arg]
+class ReminderPreferencesForm(forms.ModelForm[Patient]):
     class Meta:
         model = Patient
         fields = list(PREFERENCE_FIELDS)

@@ -21,6 +21,7 @@ from clinic.api import ScopedViewSet
 from clinic.api_schema import NOT_FOUND_IN_BODY
 from clinic.models import Patient
 from clinic.scoping import get_patient_for, patients_visible_to
+from clinic.validators import REASON_MAX
 from sessions import queries
 from sessions.api import inputs
 from sessions.api.serializers import instant
@@ -52,7 +53,7 @@ class AppointmentRequestInput(serializers.Serializer[Any]):
     dosing_session = serializers.IntegerField(required=False, allow_null=True, default=None)
     integration_appointment = serializers.IntegerField(required=False, allow_null=True, default=None)
     kind = serializers.ChoiceField(choices=RequestKind.choices)
-    reason = serializers.CharField(max_length=1000, allow_blank=True)
+    reason = serializers.CharField(max_length=REASON_MAX, allow_blank=True)
     preferred_times = serializers.CharField(max_length=300, allow_blank=True, required=False, default="")
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
@@ -77,14 +78,15 @@ class AppointmentRequestSerializer(serializers.Serializer[Any]):
 
 def _row(item: DosingSession | IntegrationAppointment, *, upcoming: bool) -> dict[str, Any]:
     is_dosing = isinstance(item, DosingSession)
+    end, place = (item.block_end, item.chair.name) if isinstance(item, DosingSession) else (item.end, item.place)
     pending = request_services.open_request_for(item) if upcoming else None
     return {
         "kind": "dosing_session" if is_dosing else "integration_appointment",
         "id": item.pk,
         "start": item.start,
-        "end": item.block_end if is_dosing else item.end,  # type: ignore[union-attr]
+        "end": end,
         "status": item.status,
-        "place": item.chair.name if is_dosing else item.place,  # type: ignore[union-attr]
+        "place": place,
         "upcoming": upcoming,
         "may_request_change": upcoming and pending is None and request_services.may_request(item),
         "open_request": pending.pk if pending else None,

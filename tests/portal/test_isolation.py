@@ -41,7 +41,8 @@ TARGETS = {
     ("check_in", "pk"): "session",
     ("appointment_change", "pk"): "appointment",
 }
-TEXT_KWARGS = {"instrument": "phq9", "token": "not-a-real-link-token"}
+# Words, not records: a link's token names no record of A's (an invitation or a questionnaire link that is no one's).
+TEXT_KWARGS = {"instrument": "phq9", "token": "not-a-real-link"}
 SECRET_SUBJECT = "Alphaonly question about parking"
 SECRET_BODY = "Alphaonly body: where do I park the fictional car?"
 

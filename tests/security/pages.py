@@ -15,18 +15,21 @@ from typing import Any
 
 from django.urls import URLPattern, URLResolver, get_resolver
 
+from clinic import invitations
 from clinic.models import NotificationKind, Role, User
 from clinic.notifications import notify_care_team
 from clinic.reports.models import ReportJob
 from clinic.services import use_protocol
 from intake.services import record_assessment
 from integration import services as integration_services
+from messaging import services as messaging_services
 from sessions import services
 from sessions.models import DosingSession
+from sessions.services import requests as request_services
 from sessions.services.base import route_of
 from sessions.services.booking import create_session
 from tests.conftest import World
-from tests.factories import ChairFactory, staff
+from tests.factories import ChairFactory, PatientFactory, staff
 from tests.intake.factories import clear_for_dosing, screen
 from tests.sessions.conftest import NOW, PROCEED, Clock
 
@@ -144,11 +147,27 @@ def cast_of(world: World, clock: Clock) -> Cast:
         parameters={"course": targets["course"]},
         request_key="matrix",
     )
+    thread = messaging_services.start_thread(
+        by=world.patient_a_user, patient=patient, subject="Fictional question", body="Fictional question, matrix."
+    ).message.thread
+    change_request = request_services.request_change(
+        by=world.patient_a_user,
+        subject=DosingSession.objects.filter(course_id=targets["course"]).order_by("start").first(),
+        kind="cancel",
+        reason="Fictional reason for the page matrix.",
+    )
+    # A link of a patient of site 1 who has no portal account yet (patient A has one, so cannot be invited).
+    _invitation, token = invitations._create(
+        by=world.front_desk1, patient=PatientFactory(site=world.site1, given_name="Ines"), now=clock.now
+    )
     targets.update(
         assessment=getattr(assessment, "assessment", assessment).pk,
         note=note.pk,
         notification=notification.pk,
         report=report.pk,
+        thread=thread.pk,
+        request=change_request.pk,
+        invitation_token=token,
     )
     return Cast(users=users, targets=targets)
 
@@ -160,6 +179,7 @@ KWARG_TARGETS = {
     "assessment_pk": "assessment",
     "note_pk": "note",
     "user_pk": "therapist1",
+    "thread_pk": "thread",
 }
 PK_TARGETS = (
     ("/staff/schedule/sessions/", "monitoring"),
@@ -170,8 +190,14 @@ PK_TARGETS = (
     ("/staff/notifications/", "notification"),
     ("/staff/reports/", "report"),
     ("/portal/reports/", "report"),
+    ("/staff/schedule/requests/", "request"),
+    ("/portal/messages/", "thread"),
 )
+TOKEN_TARGETS = (("/portal/welcome/", "invitation_token"),)  # other links (a questionnaire's) are missing ones
 WORDS = {"instrument": "phq9", "modality": "emdr"}
+# Parts of a page that only htmx asks for (opened as a page, each redirects to its whole page): asked for as htmx,
+# so that the answer is the part's own.
+HTMX_PAGES = frozenset({"/portal/reports/<int:pk>/"})
 MISSING = 999999  # an id no record has (a reminder, an evaluation, a safety task: patient A has none)
 
 
@@ -182,6 +208,10 @@ def url_of(pattern: str, targets: dict[str, Any]) -> str:
             return WORDS[name]
         if name in KWARG_TARGETS:
             return str(targets[KWARG_TARGETS[name]])
+        if name == "token":
+            for prefix, target in TOKEN_TARGETS:
+                if pattern.startswith(prefix):
+                    return str(targets[target])
         if name == "pk":
             for prefix, target in PK_TARGETS:
                 if pattern.startswith(prefix):
@@ -189,3 +219,8 @@ def url_of(pattern: str, targets: dict[str, Any]) -> str:
         return str(MISSING)
 
     return re.sub(r"<(?:(\w+):)?(\w+)>", fill, pattern)
+
+
+def headers_for(pattern: str) -> dict[str, str]:
+    """The headers a page's request carries: htmx's for the parts only htmx asks for."""
+    return {"HX-Request": "true"} if pattern in HTMX_PAGES else {}

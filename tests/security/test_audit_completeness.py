@@ -2,8 +2,9 @@
 recorded once, truly.
 
 - `READS`: every staff and portal page and every API route a GET reaches, with who reads it (a column of the page
-  matrix) and the entries the read leaves: `action:A` (about patient A), `action:-` (about no patient), or `-` (a
-  page without patient data). A page or route without a row fails.
+  matrix) and the entries the read leaves: `action:A` (about patient A), `action:B` (about another patient: patient B, or the
+  site-1 patient invited in tests/security/pages.py), `action:-` (about no patient), or `-` (a page without patient
+  data). A page or route without a row fails.
 - `WRITES`: a write per kind of record through the API (`METHOD route who body -> entries`), and the entries it
   leaves.
 - Refusals: every page and API route about patient A, asked by the nurse of the other site (404), leaves exactly
@@ -32,28 +33,69 @@ from rest_framework.test import APIClient
 from clinic.audit import verify_chain
 from clinic.models import AuditEvent, User
 from tests.conftest import World
-from tests.security.pages import MISSING, Cast, cast_of, page_patterns
+from tests.security.pages import MISSING, Cast, cast_of, headers_for, page_patterns
 from tests.security.pages import url_of as page_url
 from tests.sessions.conftest import NOW, Clock
 
 # fmt: off
 READS = """
-/portal/                                                                                             pat_a 200 integration.outcomes.view:A integration.relapseplan.view:A portal.patient.view:A
+/api/v1/chairs/                                                                                      nur1  200 -
+/api/v1/courses/                                                                                     nur1  200 sessions.treatmentcourse.list:A
+/api/v1/courses/{id}/                                                                                nur1  200 sessions.treatmentcourse.view:A
+/api/v1/dosing-sessions/                                                                             nur1  200 sessions.dosingsession.list:A
+/api/v1/dosing-sessions/{id}/                                                                        nur1  200 sessions.dosingsession.view:A
+/api/v1/dosing-sessions/{id}/rems/                                                                   nur1  200 sessions.dosingsession.view:A
+/api/v1/integration-appointments/                                                                    nur1  200 sessions.integrationappointment.list:A
+/api/v1/integration-appointments/{id}/                                                               nur1  200 sessions.integrationappointment.view:A
+/api/v1/integration-notes/{id}/                                                                      nur1  200 integration.note.view:A
+/api/v1/me/                                                                                          nur1  403 clinic.access.denied:-
+/api/v1/me/appointments/                                                                             nur1  403 clinic.access.denied:-
+/api/v1/me/messages/                                                                                 nur1  403 clinic.access.denied:-
+/api/v1/patients/                                                                                    nur1  200 clinic.patient.list:A clinic.patient.list:B
+/api/v1/patients/{id}/                                                                               nur1  200 clinic.patient.view:A
+/api/v1/patients/{patient_pk}/assessments/                                                           nur1  200 intake.assessment.view:A
+/api/v1/patients/{patient_pk}/care-team/                                                             nur1  200 clinic.careteammember.list:A
+/api/v1/patients/{patient_pk}/consent/                                                               nur1  200 intake.consent.view:A
+/api/v1/patients/{patient_pk}/dosing-clearance/                                                      nur1  200 intake.clearance.view:A
+/api/v1/patients/{patient_pk}/integration-notes/                                                     nur1  200 integration.note.view:A
+/api/v1/patients/{patient_pk}/maintenance-evaluations/                                               nur1  200 integration.maintenanceevaluation.view:A
+/api/v1/patients/{patient_pk}/medical-clearance/                                                     nur1  200 intake.medicalclearance.view:A
+/api/v1/patients/{patient_pk}/outcomes/                                                              nur1  200 integration.outcomes.view:A
+/api/v1/patients/{patient_pk}/relapse-plan/                                                          nur1  404 integration.relapseplan.view:A
+/api/v1/patients/{patient_pk}/relapse-plan/revisions/                                                nur1  200 integration.relapseplan.view:A
+/api/v1/patients/{patient_pk}/reminders/                                                             nur1  200 clinic.reminder.list:A
+/api/v1/patients/{patient_pk}/screenings/                                                            nur1  200 intake.screening.view:A
+/api/v1/reports/{id}/                                                                                nur1  200 clinic.report.view:A
+/api/v1/reports/{id}/download/                                                                       nur1  409 -
+/api/v1/screenings/{id}/                                                                             nur1  200 intake.screening.view:A
+/portal/                                                                                             pat_a 200 integration.outcomes.view:A integration.outcomes.view:A integration.relapseplan.view:A portal.patient.view:A
 /portal/consent/                                                                                     pat_a 200 portal.consent.view:A
 /portal/health/                                                                                      pat_a 200 portal.healthquestionnaire.view:A
 /portal/integration/<int:pk>/                                                                        pat_a 200 portal.patient.view:A
 /portal/integration/<int:pk>/calendar.ics                                                            pat_a 200 sessions.integrationappointment.calendar:A
+/portal/integration/<int:pk>/change/                                                                 pat_a 200 portal.patient.view:A
 /portal/login/                                                                                       pat_a 200 -
+/portal/messages/                                                                                    pat_a 200 messaging.thread.list:A
+/portal/messages/<int:pk>/                                                                           pat_a 200 messaging.message.read:A messaging.thread.view:A
 /portal/my-plan/                                                                                     pat_a 200 integration.relapseplan.view:A
 /portal/my-progress/                                                                                 pat_a 200 integration.outcomes.view:A
+/portal/profile/                                                                                     pat_a 200 portal.patient.view:A
+/portal/profile/password/                                                                            pat_a 200 -
+/portal/profile/reminders/                                                                           pat_a 200 portal.patient.view:A
 /portal/questionnaires/<str:instrument>/                                                             pat_a 200 -
+/portal/questionnaires/<str:instrument>/draft/                                                       pat_a 405 -
 /portal/questionnaires/answers/<int:assessment_pk>/                                                  pat_a 200 portal.assessment.view:A
+/portal/questionnaires/link/<str:token>/                                                             pat_a 404 clinic.access.denied:-
 /portal/reports/                                                                                     pat_a 200 portal.patient.view:A
 /portal/reports/<int:pk>/                                                                            pat_a 200 clinic.report.view:A
 /portal/reports/<int:pk>/download/                                                                   pat_a 302 -
 /portal/sessions/                                                                                    pat_a 200 portal.patient.view:A
 /portal/sessions/<int:pk>/calendar.ics                                                               pat_a 200 sessions.dosingsession.calendar:A
-/staff/                                                                                              nur1  200 clinic.patient.list:A
+/portal/sessions/<int:pk>/change/                                                                    pat_a 200 portal.patient.view:A
+/portal/sessions/<int:pk>/check-in/                                                                  pat_a 200 portal.patient.view:A
+/portal/welcome/<str:token>/                                                                         anon  200 clinic.invitation.open:B
+/portal/welcome/<str:token>/new-link/                                                                pat_a 405 -
+/staff/                                                                                              nur1  200 clinic.patient.list:A clinic.patient.list:B sessions.appointmentrequest.list:-
 /staff/alerts/                                                                                       nur1  200 clinic.notification.list:-
 /staff/alerts/<int:pk>/acknowledge/                                                                  the1  405 -
 /staff/alerts/<int:pk>/open/                                                                         the1  405 -
@@ -69,10 +111,12 @@ READS = """
 /staff/integration/patients/<int:patient_pk>/notes/new/<str:modality>/                               the1  200 integration.note_form.view:A
 /staff/integration/patients/<int:patient_pk>/relapse-plan/                                           nur1  200 integration.relapseplan.view:A
 /staff/integration/patients/<int:patient_pk>/relapse-plan/edit/                                      the1  200 integration.relapseplan.view:A
+/staff/messages/patients/<int:patient_pk>/                                                           nur1  200 messaging.thread.list:A
+/staff/messages/patients/<int:patient_pk>/<int:thread_pk>/                                           nur1  200 messaging.message.read:A messaging.message.read:A messaging.thread.view:A
 /staff/notifications/<int:pk>/                                                                       the1  302 clinic.notification.open:A
 /staff/operations/                                                                                   adm1  200 clinic.reminder.failed_list:- clinic.report.failed_list:-
 /staff/operations/reminders/<int:pk>/retry/                                                          adm1  405 -
-/staff/patients/<int:patient_pk>/                                                                    nur1  200 clinic.patient.view:A integration.outcomes.view:A
+/staff/patients/<int:patient_pk>/                                                                    nur1  200 clinic.patient.view:A clinic.reminder.list:A integration.outcomes.view:A messaging.thread.list:A
 /staff/patients/<int:patient_pk>/care-team/                                                          nur1  405 -
 /staff/patients/<int:patient_pk>/care-team/<int:user_pk>/remove/                                     nur1  405 -
 /staff/patients/<int:patient_pk>/intake/                                                             nur1  200 intake.patient.view:A
@@ -82,6 +126,8 @@ READS = """
 /staff/patients/<int:patient_pk>/intake/safety-tasks/<int:task_pk>/resolve/                          nur1  404 -
 /staff/patients/<int:patient_pk>/intake/screening/                                                   nur1  200 intake.screeningform.view:A
 /staff/patients/<int:patient_pk>/intake/screenings/<int:screening_pk>/override/                      pre1  405 -
+/staff/patients/<int:patient_pk>/invite/                                                             nur1  405 -
+/staff/patients/<int:patient_pk>/reminder-preferences/                                               nur1  200 clinic.patient.view:A
 /staff/patients/<int:patient_pk>/reports/                                                            nur1  405 -
 /staff/patients/new/                                                                                 nur1  200 -
 /staff/reports/<int:pk>/                                                                             nur1  200 clinic.report.view:A
@@ -96,6 +142,7 @@ READS = """
 /staff/schedule/integration/<int:pk>/cancel/                                                         nur1  405 -
 /staff/schedule/patients/<int:patient_pk>/integration/                                               nur1  200 sessions.booking.view:A
 /staff/schedule/rems/                                                                                nur1  200 sessions.remssubmission.due_list:A
+/staff/schedule/requests/<int:pk>/                                                                   nur1  200 sessions.appointmentrequest.view:A
 /staff/schedule/sessions/<int:pk>/                                                                   nur1  200 sessions.dosingsession.view:A
 /staff/schedule/sessions/<int:pk>/acknowledge-review/                                                nur1  405 -
 /staff/schedule/sessions/<int:pk>/adverse-events/                                                    nur1  405 -
@@ -115,32 +162,6 @@ READS = """
 /staff/schedule/sessions/<int:pk>/start/                                                             nur1  405 -
 /staff/schedule/sessions/<int:pk>/start/check/                                                       nur1  405 -
 /staff/schedule/sessions/<int:pk>/vitals/                                                            nur1  405 -
-/api/v1/chairs/                                                                                      nur1  200 -
-/api/v1/courses/                                                                                     nur1  200 sessions.treatmentcourse.list:A
-/api/v1/courses/{id}/                                                                                nur1  200 sessions.treatmentcourse.view:A
-/api/v1/dosing-sessions/                                                                             nur1  200 sessions.dosingsession.list:A
-/api/v1/dosing-sessions/{id}/                                                                        nur1  200 sessions.dosingsession.view:A
-/api/v1/dosing-sessions/{id}/rems/                                                                   nur1  200 sessions.dosingsession.view:A
-/api/v1/integration-appointments/                                                                    nur1  200 sessions.integrationappointment.list:A
-/api/v1/integration-appointments/{id}/                                                               nur1  200 sessions.integrationappointment.view:A
-/api/v1/integration-notes/{id}/                                                                      nur1  200 integration.note.view:A
-/api/v1/patients/                                                                                    nur1  200 clinic.patient.list:A
-/api/v1/patients/{id}/                                                                               nur1  200 clinic.patient.view:A
-/api/v1/patients/{patient_pk}/assessments/                                                           nur1  200 intake.assessment.view:A
-/api/v1/patients/{patient_pk}/care-team/                                                             nur1  200 clinic.careteammember.list:A
-/api/v1/patients/{patient_pk}/consent/                                                               nur1  200 intake.consent.view:A
-/api/v1/patients/{patient_pk}/dosing-clearance/                                                      nur1  200 intake.clearance.view:A
-/api/v1/patients/{patient_pk}/integration-notes/                                                     nur1  200 integration.note.view:A
-/api/v1/patients/{patient_pk}/maintenance-evaluations/                                               nur1  200 integration.maintenanceevaluation.view:A
-/api/v1/patients/{patient_pk}/medical-clearance/                                                     nur1  200 intake.medicalclearance.view:A
-/api/v1/patients/{patient_pk}/outcomes/                                                              nur1  200 integration.outcomes.view:A
-/api/v1/patients/{patient_pk}/relapse-plan/                                                          nur1  404 integration.relapseplan.view:A
-/api/v1/patients/{patient_pk}/relapse-plan/revisions/                                                nur1  200 integration.relapseplan.view:A
-/api/v1/patients/{patient_pk}/reminders/                                                             nur1  200 clinic.reminder.list:A
-/api/v1/patients/{patient_pk}/screenings/                                                            nur1  200 intake.screening.view:A
-/api/v1/reports/{id}/                                                                                nur1  200 clinic.report.view:A
-/api/v1/reports/{id}/download/                                                                       nur1  409 -
-/api/v1/screenings/{id}/                                                                             nur1  200 intake.screening.view:A
 """
 
 WRITES = """
@@ -150,8 +171,8 @@ POST  /api/v1/patients/{patient_pk}/screenings/        nur1 {"height_cm": 170, "
 POST  /api/v1/patients/{patient_pk}/medical-clearance/ pre1 {"note": "Reviewed with the patient."} -> intake.medicalclearance.create:A
 POST  /api/v1/patients/{patient_pk}/care-team/         nur1 {"username": "therapist_unassigned"} -> clinic.careteam.add:A
 POST  /api/v1/dosing-sessions/{id}/adverse-events/     nur1 {"kind": "nausea_vomiting", "severity": "mild", "action_taken": "Ondansetron given."} -> sessions.adverseevent.create:A
-POST  /api/v1/integration-appointments/{id}/cancel/    nur1 {"reason": "Moved."} -> sessions.integrationappointment.cancel:A sessions.integrationappointment.status:A
-POST  /api/v1/courses/{id}/stop/                       pre1 {"reason": "Side effects."} -> sessions.dosingsession.status:A sessions.dosingsession.status:A sessions.dosingsession.status:A sessions.dosingsession.status:A sessions.dosingsession.status:A sessions.dosingsession.status:A sessions.treatmentcourse.status:A sessions.treatmentcourse.stop:A
+POST  /api/v1/integration-appointments/{id}/cancel/    nur1 {"reason": "Moved."} -> clinic.reminder.cancel:A sessions.integrationappointment.cancel:A sessions.integrationappointment.status:A
+POST  /api/v1/courses/{id}/stop/                       pre1 {"reason": "Side effects."} -> clinic.reminder.cancel:A clinic.reminder.cancel:A clinic.reminder.cancel:A clinic.reminder.cancel:A clinic.reminder.cancel:A clinic.reminder.cancel:A clinic.reminder.cancel:A clinic.reminder.cancel:A clinic.reminder.cancel:A clinic.reminder.cancel:A clinic.reminder.cancel:A clinic.reminder.cancel:A sessions.dosingsession.status:A sessions.dosingsession.status:A sessions.dosingsession.status:A sessions.dosingsession.status:A sessions.dosingsession.status:A sessions.dosingsession.status:A sessions.treatmentcourse.status:A sessions.treatmentcourse.stop:A
 """
 # fmt: on
 
@@ -212,6 +233,7 @@ READERS = {
     "/staff/patients/<int:patient_pk>/intake/medical-clearance/": "pre1",
     "/staff/patients/<int:patient_pk>/intake/screenings/<int:screening_pk>/override/": "pre1",
     "/staff/break-glass/": "pre1",
+    "/portal/welcome/<str:token>/": "anon",  # an invitation link is opened before signing in
     "/staff/operations/": "adm1",
     "/staff/operations/reminders/<int:pk>/retry/": "adm1",
     "/staff/reports/attention/": "adm1",
@@ -282,7 +304,7 @@ def test_every_read_leaves_exactly_the_entries_expected(cast: Cast) -> None:
         who, expected_status, expected = rows.get(route, (default, 200, []))
         user = cast.users[who]
         client = api_client(user) if route.startswith("/api/") else page_client(user)
-        status, entries = entries_of(client.get, url, cast)
+        status, entries = entries_of(client.get, url, cast, headers=headers_for(route))
         if discover:
             print(f"{route:<80} {who:<5} {status} {' '.join(entries) or '-'}")
         if status != expected_status:
@@ -331,7 +353,7 @@ def test_every_refused_request_for_a_patients_record_leaves_one_refusal(cast: Ca
             if route.startswith("/api/")
             else page_client(patient_b if route.startswith("/portal/") else nurse2)
         )
-        status, entries = entries_of(client.get, url, cast)
+        status, entries = entries_of(client.get, url, cast, headers=headers_for(route))
         count += 1
         if status not in {403, 404} or entries != ["clinic.access.denied:A"]:
             mismatches.append(f"{route}: {status} {entries}")

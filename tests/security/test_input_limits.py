@@ -16,7 +16,7 @@ from intake.models import MedicalClearance
 from tests.conftest import World, api_as
 from tests.sessions.conftest import signed_in
 
-PROJECT_APPS = {"clinic", "security", "intake", "treatment_sessions", "integration"}
+PROJECT_APPS = {"clinic", "security", "intake", "treatment_sessions", "integration", "messaging"}
 MEGABYTE_NOTE = "Fictional clearance note. " * 40_330  # a little over 1 MB
 
 

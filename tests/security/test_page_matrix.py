@@ -6,7 +6,9 @@ Columns: anonymous; patient A (site 1) and patient B (site 2); each staff role a
 filled with patient A's record of its kind (tests/security/pages.py); `999999` stands where patient A has no such
 record (a reminder, an evaluation, a safety task), so that row shows how the page answers a missing record. Every cell
 runs in a savepoint that is rolled back. A cell is the status code of the answer; `302` is the sign-in page for
-anonymous (and the target of a page that redirects), `405` a page that only takes POST.
+anonymous (and the target of a page that redirects), `405` a page that only takes POST. Invitation links
+(`/portal/welcome/<token>/`) carry a fresh invitation of a site-1 patient without an account; the questionnaire link
+a missing token. The parts only htmx asks for (`HTMX_PAGES`) are requested as htmx.
 
 `MATRIX_DISCOVER=1` prints the observed table, to write new rows from.
 """
@@ -23,7 +25,7 @@ from django.utils import timezone
 
 from clinic.models import User
 from tests.conftest import World
-from tests.security.pages import COLUMNS, Cast, cast_of, page_patterns, url_of
+from tests.security.pages import COLUMNS, Cast, cast_of, headers_for, page_patterns, url_of
 from tests.sessions.conftest import NOW, Clock
 
 # fmt: off
@@ -34,16 +36,28 @@ MATRIX = """
 /portal/health/                                                                                      302   200   200   404   404   404   404   404   404   404   404   404   404
 /portal/integration/<int:pk>/                                                                        302   200   404   404   404   404   404   404   404   404   404   404   404
 /portal/integration/<int:pk>/calendar.ics                                                            302   200   404   404   404   404   404   404   404   404   404   404   404
+/portal/integration/<int:pk>/change/                                                                 302   200   404   404   404   404   404   404   404   404   404   404   404
 /portal/login/                                                                                       200   200   200   200   200   200   200   200   200   200   200   200   200
+/portal/messages/                                                                                    302   200   200   404   404   404   404   404   404   404   404   404   404
+/portal/messages/<int:pk>/                                                                           302   200   404   404   404   404   404   404   404   404   404   404   404
 /portal/my-plan/                                                                                     302   200   200   404   404   404   404   404   404   404   404   404   404
 /portal/my-progress/                                                                                 302   200   200   404   404   404   404   404   404   404   404   404   404
+/portal/profile/                                                                                     302   200   200   404   404   404   404   404   404   404   404   404   404
+/portal/profile/password/                                                                            302   200   200   404   404   404   404   404   404   404   404   404   404
+/portal/profile/reminders/                                                                           302   200   200   404   404   404   404   404   404   404   404   404   404
 /portal/questionnaires/<str:instrument>/                                                             302   200   200   404   404   404   404   404   404   404   404   404   404
+/portal/questionnaires/<str:instrument>/draft/                                                       302   405   405   404   404   404   404   404   404   404   404   404   404
 /portal/questionnaires/answers/<int:assessment_pk>/                                                  302   200   404   404   404   404   404   404   404   404   404   404   404
+/portal/questionnaires/link/<str:token>/                                                             302   404   404   404   404   404   404   404   404   404   404   404   404
 /portal/reports/                                                                                     302   200   200   404   404   404   404   404   404   404   404   404   404
 /portal/reports/<int:pk>/                                                                            302   200   404   404   404   404   404   404   404   404   404   404   404
 /portal/reports/<int:pk>/download/                                                                   302   302   404   404   404   404   404   404   404   404   404   404   404
 /portal/sessions/                                                                                    302   200   200   404   404   404   404   404   404   404   404   404   404
 /portal/sessions/<int:pk>/calendar.ics                                                               302   200   404   404   404   404   404   404   404   404   404   404   404
+/portal/sessions/<int:pk>/change/                                                                    302   200   404   404   404   404   404   404   404   404   404   404   404
+/portal/sessions/<int:pk>/check-in/                                                                  302   200   404   404   404   404   404   404   404   404   404   404   404
+/portal/welcome/<str:token>/                                                                         200   200   200   200   200   200   200   200   200   200   200   200   200
+/portal/welcome/<str:token>/new-link/                                                                405   405   405   405   405   405   405   405   405   405   405   405   405
 /staff/                                                                                              302   404   404   200   200   200   200   200   200   200   200   200   200
 /staff/alerts/                                                                                       302   404   404   200   200   200   200   200   200   200   200   200   200
 /staff/alerts/<int:pk>/acknowledge/                                                                  302   404   404   404   404   404   405   404   404   404   404   404   404
@@ -60,6 +74,8 @@ MATRIX = """
 /staff/integration/patients/<int:patient_pk>/notes/new/<str:modality>/                               302   404   404   404   200   403   200   404   404   404   404   404   404
 /staff/integration/patients/<int:patient_pk>/relapse-plan/                                           302   404   404   404   200   200   200   404   404   404   404   404   404
 /staff/integration/patients/<int:patient_pk>/relapse-plan/edit/                                      302   404   404   404   200   403   200   404   404   404   404   404   404
+/staff/messages/patients/<int:patient_pk>/                                                           302   404   404   404   200   200   200   404   404   404   404   404   404
+/staff/messages/patients/<int:patient_pk>/<int:thread_pk>/                                           302   404   404   404   200   200   200   404   404   404   404   404   404
 /staff/notifications/<int:pk>/                                                                       302   404   404   404   404   404   302   404   404   404   404   404   404
 /staff/operations/                                                                                   302   404   404   200   404   404   404   404   200   404   404   404   404
 /staff/operations/reminders/<int:pk>/retry/                                                          302   404   404   405   404   404   404   404   405   404   404   404   404
@@ -73,6 +89,8 @@ MATRIX = """
 /staff/patients/<int:patient_pk>/intake/safety-tasks/<int:task_pk>/resolve/                          302   404   404   404   404   404   404   404   404   404   404   404   404
 /staff/patients/<int:patient_pk>/intake/screening/                                                   302   404   404   403   200   200   403   404   404   404   404   404   404
 /staff/patients/<int:patient_pk>/intake/screenings/<int:screening_pk>/override/                      302   404   404   403   405   403   403   404   404   404   404   404   404
+/staff/patients/<int:patient_pk>/invite/                                                             302   404   404   405   405   405   405   405   404   404   404   404   404
+/staff/patients/<int:patient_pk>/reminder-preferences/                                               302   404   404   200   200   200   403   200   404   404   404   404   404
 /staff/patients/<int:patient_pk>/reports/                                                            302   404   404   405   405   405   405   404   404   404   404   404   404
 /staff/patients/new/                                                                                 302   404   404   200   200   200   404   200   200   200   200   404   200
 /staff/reports/<int:pk>/                                                                             302   404   404   200   200   200   200   404   404   404   404   404   404
@@ -87,6 +105,7 @@ MATRIX = """
 /staff/schedule/integration/<int:pk>/cancel/                                                         302   404   404   405   405   405   405   405   404   404   404   404   404
 /staff/schedule/patients/<int:patient_pk>/integration/                                               302   404   404   200   200   200   200   200   404   404   404   404   404
 /staff/schedule/rems/                                                                                302   404   404   200   200   200   200   404   200   200   200   200   404
+/staff/schedule/requests/<int:pk>/                                                                   302   404   404   200   200   200   200   200   404   404   404   404   404
 /staff/schedule/sessions/<int:pk>/                                                                   302   404   404   200   200   200   200   200   404   404   404   404   404
 /staff/schedule/sessions/<int:pk>/acknowledge-review/                                                302   404   404   405   405   405   405   404   404   404   404   404   404
 /staff/schedule/sessions/<int:pk>/adverse-events/                                                    302   404   404   405   405   405   405   404   404   404   404   404   404
@@ -140,7 +159,7 @@ def client_for(user: User | None) -> Client:
 
 def observe(client: Client, pattern: str, cast: Cast) -> str:
     with transaction.atomic():
-        response = client.get(url_of(pattern, cast.targets))
+        response = client.get(url_of(pattern, cast.targets), headers=headers_for(pattern))
         transaction.set_rollback(True)
     return str(response.status_code)
 

@@ -9,7 +9,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from clinic.models import AuditEvent
+from clinic.models import AuditEvent, User
 from clinic.reminders.models import ReminderStatus
 from tests.clinic.reminders.conftest import visit
 from tests.conftest import World, api_as
@@ -17,9 +17,9 @@ from tests.conftest import World, api_as
 pytestmark = pytest.mark.django_db
 
 
-def _client(user: object) -> Client:
+def _client(user: User) -> Client:
     client = Client()
-    client.force_login(user)  # type: ignore[arg-type]
+    client.force_login(user)
     return client
 
 
