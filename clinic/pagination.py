@@ -27,6 +27,7 @@ DEFAULT_LIMIT = 50
 MAX_LIMIT = 200
 COUNT_LIMIT = 10_000
 STAFF_COUNT_LIMIT = 1_000
+MAX_OFFSET = 2**31  # past any table of this product; keeps offset + bound inside a 64-bit integer
 
 
 def bounded_count(queryset: Any, bound: int) -> int:
@@ -41,7 +42,8 @@ class Pagination(LimitOffsetPagination):
     max_limit = MAX_LIMIT
 
     def paginate_queryset(self, queryset: Any, request: Request, view: Any = None) -> list[Any] | None:
-        self._bound = self.get_offset(request) + COUNT_LIMIT  # get_count runs before DRF reads the offset
+        # get_count runs before DRF reads the offset; an absurd offset must not overflow the database's integers.
+        self._bound = min(self.get_offset(request), MAX_OFFSET) + COUNT_LIMIT
         return super().paginate_queryset(queryset, request, view)
 
     def get_count(self, queryset: Any) -> int:

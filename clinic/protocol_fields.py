@@ -204,6 +204,8 @@ class Setting:
         """What the setting accepts, in words."""
         if self.kind == "rows":
             return f"One per line: {', '.join(self.columns)}."
+        if self.kind == "list" and self.column_kinds[:1] == ("text",):
+            return "Words or phrases separated by commas."
         if self.kind == "list":
             return "Numbers separated by commas, e.g. 28, 56, 84."
         if self.kind == "json":
@@ -332,7 +334,7 @@ def _setting(path: str, info: FieldInfo, default: Any, keyed: frozenset[str], *,
             kinds = tuple(_scalar_kind(_unwrap(a)[0])[0] for a in get_args(item_type))
             columns = ROW_COLUMNS.get(name, tuple(f"value {i + 1}" for i in range(len(kinds))))
             return Setting(**common, kind="rows", required=False, columns=columns, column_kinds=kinds)
-        if _scalar_kind(item_type)[0] in {"integer", "decimal"}:
+        if _scalar_kind(item_type)[0] in {"integer", "decimal", "text"}:
             return Setting(**common, kind="list", required=False, column_kinds=(_scalar_kind(item_type)[0],))
         return Setting(**common, kind="json", required=required)
     kind, choices = _scalar_kind(kind_type)

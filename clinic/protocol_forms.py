@@ -119,8 +119,11 @@ class NumberListField(forms.CharField):
 
     def clean(self, value: Any) -> list[Any]:
         text = super().clean(value)
+        parts = [part.strip() for part in text.split(",") if part.strip()]
+        if self.kind == "text":  # a list of words or phrases (e.g. the crisis words of secure messages)
+            return parts
         try:
-            return [_number(self.kind, part.strip()) for part in text.split(",") if part.strip()]
+            return [_number(self.kind, part) for part in parts]
         except ValueError as exc:
             raise forms.ValidationError(f"{str(exc)[:1].upper()}{str(exc)[1:]}.") from None
 

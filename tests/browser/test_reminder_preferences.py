@@ -36,7 +36,7 @@ def test_the_front_desk_sets_quiet_hours_from_the_patient_page(page: Page) -> No
     page.get_by_role("button", name="Save").click()
     expect(page).to_have_url(re.compile(rf"/staff/patients/{patient.pk}/"))
     expect(page.get_by_text("Reminder preferences saved.")).to_be_visible()
-    expect(page.get_by_text("21:00 to 07:30")).to_be_visible()
+    expect(page.get_by_text("9:00 PM to 7:30 AM")).to_be_visible()
 
 
 def test_the_patient_opts_out_in_the_portal_and_a_questionnaire_link_works_once(page: Page) -> None:

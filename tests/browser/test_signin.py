@@ -35,7 +35,7 @@ def test_patient_lands_on_the_portal(page: Page) -> None:
     sign_in(page, user.username, TEST_PASSWORD)
     expect(page).to_have_url(re.compile(r"/portal/$"))
     expect(page.get_by_role("heading", name="Hello, Portalia")).to_be_visible()
-    expect(page.get_by_role("link", name="Call 988")).to_be_visible()
+    expect(page.get_by_role("region", name="Crisis help").get_by_role("link", name="Call 988")).to_be_visible()
     page.goto("/staff/")
     expect(page.get_by_text("Patients")).to_have_count(0)
 

@@ -77,6 +77,7 @@ def test_changed_values_reach_the_protocol_exactly() -> None:
         dosing__routes__esketamine__allowed_mg="28, 56",
         scheduling__templates__esketamine_induction__phases="4, 2\n6, 1",
         outcomes__baseline_instrument="madrs",
+        messaging__crisis_words="suicide, end my life",
     )
     assert form.is_valid(), form.errors
     settings = form.protocol.to_json()
@@ -85,6 +86,7 @@ def test_changed_values_reach_the_protocol_exactly() -> None:
     assert settings["dosing"]["routes"]["esketamine"]["allowed_mg"] == ["28", "56"]
     assert settings["scheduling"]["templates"]["esketamine_induction"]["phases"] == [[4, 2], [6, 1]]
     assert settings["outcomes"]["baseline_instrument"] == "madrs"
+    assert settings["messaging"]["crisis_words"] == ["suicide", "end my life"]  # words, one per comma
 
 
 @pytest.mark.parametrize(

@@ -109,7 +109,7 @@ def test_a_refused_completion_leaves_the_note_a_draft(integ: Integ) -> None:
         services.sign_note(by=integ.therapist, note=note)
     assert raised.value.code == "appointment_not_started"
     assert raised.value.message == (
-        "This integration session starts Tue 2026-05-05 17:00 EDT; it can be marked completed once it has started."
+        "This integration session starts Tue, May 5, 2026, 5:00 PM EDT; it can be marked completed once it has started."
     )
     assert IntegrationNote.objects.get(pk=note.pk).status == NoteStatus.DRAFT
     assert status_of(later) == AppointmentStatus.SCHEDULED
