@@ -37,8 +37,8 @@ def user_of(request: HttpRequest | Request) -> User:
     """The signed-in user of a request behind a sign-in check (the admin, a staff or portal view, the API).
 
     Django types `request.user` as possibly anonymous; where the code runs only for a signed-in user this says so
-    once, instead of a `type: ignore` at each use. Reaching it without one is a programming error: it refuses the
-    request rather than acting as nobody."""
+    once, instead of silencing the type checker at each use. Reaching it without one is a programming error: it
+    refuses the request rather than acting as nobody."""
     user = request.user
     if not isinstance(user, User) or not user.is_authenticated:
         raise PermissionDenied("Sign in first.")

@@ -14,7 +14,7 @@ from kombu import Queue
 
 from clinic.config import field_encryption_keys, load
 
-# Generic admin and form classes (ModelAdmin[Patient]) for the type checker, without a `type: ignore` at each.
+# Generic admin and form classes (ModelAdmin[Patient]) for the type checker, without silencing it at each.
 django_stubs_ext.monkeypatch()
 
 BASE_DIR = Path(__file__).resolve().parent.parent

@@ -9,6 +9,7 @@ from django.test import Client
 from clinic.demo import DemoContext
 from clinic.models import Role
 from messaging import services
+from messaging.apps import MessagingConfig
 from messaging.models import Message, Thread
 from tests.conftest import World
 from tests.factories import staff
@@ -19,8 +20,9 @@ def test_demo_data_is_a_conversation_seeded_once(world: World) -> None:
     nurse = staff(Role.NURSE, world.site1, username="demo.nurse")
     ctx = DemoContext(world.site1, {"nurse": nurse})
     config = apps.get_app_config("messaging")
-    config.seed_demo(ctx)  # type: ignore[attr-defined]
-    config.seed_demo(ctx)  # type: ignore[attr-defined]
+    assert isinstance(config, MessagingConfig)
+    config.seed_demo(ctx)
+    config.seed_demo(ctx)
     thread = Thread.objects.get(patient=world.patient_a)
     assert [m.automatic for m in thread.messages.all()] == [False, True, False]
     assert services.unread_for_patient(world.patient_a_user, world.patient_a) == 2

@@ -35,10 +35,10 @@ def texts_of(error: DomainError) -> list[str]:
 
 def problems_in(text: str) -> list[str]:
     found = []
-    if IDENTIFIER.search(text):
-        found.append(f"a code name ({IDENTIFIER.search(text).group(0)})")  # type: ignore[union-attr]
-    if PROGRAMMER.search(text):
-        found.append(f"programmer's words ({PROGRAMMER.search(text).group(0)!r})")  # type: ignore[union-attr]
+    if identifier := IDENTIFIER.search(text):
+        found.append(f"a code name ({identifier.group(0)})")
+    if programmer := PROGRAMMER.search(text):
+        found.append(f"programmer's words ({programmer.group(0)!r})")
     if not text[:1].isupper():
         found.append("does not start with a capital")
     if not text.rstrip().endswith((".", "?", "!", ")")):
