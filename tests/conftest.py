@@ -92,8 +92,8 @@ class World:
         }
 
 
-@pytest.fixture
-def world(db: None) -> World:
+def make_world() -> World:
+    """The permission world: two sites, patient A (site 1, therapist 1 on the care team) and B (site 2), and staff."""
     site1 = SiteFactory(name="North Test Site", code="NORTH")
     site2 = SiteFactory(name="South Test Site", code="SOUTH")
     patient_a = PatientFactory(site=site1, given_name="Alpha", family_name="Testperson")
@@ -115,6 +115,11 @@ def world(db: None) -> World:
         front_desk1=staff(Role.FRONT_DESK, site1, username="front_desk1"),
         admin1=staff(Role.CLINIC_ADMIN, site1, username="admin1"),
     )
+
+
+@pytest.fixture
+def world(db: None) -> World:
+    return make_world()
 
 
 @pytest.fixture
