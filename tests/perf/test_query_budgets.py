@@ -38,8 +38,9 @@ from sessions.models import (
     TreatmentCourse,
     VitalSign,
 )
+from tests.conftest import make_world
 from tests.factories import PatientFactory, staff
-from tests.perf.conftest import Cast, make_cast, make_world
+from tests.perf.conftest import Cast, make_cast
 from tests.sessions.conftest import NOW, Clock
 
 # The world is built once, in the module's fixture; the mark tells pytest-django to set the test database up.
