@@ -269,7 +269,10 @@ def _sessions(ctx: ScaleContext, planned: list[Planned]) -> None:
                   s.status == "cancelled")  # fmt: skip
         if "checked_in" in path:
             _session_day(ctx, rows, s, times)
-        if p.portal_user_id is not None and s.status in {"cancelled", "scheduled"} and ctx.chance(0.3):
+        # About 3 in 10 of a portal user's open or cancelled sessions, and always the batch's first one (so that a
+        # small seed has the table too).
+        asked = ctx.chance(0.3) or not rows[AppointmentRequest]
+        if p.portal_user_id is not None and s.status in {"cancelled", "scheduled"} and asked:
             _change_request(ctx, rows, s, booked)
     for model, model_rows in rows.items():
         ctx.writer.write(model, COLUMNS[model], model_rows)
