@@ -110,7 +110,7 @@ def check_interval(
     return Violation(
         "interval_too_short",
         f"{_show(new, tz)} is only {_hours_minutes(gap)} from the dosing session at {_show(nearest, tz)}; "
-        f"at least {min_interval_hours} h are required between the starts of two dosing sessions",
+        f"at least {min_interval_hours} h are required between the starts of two dosing sessions.",
         tuple(sorted(start for _, start in too_close)),
     )
 
@@ -137,7 +137,7 @@ def check_weekly_limit(
             return Violation(
                 "weekly_limit",
                 f"{len(others) + 1} dosing sessions within 7 days ({listed}); at most "
-                f"{max_in_rolling_7_days} are allowed in any rolling 7 days",
+                f"{max_in_rolling_7_days} are allowed in any rolling 7 days.",
                 others,
             )
     return None
@@ -152,7 +152,7 @@ def course_weekly_counts(template: CourseTemplate) -> list[int]:
     if any(rate < 0 for rate in rates) or tail_rate < 1:
         raise SchedulingError(
             "invalid_template",
-            f"{template.label}: sessions per week must not be negative and the last phase needs at least one",
+            f"{template.label}: sessions per week must not be negative and the last phase needs at least one.",
         )
     counts: list[int] = []
     remaining = template.sessions
@@ -182,7 +182,7 @@ def propose_course(
     if not weekdays or len(set(weekdays)) != len(weekdays) or any(d not in range(DAYS_PER_WEEK) for d in weekdays):
         raise SchedulingError(
             "invalid_weekdays",
-            f"weekdays must be distinct numbers 0 (Monday) to 6 (Sunday), got {weekdays!r}",
+            "Choose one or more different weekdays, Monday to Sunday.",
         )
     if local_time.tzinfo is not None:
         raise SchedulingError("invalid_time", "give the local wall-clock time without a time zone; tz sets the zone")
@@ -190,8 +190,8 @@ def propose_course(
     if len(weekdays) < max(counts):
         raise SchedulingError(
             "not_enough_weekdays",
-            f"{template.label} needs {max(counts)} sessions in a week; {len(weekdays)} weekday(s) given "
-            f"({', '.join(_WEEKDAY_NAMES[d] for d in sorted(weekdays))})",
+            f"{template.label} needs {max(counts)} sessions in a week; {_weekdays(len(weekdays))} given "
+            f"({', '.join(_WEEKDAY_NAMES[d] for d in sorted(weekdays))}): choose more weekdays.",
         )
 
     dates: list[date] = []
@@ -202,7 +202,8 @@ def propose_course(
         raise SchedulingError(
             "within_days_exceeded",
             f"{template.label} must fit within {template.within_days} days; these weekdays take "
-            f"{(dates[-1] - dates[0]).days + 1} days ({dates[0]} to {dates[-1]})",
+            f"{(dates[-1] - dates[0]).days + 1} days ({clock.day_words(dates[0])} to {clock.day_words(dates[-1])}): "
+            "choose weekdays closer together.",
         )
 
     starts = [_local_start(day, local_time, tz) for day in dates]
@@ -243,6 +244,10 @@ def free_starts(
     return starts
 
 
+def _weekdays(count: int) -> str:
+    return "1 weekday" if count == 1 else f"{count} weekdays"
+
+
 def _local_start(day: date, local_time: time, tz: ZoneInfo) -> datetime:
     local = datetime.combine(day, local_time, tzinfo=tz)
     start = local.astimezone(UTC)
@@ -250,7 +255,7 @@ def _local_start(day: date, local_time: time, tz: ZoneInfo) -> datetime:
         raise SchedulingError(
             "nonexistent_local_time",
             f"{clock.clock_words(local_time)} does not exist on {clock.day_words(day)} at this site (the clocks "
-            "move forward); choose another time",
+            "move forward); choose another time.",
         )
     return start
 

@@ -237,7 +237,10 @@ def record_vitals(
             )
         if phase and phase != expected:
             raise InvalidInput(
-                {"phase": f"The session is {session.get_status_display().lower()}: this reading is {expected!s}."}
+                {
+                    "phase": f"The session is {session.get_status_display().lower()}: this reading is "
+                    f"{VitalPhase(expected).label.lower()}."
+                }
             )
         version, protocol = use_protocol(session.patient.site)
         gate, gate_reasons, alerts = "", [], []

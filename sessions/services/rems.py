@@ -13,7 +13,7 @@ from django.utils import timezone
 from clinic import times
 from clinic.domain import local_day, require, required_text, site_zone, text
 from clinic.errors import Conflict, InvalidInput
-from clinic.models import NotificationKind, NotificationSeverity, User
+from clinic.models import NotificationKind, NotificationSeverity, Site, User
 from clinic.notifications import notify_care_team
 from clinic.protocol import Protocol, Route
 from clinic.services import current_protocol, use_protocol
@@ -182,8 +182,16 @@ def submit_rems_form(*, by: User, session: DosingSession, reference: str, note: 
     return submission
 
 
-# How far back the deadline check looks: a form overdue for longer than this was alerted long ago.
+# How long after its due day the deadline check still looks at a form: one overdue for longer was alerted long ago.
 REMS_ALERT_LOOKBACK = dt.timedelta(days=60)
+
+
+def _oldest_start_to_check(now: dt.datetime) -> dt.datetime:
+    """The earliest session start whose form may still need its alert: the lookback counts from the due day, which
+    is the protocol's `monitoring.rems_form_due_days` after discharge (the longest of the sites' active protocols),
+    so a clinic that gives the REMS form longer is still alerted."""
+    due_days = max((current_protocol(site).monitoring.rems_form_due_days for site in Site.objects.all()), default=0)
+    return now - REMS_ALERT_LOOKBACK - dt.timedelta(days=due_days + 1)
 
 
 def alert_rems_deadlines(now: dt.datetime | None = None) -> int:
@@ -196,7 +204,7 @@ def alert_rems_deadlines(now: dt.datetime | None = None) -> int:
             route=Route.ESKETAMINE,
             status=SessionStatus.DISCHARGED,
             rems_submission__isnull=True,
-            start__gte=now - REMS_ALERT_LOOKBACK,
+            start__gte=_oldest_start_to_check(now),
         )
         .select_related("patient__site", "chair__site", "dose", "discharge")
         .prefetch_related("vital_signs", "adverse_events", "dissociation_scores")

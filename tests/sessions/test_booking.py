@@ -310,6 +310,11 @@ def test_course_conflicts_include_the_spacing_against_existing_sessions(clinic: 
         (3, "weekly_limit"),  # Monday 11 May: Tuesday, Thursday and Monday within 7 days
     ]
     assert not TreatmentCourse.objects.exists()
+    # Each session's reason is a sentence of its own, never run into the next one.
+    detail = body["detail"]
+    reasons = detail.split(" Session ")[1:]
+    assert len(reasons) == 4
+    assert all(reason.endswith(".") for reason in reasons), detail
 
 
 @pytest.mark.parametrize(

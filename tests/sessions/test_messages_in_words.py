@@ -170,3 +170,25 @@ def test_discharge_refusals_are_in_words(clinic: Clinic, clock: Clock) -> None:
     )
     for text in texts_of(error):
         assert problems_in(text) == [], text
+
+
+def test_course_and_reading_refusals_are_in_words(clinic: Clinic, clock: Clock) -> None:
+    def course(weekdays: list[int]) -> DomainError:
+        return refusal(
+            lambda: services.book_course(
+                by=clinic.front_desk, patient=clinic.patient, template="standard_induction",
+                start_date=dt.date(2026, 6, 1), weekdays=weekdays, local_time=dt.time(9), chair=clinic.chair,
+            )
+        )  # fmt: skip
+
+    session = book(clinic, ny(2026, 5, 4, 9))
+    services.check_in(
+        by=clinic.nurse, session=session, fasting_solids_hours=D("8"), fasting_clear_liquids_hours=D("3"),
+        escort_confirmed=True,
+    )  # fmt: skip
+    wrong_phase = refusal(lambda: services.record_vitals(by=clinic.nurse, session=session, phase="during", **PROCEED))
+    refusals = [course([3]), course([0, 1]), wrong_phase]  # one weekday for twice a week; Monday + Tuesday: 24 h
+    for error in refusals:
+        for text in texts_of(error):
+            assert problems_in(text) == [], text
+    assert "this reading is before dosing." in texts_of(wrong_phase)[-1]

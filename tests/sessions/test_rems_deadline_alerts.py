@@ -8,8 +8,10 @@ from typing import Any
 import pytest
 
 from clinic.models import Notification, NotificationSeverity
+from clinic.protocol import DEFAULT_PROTOCOL
 from clinic.reminders import delivery, staff_alerts
 from clinic.reminders.models import Reminder
+from clinic.services import active_protocol_version, publish_protocol_version
 from sessions import services, tasks
 from tests.sessions.conftest import Clinic, Clock, ny
 from tests.sessions.test_rems import run_esketamine, submit
@@ -54,3 +56,20 @@ def test_a_submitted_form_alerts_nobody(clinic: Clinic, clock: Clock) -> None:
     clock.set(ny(2026, 5, 12, 9))  # even past its day
     assert services.alert_rems_deadlines() == 0
     assert not Notification.objects.exists()
+
+
+def test_a_form_the_protocol_gives_long_is_still_alerted_near_its_day(clinic: Clinic, clock: Clock) -> None:
+    """The deadline check looks back from the due day, which the protocol sets: a clinic that gives the form 90
+    days is alerted 88 days after the session, not lost to a fixed look-back."""
+    active_protocol_version(clinic.site)
+    settings = DEFAULT_PROTOCOL.to_json()
+    settings["monitoring"]["rems_form_due_days"] = 90
+    publish_protocol_version(by=None, site=clinic.site, settings=settings, change_summary="REMS form in 90 days")
+    session = run_esketamine(clinic, clock)  # discharged May 4: due on Aug 2
+    clock.set(ny(2026, 7, 30, 9))
+    assert services.alert_rems_deadlines() == 0  # three days left: not yet
+    clock.set(ny(2026, 7, 31, 9))
+    assert services.alert_rems_deadlines() == 1
+    alert = Notification.objects.filter(dedupe_key=f"sessions.remsform.{session.pk}.deadline").first()
+    assert alert is not None
+    assert "Aug 2, 2026" in alert.title

@@ -99,7 +99,7 @@ def test_interval_message_names_the_gap_and_both_sessions() -> None:
     assert violation is not None
     assert violation.message == (
         "Wed, May 6, 2026, 8:59 AM UTC is only 47 h 59 min from the dosing session at Mon, May 4, 2026, 9:00 AM UTC; "
-        "at least 48 h are required between the starts of two dosing sessions"
+        "at least 48 h are required between the starts of two dosing sessions."
     )
     assert violation.conflicting_starts == (T,)
 
@@ -168,7 +168,7 @@ def test_weekly_limit_message_lists_the_sessions_in_the_window() -> None:
     assert violation is not None
     assert violation.message == (
         "3 dosing sessions within 7 days (Thu, May 7, 2026, 9:00 AM UTC, Sat, May 9, 2026, 9:00 AM UTC, "
-        "Tue, May 12, 2026, 9:00 AM UTC); at most 2 are allowed in any rolling 7 days"
+        "Tue, May 12, 2026, 9:00 AM UTC); at most 2 are allowed in any rolling 7 days."
     )
     assert violation.conflicting_starts == tuple(days(3, 5))
 
@@ -363,29 +363,30 @@ def test_propose_course_refuses_what_the_template_cannot_do(
             (MON, TUE),
             {},
             "Tue, May 5, 2026, 9:00 AM EDT is only 24 h 0 min from the dosing session at Mon, May 4, 2026, "
-            "9:00 AM EDT; at least 48 h are required between the starts of two dosing sessions",
+            "9:00 AM EDT; at least 48 h are required between the starts of two dosing sessions.",
         ),
         (
             "standard_induction",
             date(2026, 5, 4),
             (THU,),
             {},
-            "Standard induction (6 IV infusions, twice weekly) needs 2 sessions in a week; 1 weekday(s) given "
-            "(Thursday)",
+            "Standard induction (6 IV infusions, twice weekly) needs 2 sessions in a week; 1 weekday given "
+            "(Thursday): choose more weekdays.",
         ),
         (
             template(within_days=17),
             date(2026, 5, 4),
             (THU, MON),
             {},
-            "Test course must fit within 17 days; these weekdays take 18 days (2026-05-04 to 2026-05-21)",
+            "Test course must fit within 17 days; these weekdays take 18 days (Mon, May 4, 2026 to Thu, May 21, 2026): "
+            "choose weekdays closer together.",
         ),
         (
             "maintenance",
             date(2026, 3, 8),
             (SUN,),
             {"local_time": time(2, 30)},
-            "2:30 AM does not exist on Sun, Mar 8, 2026 at this site (the clocks move forward); choose another time",
+            "2:30 AM does not exist on Sun, Mar 8, 2026 at this site (the clocks move forward); choose another time.",
         ),
     ],
 )
