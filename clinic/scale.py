@@ -106,6 +106,21 @@ class TableWriter:
         if not rows:
             return
         fields = [model._meta.get_field(name) for name in columns]
+        # A column the caller does not name but the table requires takes the model's default, so that a field added
+        # later (with its default) does not break the seeder.
+        defaults = [
+            f
+            for f in model._meta.concrete_fields
+            if f not in fields
+            and not f.null
+            and not f.primary_key
+            and not isinstance(f, EncryptedMixin)
+            and (f.has_default() or isinstance(f, models.CharField | models.TextField))
+        ]
+        if defaults:
+            fields += defaults
+            extra = tuple(self._stored(f, f.get_default()) for f in defaults)
+            rows = [(*row, *extra) for row in rows]
         names = ", ".join(self.connection.ops.quote_name(str(f.column)) for f in fields)  # type: ignore[union-attr]
         table = self.connection.ops.quote_name(model._meta.db_table)
         with self.connection.cursor() as cursor:
@@ -121,6 +136,12 @@ class TableWriter:
                     [tuple(p(v) for p, v in zip(prep, row, strict=True)) for row in rows],
                 )
         self.counts[model._meta.label] += len(rows)
+
+    def _stored(self, model_field: Any, value: Any) -> Any:
+        """A model default as this writer's rows hold it (JSON as text, the rest as the field prepares it)."""
+        if isinstance(model_field, models.JSONField):
+            return json.dumps(value)
+        return model_field.get_db_prep_save(value, self.connection) if self.postgres else value
 
     def _sqlite_value(self, model_field: Any) -> Callable[[Any], Any]:
         if isinstance(model_field, EncryptedMixin | models.JSONField):
