@@ -91,7 +91,7 @@ def record(
     actor: User | None = None,
 ) -> AuditEvent:
     """Write one audit entry. `action` is `app.object.verb`, e.g. `clinic.patient.update`."""
-    [event] = _append([_entry(action, patient=patient, obj=obj, details=details, actor=actor)])
+    [event] = _append_or_defer([_entry(action, patient=patient, obj=obj, details=details, actor=actor)])
     return event
 
 
@@ -153,6 +153,43 @@ def _append(events: list[AuditEvent]) -> list[AuditEvent]:
     return events
 
 
+# --- One append per request ------------------------------------------------------------------------------------------
+# A page reads several records and audits each read where it happens; appending each entry on its own would take the
+# chain's lock, read its head and commit once per entry. Inside a request (clinic.middleware.AuditContextMiddleware)
+# the entries written outside any transaction are held and appended together when the view has answered, before the
+# answer leaves the server: if that append fails, the person gets an error page, never the unaudited page. An entry
+# written inside a transaction (a change of state and its audit) is appended there at once, so that it commits or
+# rolls back with the change.
+
+_deferred: contextvars.ContextVar[list[AuditEvent] | None] = contextvars.ContextVar("audit_deferred", default=None)
+
+
+@contextmanager
+def one_append_per_request() -> Iterator[None]:
+    """Hold the entries written outside a transaction by the code inside, and append them in one go at the end."""
+    held: list[AuditEvent] = []
+    token = _deferred.set(held)
+    try:
+        yield
+    finally:
+        _deferred.reset(token)
+        if held:
+            _append(held)
+
+
+def _in_transaction(using: str = "default") -> bool:
+    # A test case's own wrapping transaction does not count: the code under test runs as it does in production.
+    return any(not getattr(block, "_from_testcase", False) for block in connections[using].atomic_blocks)
+
+
+def _append_or_defer(events: list[AuditEvent]) -> list[AuditEvent]:
+    held = _deferred.get()
+    if held is None or _in_transaction():
+        return _append(events)
+    held.extend(events)
+    return events
+
+
 def record_reads(
     action: str, patients: Iterable[Patient | int | None], *, details: Mapping[str, Any] | None = None
 ) -> int:
@@ -161,7 +198,7 @@ def record_reads(
     counts = Counter(p.pk if p is not None and not isinstance(p, int) else p for p in patients)
     counts.pop(None, None)
     if counts:
-        _append(
+        _append_or_defer(
             [
                 _entry(action, patient=patient_id, details={**(details or {}), "rows": rows})
                 for patient_id, rows in sorted(counts.items())

@@ -14,6 +14,7 @@ from clinic import audit
 from clinic.audit import audit_context
 from clinic.http import ClinicRequest
 from clinic.security.lockout import client_ip
+from clinic.shared_reads import shared_reads
 
 REQUEST_ID_HEADER = "X-Request-ID"
 _SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
@@ -34,7 +35,8 @@ class RequestIdMiddleware:
 
 
 class AuditContextMiddleware:
-    """Bind the signed-in user and request id so that services can audit without being handed the request.
+    """Bind the signed-in user and request id so that services can audit without being handed the request, and
+    append the request's read entries in one go when the view has answered (clinic.audit.one_append_per_request).
 
     DRF authenticates token users inside the view, so the API base classes re-bind the context there.
     """
@@ -44,10 +46,9 @@ class AuditContextMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user = request.user if request.user.is_authenticated else None
-        with audit_context(
-            user=user,
-            request_id=getattr(request, "request_id", None),
-            ip_address=client_ip(request),
+        with (
+            audit_context(user=user, request_id=getattr(request, "request_id", None), ip_address=client_ip(request)),
+            audit.one_append_per_request(),
         ):
             return self.get_response(request)
 
@@ -99,6 +100,19 @@ class RefusalAuditMiddleware:
         }
         for patient_id in patients or [None]:
             audit.record("clinic.access.denied", patient=patient_id, details=details, actor=user)
+
+
+class SharedReadsMiddleware:
+    """A request that only reads (GET, HEAD) reads what its panels share once (clinic.shared_reads)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.method not in ("GET", "HEAD"):
+            return self.get_response(request)
+        with shared_reads():
+            return self.get_response(request)
 
 
 class SiteTimeZoneMiddleware:

@@ -24,6 +24,7 @@ from django.http import Http404
 from clinic import audit
 from clinic.models import Chair, Patient, Role, Site, User
 from clinic.security.models import BreakGlassGrant
+from clinic.shared_reads import per_request
 
 if TYPE_CHECKING:
     from typing_extensions import TypeIs
@@ -68,6 +69,7 @@ def patients_visible_to(user: Requester) -> QuerySet[Patient]:
     return qs.none()
 
 
+@per_request
 def get_patient_for(user: Requester, pk: Any, *, clinical: bool = False) -> Patient:
     """The patient `pk` if `user` may see it (and, with `clinical`, their clinical data); Http404 otherwise, also
     for a malformed id."""
@@ -152,6 +154,7 @@ def can_add_chairs(user: Requester, site: Site | None = None) -> bool:
 CARE_TEAM_MANAGERS = frozenset({Role.CLINIC_ADMIN, Role.PRESCRIBER, Role.NURSE})
 
 
+@per_request
 def can_manage_care_team(user: Requester, patient: Patient) -> bool:
     """Clinic administrators, prescribers and nurses of the patient's site build the patient's care team."""
     if not is_active_user(user):

@@ -26,6 +26,7 @@ from clinic.scoping import (
     get_patient_for,
     sites_of,
 )
+from clinic.shared_reads import per_request
 
 PATIENT_FIELDS = (
     "given_name",
@@ -283,6 +284,7 @@ def use_protocol(site: Site) -> tuple[ProtocolVersion, Protocol]:
     return version, version.protocol()
 
 
+@per_request
 def current_protocol(site: Site) -> Protocol:
     """The site's active protocol settings, for reads: nothing is written (the version is not stamped as used, and a
     site without a version yet reads the default protocol without getting a row)."""

@@ -83,6 +83,7 @@ MIDDLEWARE = [
     "clinic.security.middleware.SessionPolicyMiddleware",
     "clinic.middleware.AuditContextMiddleware",
     "clinic.middleware.RefusalAuditMiddleware",
+    "clinic.middleware.SharedReadsMiddleware",
     "clinic.middleware.SiteTimeZoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "clinic.input_guard.QueryStringGuard",  # after the messages: a page says what it left out

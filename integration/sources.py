@@ -21,6 +21,7 @@ from django.db.models import Max
 
 from clinic.models import Patient, User
 from clinic.scoping import Requester, sites_of
+from clinic.shared_reads import per_request
 from intake.models import Assessment
 from integration.outcomes import Course, Occasion, Score
 from sessions import queries
@@ -130,6 +131,7 @@ def dosing_session(by: Requester, session_id: int) -> DosingSessionFacts | None:
     return _session_facts(session) if session is not None else None
 
 
+@per_request
 def dosing_sessions(by: Requester, patient: Patient) -> list[DosingSessionFacts]:
     """The patient's dosing sessions that took place or are still ahead, oldest first."""
     found = _sessions(by).filter(patient=patient).exclude(status__in=NOT_HELD_STATUSES)
@@ -159,6 +161,7 @@ def appointment(by: Requester, appointment_id: int) -> AppointmentFacts | None:
     return _appointment_facts(found) if found is not None else None
 
 
+@per_request
 def appointments(by: Requester, patient: Patient) -> list[AppointmentFacts]:
     """The patient's integration appointments (any status), oldest first."""
     found = queries.appointments_visible_to(by).filter(patient=patient).order_by("start", "pk")
@@ -177,6 +180,7 @@ def appointments_today(therapist: User, now: dt.datetime) -> list[AppointmentFac
     return sorted(found, key=lambda a: a.start)
 
 
+@per_request
 def scores(patient_id: int, instrument: str) -> list[Score]:
     """Every total of the patient on `instrument`, oldest first."""
     rows = (
@@ -217,6 +221,7 @@ def _course_facts(row: dict[str, Any], time_zone: str) -> Course:
 COURSE_FIELDS = ("pk", "status", "baseline_total", "end_date", "start_date")
 
 
+@per_request
 def latest_course(patient_id: int, time_zone: str) -> Course | None:
     """The patient's latest treatment course with its baseline, and, once it is completed or stopped, when it
     ended: the later of its last dose and the start of its end date at the site (a stopped course ends the day
