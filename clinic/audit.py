@@ -141,7 +141,8 @@ def _append(events: list[AuditEvent]) -> list[AuditEvent]:
     one insert whatever their number (a list's reads are one entry per patient)."""
     from clinic.models import AuditEvent
 
-    with transaction.atomic():
+    # No savepoint of its own: inside a change's transaction, an entry that cannot be written fails the change.
+    with transaction.atomic(savepoint=False):
         lock_chain()
         last = AuditEvent.objects.order_by("-sequence").values("sequence", "hash").first()
         sequence, previous = (last["sequence"], last["hash"]) if last else (0, GENESIS_HASH)

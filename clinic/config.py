@@ -239,6 +239,7 @@ class ReminderOperations:
     retry_max_seconds: int = 3600
     lease_seconds: int = 600
     batch_size: int = 200
+    send_batch_size: int = 20
 
 
 def _reminder_operations(env: Mapping[str, str]) -> ReminderOperations:
@@ -248,6 +249,7 @@ def _reminder_operations(env: Mapping[str, str]) -> ReminderOperations:
         retry_max_seconds=_int(env, "REMINDER_RETRY_MAX_SECONDS", default=3600, minimum=1),
         lease_seconds=_int(env, "REMINDER_LEASE_SECONDS", default=600, minimum=2),
         batch_size=_int(env, "REMINDER_BATCH_SIZE", default=200, minimum=1),
+        send_batch_size=_int(env, "REMINDER_SEND_BATCH", default=20, minimum=1),
     )
 
 

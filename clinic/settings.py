@@ -346,12 +346,16 @@ CELERY_TASK_ALWAYS_EAGER = CONFIG.celery_always_eager
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "UTC"
-# A worker without -Q consumes every queue listed here (make run, docker compose). Each reminder is sent by its own
-# task on the "reminders" queue, so a backlog of other work never delays one; "reports" keeps PDF rendering (seconds
-# per document) from delaying short tasks: `celery -A clinic worker -Q reports` gives it workers of its own.
+# A worker without -Q consumes every queue listed here (make run, docker compose). Reminders are sent by tasks of
+# their own (a batch each) on the "reminders" queue, so a backlog of other work never delays one; "reports" keeps
+# PDF rendering (seconds per document) from delaying short tasks: `celery -A clinic worker -Q reports` gives it
+# workers of its own.
 CELERY_TASK_DEFAULT_QUEUE = "celery"
 CELERY_TASK_QUEUES = (Queue("celery"), Queue("reminders"), Queue("reports"))
-CELERY_TASK_ROUTES = {"clinic.tasks.send_reminder": {"queue": "reminders"}}
+CELERY_TASK_ROUTES = {
+    "clinic.tasks.send_reminders": {"queue": "reminders"},
+    "clinic.tasks.send_reminder": {"queue": "reminders"},
+}
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "heartbeat": {"task": "clinic.tasks.heartbeat", "schedule": 60.0},
     "send-due-reminders": {"task": "clinic.tasks.send_due_reminders", "schedule": 60.0},

@@ -5,7 +5,8 @@
    takes the database's write lock for the transaction); each is claimed by a conditional UPDATE that only
    succeeds while the row is as it was read, with a new claim token and a lease. A row in the quiet hours waits;
    one about an appointment that has begun is skipped.
-2. `deliver(id, token)` (one task per reminder, or inline) does nothing unless the row is still `sending` under
+2. `deliver(id, token)` (a send task delivers a batch of claimed reminders one after the other, `deliver_batch`; or
+   inline) does nothing unless the row is still `sending` under
    that token. It renders the message, then commits the hand-over mark (`handed_over_at`, attempts + 1) BEFORE
    calling the provider, and records the provider's id (`sent`) or the failure right after.
 3. A row found with the mark set was handed over by someone who never said how it went (a worker killed mid-send,
@@ -21,7 +22,10 @@ administrator may retry it (services.retry_reminder). Every change is audited, b
 from __future__ import annotations
 
 import logging
+import time
 import uuid
+from collections import Counter
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -126,8 +130,11 @@ def _mine(reminder_id: int, token: str) -> Any:
 LAST_ERROR_MAX = Reminder._meta.get_field("last_error").max_length or 2_000
 
 
-def _finish(reminder: Reminder, token: str, action: str, **changes: Any) -> bool:
-    """Record the outcome if the claim is still ours; audited in the same transaction."""
+def _finish(
+    reminder: Reminder, token: str, action: str, *, then: Callable[[], None] | None = None, **changes: Any
+) -> bool:
+    """Record the outcome if the claim is still ours; audited in the same transaction, with `then` (what the kind
+    does once its message is out) in it too."""
     with transaction.atomic():
         changes.setdefault("lease_until", None)
         if len(changes.get("last_error") or "") > LAST_ERROR_MAX:  # a provider's long answer, cut to the column's limit
@@ -137,23 +144,25 @@ def _finish(reminder: Reminder, token: str, action: str, **changes: Any) -> bool
             return False
         details = {k: v for k, v in changes.items() if k in {"skip_reason", "provider_message_id", "last_error"}}
         _audit(action, reminder, changes.get("status", ReminderStatus.SENDING), **details)
+        if then is not None:
+            then()
     return True
 
 
 def _record_sent(reminder: Reminder, token: str, provider_message_id: str, *, how: str = "sent") -> str:
     now = timezone.now()
+    kind = registry.get(reminder.kind)
+    on_sent = kind.on_sent if kind is not None else None
     recorded = _finish(
         reminder,
         token,
         "clinic.reminder.send",
+        then=(lambda: on_sent(reminder.subject_id, now)) if on_sent is not None else None,
         status=ReminderStatus.SENT,
         provider_message_id=provider_message_id[:255],
         sent_at=now,
         last_error="",
     )
-    kind = registry.get(reminder.kind)
-    if recorded and kind is not None and kind.on_sent is not None:
-        kind.on_sent(reminder.subject_id, now)
     return how if recorded else "lost"
 
 
@@ -246,12 +255,34 @@ def _valid_uuid(value: str) -> bool:
     return True
 
 
+def give_back(reminder_id: int, token: str) -> bool:
+    """Return a claimed reminder that was not sent to the queue of due ones, for the next pass (nothing was handed
+    over under this claim; a mark left by an earlier hand-over stays, so that the next sender settles it)."""
+    if not _valid_uuid(token):
+        return False
+    return bool(_mine(reminder_id, token).update(status=ReminderStatus.PENDING, claim_token=None, lease_until=None))
+
+
+def deliver_batch(claims: Sequence[tuple[int, str]], *, clock: Callable[[], float] = time.monotonic) -> dict[str, int]:
+    """Send claimed reminders one after the other, each exactly as `deliver` does (its own hand-over mark and
+    outcome: a worker killed in the middle leaves at most one reminder to settle). Once half the lease has gone
+    (slow providers), the rest are given back for the next pass rather than sent late under a claim running out.
+    Returns how many reminders had each outcome."""
+    began, budget = clock(), settings.REMINDERS.lease_seconds / 2
+    outcomes: Counter[str] = Counter()
+    for n, (reminder_id, token) in enumerate(claims):
+        if clock() - began > budget:
+            outcomes["given_back"] += sum(give_back(i, t) for i, t in claims[n:])
+            break
+        outcomes[deliver(reminder_id, token)] += 1
+    return dict(outcomes)
+
+
 def run_pass(*, now: datetime | None = None) -> dict[str, int]:
     """One claim-and-send pass in this process (`manage.py send_due_reminders`)."""
     claimed = claim_due(now=now)
     outcomes: dict[str, int] = {"claimed": len(claimed.claimed), "waiting": claimed.waiting}
     outcomes["skipped"] = claimed.skipped
-    for reminder_id, token in claimed.claimed:
-        outcome = deliver(reminder_id, token)
-        outcomes[outcome] = outcomes.get(outcome, 0) + 1
+    for outcome, count in deliver_batch(claimed.claimed).items():
+        outcomes[outcome] = outcomes.get(outcome, 0) + count
     return outcomes

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
+from dataclasses import replace
 from datetime import datetime, time, timedelta
 from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.conf import settings
 from django.db import connection
 from django.test import override_settings
 from django.utils import timezone
@@ -70,18 +72,34 @@ def test_the_email_carries_a_stable_message_id_and_both_parts(world: World, mail
 
 
 def test_the_tasks_run_twice_send_once(world: World, monkeypatch: pytest.MonkeyPatch, mailoutbox: list[Any]) -> None:
-    make_due(visit(world.patient_a, subject_id=1))
-    make_due(visit(world.patient_a, subject_id=2))
-    queued: list[tuple[Any, ...]] = []
-    monkeypatch.setattr(tasks.send_reminder, "apply_async", lambda args, **options: queued.append(tuple(args)))
-    assert tasks.send_due_reminders.apply().get() == 2
-    assert tasks.send_due_reminders.apply().get() == 0  # claimed already: nothing queued twice
-    assert len(queued) == 2
-    for args in queued:
-        assert tasks.send_reminder.apply(args).get() == "sent"
-        assert tasks.send_reminder.apply(args).get() == "not_mine"
-    assert len(mailoutbox) == 2
-    assert tasks.send_reminder.apply((queued[0][0], "not-a-token")).get() == "not_mine"
+    for subject in (1, 2, 3):
+        make_due(visit(world.patient_a, subject_id=subject))
+    queued: list[list[list[Any]]] = []
+    monkeypatch.setattr(tasks.send_reminders, "apply_async", lambda args, **options: queued.append(args[0]))
+    with override_settings(REMINDERS=replace(settings.REMINDERS, send_batch_size=2)):
+        assert tasks.send_due_reminders.apply().get() == 3
+        assert tasks.send_due_reminders.apply().get() == 0  # claimed already: nothing queued twice
+    assert [len(batch) for batch in queued] == [2, 1]
+    for batch in queued:
+        assert tasks.send_reminders.apply((batch,)).get() == {"sent": len(batch)}
+        assert tasks.send_reminders.apply((batch,)).get() == {"not_mine": len(batch)}
+    assert len(mailoutbox) == 3
+    reminder_id, _ = queued[0][0]
+    assert tasks.send_reminder.apply((reminder_id, "not-a-token")).get() == "not_mine"
+
+
+def test_a_slow_batch_gives_the_rest_back_to_the_next_pass(world: World, mailoutbox: list[Any]) -> None:
+    """Past half the lease (slow providers), a batch stops sending: the rest go back to `pending`, unclaimed, and the
+    next pass sends them, once."""
+    for subject in (1, 2, 3):
+        make_due(visit(world.patient_a, subject_id=subject))
+    claims = delivery.claim_due().claimed
+    ticks = iter([0.0, 0.0, settings.REMINDERS.lease_seconds])  # the start, the first send, then half a lease gone
+    assert delivery.deliver_batch(claims, clock=lambda: next(ticks)) == {"sent": 1, "given_back": 2}
+    assert Reminder.objects.filter(status=ReminderStatus.PENDING, claim_token__isnull=True).count() == 2
+    assert delivery.run_pass()["sent"] == 2
+    assert len(mailoutbox) == 3
+    assert list(Reminder.objects.values_list("attempts", flat=True)) == [1, 1, 1]
 
 
 def test_a_claim_that_lost_the_race_claims_nothing(world: World, monkeypatch: pytest.MonkeyPatch) -> None:

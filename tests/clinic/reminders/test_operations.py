@@ -18,6 +18,7 @@ def test_beat_claims_due_reminders_every_minute() -> None:
 
 
 def test_each_send_goes_to_the_reminders_queue_which_workers_consume_by_default() -> None:
+    assert app.amqp.router.route({}, "clinic.tasks.send_reminders")["queue"].name == "reminders"
     assert app.amqp.router.route({}, "clinic.tasks.send_reminder")["queue"].name == "reminders"
     assert app.amqp.router.route({}, "clinic.tasks.send_due_reminders")["queue"].name == "celery"
     assert {q.name for q in app.conf.task_queues} == {"celery", "reminders", "reports"}
