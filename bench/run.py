@@ -93,7 +93,9 @@ def database(args: argparse.Namespace) -> tuple[str, dict[str, str]]:
     exists = exists.stdout.strip() == "1"
     if exists and keyfile.exists() and not args.fresh:
         say(f"reusing database {name} (--fresh to make it again)")
-        return name, environment(name, keyfile.read_text().strip())
+        env = environment(name, keyfile.read_text().strip())
+        manage(env, "migrate", "--noinput", "-v0")  # what landed since it was seeded (an index, say)
+        return name, env
     keyfile.parent.mkdir(parents=True, exist_ok=True)
     keyfile.unlink(missing_ok=True)  # kept only once the database is complete
     key = base64.urlsafe_b64encode(secrets.token_bytes(32)).decode()

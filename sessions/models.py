@@ -185,6 +185,7 @@ class DosingSession(StatusWorkflow):
             models.Index(fields=["chair", "start"]),
             models.Index(fields=["patient", "start"]),
             models.Index(fields=["status", "start"]),
+            models.Index(fields=["start"], name="dosing_session_start_idx"),  # a day's sessions at every site
         ]
         constraints = [
             models.CheckConstraint(condition=Q(block_end__gt=F("start")), name="dosing_session_block_after_start"),
@@ -503,7 +504,11 @@ class IntegrationAppointment(StatusWorkflow):
 
     class Meta:
         ordering = ["start", "id"]
-        indexes = [models.Index(fields=["therapist", "start"]), models.Index(fields=["patient", "start"])]
+        indexes = [
+            models.Index(fields=["therapist", "start"]),
+            models.Index(fields=["patient", "start"]),
+            models.Index(fields=["start"], name="integration_appt_start_idx"),  # a day's appointments
+        ]
         constraints = [
             models.CheckConstraint(condition=Q(end__gt=F("start")), name="integration_appointment_end_after_start"),
             _no_overlap(
