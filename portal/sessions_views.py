@@ -45,13 +45,14 @@ class MySessionsView(PortalView, TemplateView):
         audit.record("portal.patient.view", patient=patient, obj=patient, details={"page": "sessions"})
         now = timezone.now()
         upcoming = []
+        open_requests = request_services.open_requests_of(patient)
         for item in queries.upcoming_for_patient(patient, limit=50):
             is_dosing = isinstance(item, DosingSession)
             upcoming.append(
                 {
                     "item": item,
                     "is_dosing": is_dosing,
-                    "pending": request_services.open_request_for(item),
+                    "pending": open_requests.get((is_dosing, item.pk)),
                     "may_request": request_services.may_request(item, now),
                     "change_url": reverse(
                         "portal:session_change" if is_dosing else "portal:appointment_change", args=[item.pk]

@@ -19,7 +19,7 @@ from django.utils import timezone
 from clinic import audit
 from clinic.domain import locked, require, required_text, text
 from clinic.errors import Conflict, InvalidInput
-from clinic.models import Chair, User
+from clinic.models import Chair, Patient, User
 from clinic.scoping import patients_visible_to
 from clinic.services import current_protocol
 from sessions.models import (
@@ -58,6 +58,18 @@ def is_inside_notice(subject: Subject, now: dt.datetime | None = None) -> bool:
 def open_request_for(subject: Subject) -> AppointmentRequest | None:
     field = "dosing_session" if isinstance(subject, DosingSession) else "integration_appointment"
     return AppointmentRequest.objects.filter(**{field: subject}, status=RequestStatus.OPEN).first()
+
+
+def open_requests_of(patient: Patient) -> dict[tuple[bool, int], AppointmentRequest]:
+    """The patient's open requests in one read, by what they are about: (True, session id) for a dosing session,
+    (False, appointment id) for an integration appointment (`open_request_for` for one subject)."""
+    found: dict[tuple[bool, int], AppointmentRequest] = {}
+    for asked in AppointmentRequest.objects.filter(patient=patient, status=RequestStatus.OPEN):
+        if asked.dosing_session_id is not None:
+            found[(True, asked.dosing_session_id)] = asked
+        if asked.integration_appointment_id is not None:
+            found[(False, asked.integration_appointment_id)] = asked
+    return found
 
 
 def request_change(

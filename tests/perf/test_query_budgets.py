@@ -88,7 +88,7 @@ BUDGETS: list[tuple[str, str, int]] = [
     ("pat_a", "/portal/health/", 8),
     ("pat_a", "/portal/reports/", 9),
     ("pat_a", "/portal/consent/", 9),
-    ("pat_a", "/portal/sessions/", 25),
+    ("pat_a", "/portal/sessions/", 13),
     ("pat_a", "/portal/integration/{appointment}/", 8),
     ("pat_a", "/portal/my-plan/", 9),
     ("pat_a", "/portal/my-progress/", 14),
@@ -113,9 +113,7 @@ BUDGETS: list[tuple[str, str, int]] = [
 ]
 # fmt: on
 # Rows whose count still grows or shrinks with the rows (to fix; strict: fixing one fails until its entry goes).
-KNOWN_N_PLUS_ONE = {
-    "/portal/sessions/": "N+1: the portal's sessions list asks per session whether a change may be requested",
-}
+KNOWN_N_PLUS_ONE: dict[str, str] = {}
 
 
 def copies(model: type[models.Model], original: models.Model, n: int, vary: Callable[[Any, int], None]) -> None:
