@@ -36,7 +36,9 @@ def shared_reads() -> Iterator[None]:
 def _key(value: Any) -> Hashable:
     if isinstance(value, Model):
         return (value._meta.label, value.pk)
-    hash(value)  # an unhashable argument is a TypeError: the call reads as if no memo were there
+    if not isinstance(value, Hashable):
+        raise TypeError("unhashable")  # the call reads as if no memo were there
+    hash(value)  # a tuple holding a list is Hashable and still not hashable: the same TypeError
     return value
 
 
