@@ -126,21 +126,37 @@ def prepare(ctx: ScaleContext) -> None:
 
 
 def _slot(
-    ctx: ScaleContext, site: ScaleSite, day: dt.date, kind: str, holders: list[int], times: tuple[dt.time, ...]
+    ctx: ScaleContext,
+    site: ScaleSite,
+    day: dt.date,
+    kind: str,
+    holders: list[int],
+    times: tuple[dt.time, ...],
+    patient_id: int,
 ) -> tuple[int, dt.datetime]:
     """The next free (holder, start) of the site's day (a chair, or a therapist), moving on to the next weekday
-    when the day is full."""
+    when the day is full; never a start the patient already has one of this kind at (two sessions moved to the same
+    next weekday would book the patient twice at once: the database refuses it)."""
     taken, following = ctx.state["treatment_sessions.taken"], ctx.state["treatment_sessions.next"]
+    patients = ctx.state.setdefault("treatment_sessions.patient_starts", defaultdict(set))
+    mine = patients[(kind, patient_id)]
     while True:
         day += dt.timedelta(days=max(0, 7 - day.weekday()) if day.weekday() >= 5 else 0)
         n = following[(kind, site.index, day)]
+        skipped = None
         while n < len(holders) * len(times):
             holder, start = holders[n % len(holders)], ctx.local(site, day, times[n // len(holders)])
             n += 1
-            if (holder, start) not in taken:
-                following[(kind, site.index, day)] = n
-                return holder, start
-        following[(kind, site.index, day)] = n
+            if (holder, start) in taken:
+                continue
+            if start in mine:  # left free for the next patient
+                skipped = n - 1 if skipped is None else skipped
+                continue
+            following[(kind, site.index, day)] = n if skipped is None else skipped
+            taken.add((holder, start))  # the pointer may come back past it for the slot left free
+            mine.add(start)
+            return holder, start
+        following[(kind, site.index, day)] = n if skipped is None else skipped
         day += dt.timedelta(days=1)
 
 
@@ -193,7 +209,7 @@ def seed_batch(ctx: ScaleContext, batch: PatientBatch) -> None:
             sessions = []
             for offset in offsets:
                 chair, start = _slot(ctx, p.site, first_day + dt.timedelta(days=offset), "chair", p.site.chair_ids,
-                                     SLOTS)  # fmt: skip
+                                     SLOTS, p.id)  # fmt: skip
                 sessions.append(Planned(course_id, p, route, chair, start, start + block, dosing_min))
             for s in sessions:
                 s.status = _status(ctx, s)
@@ -447,7 +463,7 @@ def _appointments(ctx: ScaleContext, batch: PatientBatch, planned: list[Planned]
         therapists = [m.id for m in p.site.staff[Role.THERAPIST]]
         for s in chosen:
             therapist, start = _slot(ctx, p.site, s.start.date() + dt.timedelta(days=1), "therapist", therapists,
-                                     APPOINTMENT_SLOTS)  # fmt: skip
+                                     APPOINTMENT_SLOTS, p.id)  # fmt: skip
             end = start + 60 * MINUTE
             if start > ctx.now:
                 status = "scheduled"

@@ -158,3 +158,26 @@ def test_a_column_the_seeder_does_not_name_takes_the_model_default(db: None) -> 
     written = Notification.objects.get(dedupe_key="scale.default.1")
     assert written.acknowledgement_note == ""
     assert written.title == "Safety alert"
+
+
+def test_a_patient_is_never_given_two_slots_at_once_and_no_slot_is_given_twice() -> None:
+    """Two sessions of one patient moved to the same weekday (its day full) once took two chairs at the same start:
+    the database refused the 100,000-patient seed. The slot left free goes to the next patient."""
+    from collections import defaultdict
+    from types import SimpleNamespace
+    from typing import Any, cast
+
+    from sessions.scale import _slot
+
+    ctx: Any = SimpleNamespace(
+        state={"treatment_sessions.taken": set(), "treatment_sessions.next": defaultdict(int)},
+        local=lambda site, day, at: dt.datetime.combine(day, at, dt.UTC),
+    )
+    site, monday, nine = cast(Any, SimpleNamespace(index=0)), dt.date(2026, 1, 5), (dt.time(9),)
+    first = _slot(ctx, site, monday, "chair", [1, 2], nine, 7)
+    second = _slot(ctx, site, monday, "chair", [1, 2], nine, 7)
+    other = _slot(ctx, site, monday, "chair", [1, 2], nine, 8)
+    assert first == (1, dt.datetime(2026, 1, 5, 9, tzinfo=dt.UTC))
+    assert second == (1, dt.datetime(2026, 1, 6, 9, tzinfo=dt.UTC))  # not chair 2 at the same start
+    assert other == (2, dt.datetime(2026, 1, 5, 9, tzinfo=dt.UTC))
+    assert len({first, second, other}) == 3
