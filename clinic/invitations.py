@@ -34,7 +34,7 @@ from clinic import audit, emails
 from clinic.domain import lock_patient, locked, require
 from clinic.errors import Conflict, InvalidInput
 from clinic.models import Patient, PortalInvitation, Role, User
-from clinic.scoping import can_register_patients
+from clinic.scoping import can_register_patients, works_at
 from clinic.services import current_protocol
 from clinic.times import site_datetime
 
@@ -64,8 +64,10 @@ def _hash(token: str) -> str:
 
 
 def can_invite(user: User, patient: Patient) -> bool:
-    """Front desk, nurses, prescribers and clinic administrators of the patient's site (who register patients)."""
-    return can_register_patients(user)
+    """Front desk, nurses, prescribers and clinic administrators of the patient's site (who register patients); a
+    prescriber who sees another site's patient through break-glass reads the chart in an emergency and does not
+    give the patient a portal account."""
+    return can_register_patients(user) and (user.is_superuser or works_at(user, patient.site_id))
 
 
 def account_of(patient: Patient) -> User | None:

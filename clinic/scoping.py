@@ -155,13 +155,19 @@ CARE_TEAM_MANAGERS = frozenset({Role.CLINIC_ADMIN, Role.PRESCRIBER, Role.NURSE})
 
 
 @per_request
+def works_at(user: Requester, site_id: int) -> bool:
+    """Whether staff member `user` works at site `site_id` (one of their sites)."""
+    return is_active_user(user) and user.sites.filter(pk=site_id).exists()
+
+
+@per_request
 def can_manage_care_team(user: Requester, patient: Patient) -> bool:
     """Clinic administrators, prescribers and nurses of the patient's site build the patient's care team."""
     if not is_active_user(user):
         return False
     if user.is_superuser:
         return True
-    return user.role in CARE_TEAM_MANAGERS and user.sites.filter(pk=patient.site_id).exists()
+    return user.role in CARE_TEAM_MANAGERS and works_at(user, patient.site_id)
 
 
 def chairs_visible_to(user: Requester) -> QuerySet[Chair]:

@@ -175,3 +175,15 @@ def test_the_api_invites_and_answers_each_refusal(world: World) -> None:
     assert conflict.json()["code"] == "already_has_account"
     no_email = PatientFactory(site=world.site1, email="")
     assert api_as(world.nurse1).post(f"/api/v1/patients/{no_email.pk}/invite/").status_code == 400
+
+
+@pytest.mark.django_db
+def test_a_prescriber_seeing_another_sites_patient_through_break_glass_may_not_invite_them(world: World) -> None:
+    from clinic.security import breakglass
+
+    breakglass.open_grant(by=world.prescriber1, patient=world.patient_b, reason="Seen in the emergency room tonight.")
+    assert not invitations.can_invite(world.prescriber1, world.patient_b)
+    assert invitations.can_invite(world.prescriber1, world.patient_a)
+    with pytest.raises(NotAllowed):
+        invitations.invite_patient(by=world.prescriber1, patient=world.patient_b)
+    assert not PortalInvitation.objects.filter(patient=world.patient_b).exists()
