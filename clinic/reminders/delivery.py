@@ -2,8 +2,8 @@
 
 1. `claim_due` (the beat task every minute, or `manage.py send_due_reminders`) takes the rows that are due, and
    those whose lease ran out, under `select_for_update(skip_locked=True)` on PostgreSQL (SQLite, which lacks it,
-   takes the database's write lock for the transaction); each is claimed by a conditional UPDATE that only
-   succeeds while the row is as it was read, with a new claim token and a lease. A row in the quiet hours waits;
+   takes the database's write lock for the transaction); those to send are claimed together by a conditional UPDATE
+   that only succeeds while each row is still due, with a new claim token (one per thousand rows) and a lease. A row in the quiet hours waits;
    one about an appointment that has begun is skipped.
 2. `deliver(id, token)` (a send task delivers a batch of claimed reminders one after the other, `deliver_batch`; or
    inline) does nothing unless the row is still `sending` under
@@ -78,9 +78,8 @@ def claim_due(*, now: datetime | None = None, limit: int | None = None) -> PassR
     now = now or timezone.now()
     limit = limit or settings.REMINDERS.batch_size
     result = PassResult()
-    due = Q(status=ReminderStatus.PENDING, next_attempt_at__lte=now) | Q(
-        status=ReminderStatus.SENDING, lease_until__lt=now
-    )
+    due = _due(now)
+    to_send: list[Reminder] = []
     with transaction.atomic():
         rows = Reminder.objects.filter(due).select_related("patient__site").order_by("next_attempt_at", "id")
         if connection.features.has_select_for_update_skip_locked:
@@ -108,10 +107,34 @@ def claim_due(*, now: datetime | None = None, limit: int | None = None) -> PassR
                     result.skipped += 1
                     _audit("clinic.reminder.skip", reminder, ReminderStatus.SKIPPED, reason=SkipReason.TOO_LATE)
             else:
-                token = uuid.uuid4()
-                if claimed.update(status=ReminderStatus.SENDING, claim_token=token, lease_until=now + _lease()):
-                    result.claimed.append((reminder.pk, str(token)))
+                to_send.append(reminder)
+        result.claimed = _claim(to_send, now)
     return result
+
+
+def _due(now: datetime) -> Q:
+    return Q(status=ReminderStatus.PENDING, next_attempt_at__lte=now) | Q(
+        status=ReminderStatus.SENDING, lease_until__lt=now
+    )
+
+
+CLAIM_CHUNK = 1000
+
+
+def _claim(reminders: list[Reminder], now: datetime) -> list[tuple[int, str]]:
+    """Claim the rows to send with one UPDATE per thousand and one new claim token each, still only while each row
+    is due (the rows are held since they were read: PostgreSQL's row locks, SQLite's write lock; the condition is
+    the second guarantee). Returns (id, token) in the order they were read."""
+    claimed: list[tuple[int, str]] = []
+    for start in range(0, len(reminders), CLAIM_CHUNK):
+        ids = [reminder.pk for reminder in reminders[start : start + CLAIM_CHUNK]]
+        token = uuid.uuid4()
+        Reminder.objects.filter(_due(now), pk__in=ids).update(
+            status=ReminderStatus.SENDING, claim_token=token, lease_until=now + _lease()
+        )
+        mine = set(Reminder.objects.filter(pk__in=ids, claim_token=token).values_list("pk", flat=True))
+        claimed += [(pk, str(token)) for pk in ids if pk in mine]
+    return claimed
 
 
 def _audit(action: str, reminder: Reminder, status: str, **details: Any) -> None:
