@@ -2,13 +2,13 @@
 
 1. `claim_due` (the beat task every minute, or `manage.py send_due_reminders`) takes the rows that are due, and
    those whose lease ran out, under `select_for_update(skip_locked=True)` on PostgreSQL (SQLite, which lacks it,
-   takes the database's write lock for the transaction); those to send are claimed together by a conditional UPDATE
-   that only succeeds while each row is still due, with a new claim token (one per thousand rows) and a lease. A row in the quiet hours waits;
-   one about an appointment that has begun is skipped.
-2. `deliver(id, token)` (a send task delivers a batch of claimed reminders one after the other, `deliver_batch`; or
-   inline) does nothing unless the row is still `sending` under
-   that token. It renders the message, then commits the hand-over mark (`handed_over_at`, attempts + 1) BEFORE
-   calling the provider, and records the provider's id (`sent`) or the failure right after.
+   takes the database's write lock for the transaction); those to send are claimed together by a conditional
+   UPDATE that only succeeds while each row is still due, with a new claim token (one per thousand rows) and a
+   lease. A row in the quiet hours waits; one about an appointment that has begun is skipped.
+2. `deliver(id, token)` (a send task delivers a batch of claimed reminders one after the other, `deliver_batch`;
+   or inline) does nothing unless the row is still `sending` under that token. It renders the message, then
+   commits the hand-over mark (`handed_over_at`, attempts + 1) BEFORE calling the provider, and records the
+   provider's id (`sent`) or the failure right after.
 3. A row found with the mark set was handed over by someone who never said how it went (a worker killed mid-send,
    or an answer that never came): the provider is asked by the reminder's reference where it can be; found means
    `sent`, not found means hand it over again, and where the provider cannot be asked the row becomes `failed`,
