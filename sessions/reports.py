@@ -22,6 +22,7 @@ from clinic.models import Patient, Role, User
 from clinic.protocol import Protocol, Route
 from clinic.reports.kinds import Choice, Parameters, ReportContent, ReportKind, ReportUnavailable
 from clinic.reports.kinds import register as add
+from clinic.shared_reads import per_request
 from intake.instruments import Instrument
 from intake.models import Assessment, Screening, ScreeningStatus
 from sessions import queries, services
@@ -70,12 +71,18 @@ def _sessions(patient: Patient) -> Any:
     return DosingSession.objects.filter(patient=patient).select_related("patient__site").order_by("-start", "-id")
 
 
+@per_request
+def _recorded(patient: Patient) -> list[DosingSession]:
+    return list(_sessions(patient).filter(status__in=RECORDED_STATUSES))
+
+
 def session_choices(patient: Patient) -> list[Choice]:
-    return [Choice(s.pk, _session_label(s)) for s in _sessions(patient).filter(status__in=RECORDED_STATUSES)]
+    return [Choice(s.pk, _session_label(s)) for s in _recorded(patient)]
 
 
 def rems_choices(patient: Patient) -> list[Choice]:
-    sessions = _sessions(patient).filter(route=Route.ESKETAMINE, status=SessionStatus.DISCHARGED)
+    """The discharged esketamine sessions (a REMS form is about one): of the recorded ones, read once per page."""
+    sessions = [s for s in _recorded(patient) if s.route == Route.ESKETAMINE and s.status == SessionStatus.DISCHARGED]
     return [Choice(s.pk, _session_label(s)) for s in sessions]
 
 
