@@ -21,7 +21,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.settings")
 django.setup()
 
 from django.conf import settings  # noqa: E402
-from django.db import transaction  # noqa: E402
+from django.db import connection, transaction  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.utils import timezone  # noqa: E402
 from knox.models import AuthToken  # noqa: E402
@@ -154,6 +154,11 @@ def main() -> None:
             # Another nurse receives them: 10,000 unread alerts would weigh on the measured nurse's every page.
             "reminders": due_reminders(staff("bench-alerts", Role.NURSE), reminders) if reminders else 0,
         }  # fmt: skip
+    # The planner's statistics include what this script added (the nurse now works at every site, the bookings'
+    # patients, the due reminders), as they include the seeded rows: stale ones planned the patient search of a
+    # nurse at 21 sites as if she worked at one (site by site, 170 ms at 100,000 patients instead of 60).
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
     print(json.dumps(plan, default=str))
 
 
