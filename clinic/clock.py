@@ -6,11 +6,13 @@ a site's clock and then words it here. No Django import (the pure-rules contract
     day_words(date(1980, 5, 4), weekday=False)         "May 4, 1980"
     clock_words(datetime(..., 9, 5, tzinfo=NY))        "9:05 AM EDT"    (zone=False: "9:05 AM")
     moment_words(datetime(..., tzinfo=NY))             "Mon, May 4, 2026, 9:05 AM EDT"
+    hours_words(Decimal("2.5"))                        "2 hours 30 minutes"
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from decimal import ROUND_HALF_UP, Decimal
 
 _WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
@@ -43,3 +45,13 @@ def moment_words(value: dt.datetime, *, zone: bool = True) -> str:
 def on_clock(value: dt.datetime, tz: dt.tzinfo) -> str:
     """`value` on the clock of `tz`, as moment_words gives it."""
     return moment_words(value.astimezone(tz))
+
+
+def hours_words(hours: Decimal | float | int) -> str:
+    """A span of hours as a nurse says it, to the minute: "2 hours 30 minutes", "1 hour", "45 minutes"."""
+    minutes = int((Decimal(str(hours)) * 60).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+    whole, rest = divmod(minutes, 60)
+    parts = [f"{whole} hour{'s' if whole != 1 else ''}"] if whole else []
+    if rest or not whole:
+        parts.append(f"{rest} minute{'s' if rest != 1 else ''}")
+    return " ".join(parts)

@@ -161,7 +161,7 @@ def fasting_check(
             raise ValueError(f"hours since the last {what} must not be negative, got {hours}")
         elif hours < minimum:
             reasons.append(
-                f"Last {what} {format(hours, 'f')} h ago; the {label} needs none for {format(minimum, 'f')} h"
+                f"Last {what} {clock.hours_words(hours)} ago; the {label} needs none for {clock.hours_words(minimum)}"
             )
     return FastingResult("review" if reasons else "ok", tuple(reasons))
 

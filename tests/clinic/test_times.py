@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 import pytest
 from django.template import Context, Template, engines
 
-from clinic import times
+from clinic import clock, times
 from clinic.models import Site
 
 UTC = dt.UTC
@@ -75,3 +76,20 @@ def test_emails_read_times_the_same_way() -> None:
     assert (
         text.render({"at": SUMMER, "site": _site("America/Chicago")}) == "Your session: Mon, May 4, 2026, 8:05 AM CDT"
     )
+
+
+@pytest.mark.parametrize(
+    ("hours", "words"),
+    [
+        (Decimal("2.5"), "2 hours 30 minutes"),
+        (Decimal("1"), "1 hour"),
+        (Decimal("1.0167"), "1 hour 1 minute"),
+        (Decimal("0.75"), "45 minutes"),
+        (0, "0 minutes"),
+        (Decimal("0.0167"), "1 minute"),
+        (6, "6 hours"),
+        (1.9, "1 hour 54 minutes"),
+    ],
+)
+def test_a_span_of_hours_reads_in_hours_and_minutes(hours: Decimal | float | int, words: str) -> None:
+    assert clock.hours_words(hours) == words

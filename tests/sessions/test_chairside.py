@@ -69,7 +69,7 @@ def test_corrected_fasting_is_judged_again_and_an_earlier_review_no_longer_count
     with pytest.raises(Conflict) as refused:
         services.start_dosing(by=clinic.nurse, session=session, lot_number="L")
     assert refused.value.code == "review_unacknowledged"
-    assert "1 h ago" in refused.value.message
+    assert "1 hour ago" in refused.value.message
 
 
 def test_a_check_in_is_corrected_only_until_dosing_starts(clinic: Clinic, clock: Clock) -> None:

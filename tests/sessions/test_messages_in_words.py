@@ -158,7 +158,7 @@ def test_the_fasting_reasons_are_sentences_one_after_the_other(clinic: Clinic, c
     )  # fmt: skip
     services.record_vitals(by=clinic.nurse, session=session, **PROCEED)
     error = refusal(lambda: services.start_dosing(by=clinic.nurse, session=session, lot_number="LOT-1"))
-    assert "h. Last clear liquids" in error.message, error.message  # two reasons, each its own sentence
+    assert "6 hours. Last clear liquids" in error.message, error.message  # two reasons, each its own sentence
 
 
 def test_discharge_refusals_are_in_words(clinic: Clinic, clock: Clock) -> None:
