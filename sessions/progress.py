@@ -161,7 +161,13 @@ def _vitals_and_gate(facts: StartFacts) -> list[Requirement]:
     if facts.gate == "defer":
         text = "The latest pre-dose vital signs say defer: " + sentences(facts.gate_reasons)
         return [vitals, Requirement("gate", "gate_defer", False, text, facts.gate_reasons)]
-    return [vitals, Requirement("gate", "gate_defer", True, f"The pre-dose gate says {facts.gate}.")]
+    return [vitals, Requirement("gate", "gate_defer", True, GATE_PASSED[facts.gate])]
+
+
+GATE_PASSED = {
+    "proceed": "The pre-dose vital signs are within the protocol's limits.",
+    "review": "The pre-dose vital signs allow dosing once a prescriber has reviewed them (below).",
+}
 
 
 def _reviews(facts: StartFacts) -> list[Requirement]:

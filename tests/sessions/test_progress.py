@@ -301,3 +301,17 @@ def test_an_early_stop_is_refused_without_a_reason_or_with_too_much(
 def test_an_end_before_the_start_is_a_programming_error() -> None:
     with pytest.raises(ValueError, match="before it started"):
         early_stop(started_at=T0, ended_at=T0 - dt.timedelta(seconds=1), tolerance_min=2, **cast(Any, PLANNED))
+
+
+@pytest.mark.parametrize(
+    ("gate", "text"),
+    [
+        ("proceed", "The pre-dose vital signs are within the protocol's limits."),
+        ("review", "The pre-dose vital signs allow dosing once a prescriber has reviewed them (below)."),
+    ],
+)
+def test_a_passed_gate_reads_as_a_sentence_not_its_code(gate: str, text: str) -> None:
+    facts = replace(READY, gate=cast(Any, gate), gate_reasons=("Heart rate 112/min is above 110/min.",))
+    [item] = [item for item in start_checklist(facts).items if item.key == "gate"]
+    assert item.text == text
+    assert f"says {gate}" not in item.text
