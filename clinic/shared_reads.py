@@ -16,7 +16,7 @@ import contextvars
 import functools
 from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, cast
 
 from django.db.models import Model
 
@@ -57,6 +57,6 @@ def per_request[**P, R](read: Callable[P, R]) -> Callable[P, R]:
         if key not in memo:
             memo[key] = read(*args, **kwargs)
         answer = memo[key]
-        return list(answer) if isinstance(answer, list) else answer  # type: ignore[return-value]
+        return cast(R, list(answer)) if isinstance(answer, list) else answer
 
     return remembered
