@@ -81,6 +81,8 @@ def use_link(*, by: User, token: str, now: dt.datetime | None = None) -> LinkRes
         return LinkResult(problem="invalid")
     questionnaire = QuestionnaireDue.objects.select_related("patient__site").filter(pk=data["q"]).first()
     if questionnaire is None or not by.is_patient_user or questionnaire.patient_id != by.patient_id:
+        if questionnaire is not None:
+            audit.note_refused(questionnaire.patient_id)  # the refusal's audit entry names whose link it was
         return LinkResult(problem="invalid")
     hours = current_protocol(questionnaire.patient.site).reminders.questionnaire_link_valid_hours
     try:

@@ -137,6 +137,10 @@ def test_a_link_for_another_patient_or_a_forged_one_does_not_work(integ: Integ) 
     refused = other.get(reverse("portal:questionnaire_link", args=[token]))
     assert refused.status_code == 404
     assert "This link does not work" in refused.content.decode()
+    assert integ.patient.family_name not in refused.content.decode()
+    # The refusal is audited under the patient whose link it was, so that their record shows the attempt.
+    denied = AuditEvent.objects.get(action="clinic.access.denied")
+    assert denied.patient_id == integ.patient.pk
     mine = Client()
     mine.force_login(patient_user(integ.patient))
     assert mine.get(reverse("portal:questionnaire_link", args=[token[:-2] + "xx"])).status_code == 404
