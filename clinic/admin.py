@@ -163,6 +163,8 @@ class UserAdmin(DjangoUserAdmin[User], ClinicModelAdmin):
             role: Any = form.base_fields["role"]
             role.choices = [(value, label) for value, label in role.choices if value != Role.PATIENT]
             role.help_text = "Patients are not added here: invite them from their page (Portal account)."
+        if obj is not None:
+            return _account_stays_what_it_is(form, is_patient=obj.role == Role.PATIENT)
         return form
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
@@ -186,6 +188,29 @@ class UserAdmin(DjangoUserAdmin[User], ClinicModelAdmin):
             obj=obj,
             details={"via": "admin", "fields": [f for f in form.changed_data if "password" not in f]},
         )
+
+
+def _account_stays_what_it_is(form: Any, *, is_patient: bool) -> Any:
+    """The change form of an account, refusing (beside the field, with what was typed kept) to turn a staff account
+    into a patient's portal account or the reverse: a patient's account comes from an invitation, and a staff
+    member linked to a patient's record would see it as that patient."""
+
+    def clean(self: Any) -> dict[str, Any]:
+        cleaned: dict[str, Any] = form.clean(self)
+        role = cleaned.get("role")
+        if role is not None and (role == Role.PATIENT) != is_patient:
+            self.add_error(
+                "role",
+                "A staff account cannot become a patient's portal account: invite the patient from their page "
+                "(Portal account)."
+                if not is_patient
+                else "A patient's portal account cannot become a staff account: add the staff member as a new account.",
+            )
+        if not is_patient and cleaned.get("patient") is not None:
+            self.add_error("patient", "Only a patient's portal account is linked to a patient's record.")
+        return cleaned
+
+    return type("AccountForm", (form,), {"clean": clean})
 
 
 @admin.register(Notification)

@@ -150,3 +150,46 @@ def test_password_change_in_the_admin_is_audited_without_the_password(world: Wor
     assert event.actor == world.admin1
     assert event.object_id == str(world.nurse1.pk)
     assert "another-long-pass-4321" not in str(event.details)
+
+
+def _change_form_data(client: Client, url: str) -> dict[str, object]:
+    """What the account's change form would post unchanged (its fields' current values)."""
+    form = client.get(url).context["adminform"].form
+    data: dict[str, object] = {}
+    for name, field in form.fields.items():
+        value = form.initial.get(name, field.initial)
+        if value is None:
+            continue
+        if isinstance(value, list | tuple) or hasattr(value, "all"):
+            data[name] = [getattr(v, "pk", v) for v in (value.all() if hasattr(value, "all") else value)]
+        elif isinstance(value, bool):
+            if value:
+                data[name] = "on"
+        else:
+            data[name] = getattr(value, "pk", value)
+    return data
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("who", "changes", "field"), [
+    ("nurse1", {"role": Role.PATIENT}, "role"),
+    ("nurse1", {"patient": "patient_a"}, "patient"),
+    ("patient_user", {"role": Role.NURSE}, "role"),
+])  # fmt: skip
+def test_the_admin_does_not_turn_a_staff_account_into_a_patients_or_back(
+    world: World, who: str, changes: dict[str, object], field: str
+) -> None:
+    account = world.patient_a_user if who == "patient_user" else getattr(world, who)
+    client = _client(world.admin1)
+    url = f"/admin/clinic/user/{account.pk}/change/"
+    data = _change_form_data(client, url)
+    data.update({k: (getattr(world, v).pk if v == "patient_a" else v) for k, v in changes.items()})
+    response = client.post(url, data)
+    assert response.status_code == 200  # the form again, with what was typed
+    errors = response.context["adminform"].form.errors
+    assert field in errors, errors
+    account.refresh_from_db()
+    assert (account.role == Role.PATIENT) == (who == "patient_user")
+    assert account.patient_id == (world.patient_a.pk if who == "patient_user" else None)
+    unchanged = client.post(url, _change_form_data(client, url))
+    assert unchanged.status_code == 302, unchanged.context["adminform"].form.errors
