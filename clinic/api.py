@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
@@ -21,7 +21,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from clinic import audit, invitations, services
+from clinic import audit, invitations, patient_search, services
 from clinic.api_schema import ClinicAutoSchema
 from clinic.audit import audit_context
 from clinic.domain import require
@@ -242,11 +242,8 @@ class PatientViewSet(
     search_fields = ("family_name", "given_name", "mrn")
 
     def scoped_queryset(self) -> QuerySet[Patient]:
-        qs = patients_visible_to(self.request.user)
-        query = self.request.query_params.get("q", "").strip()
-        if query:
-            qs = qs.filter(Q(family_name__icontains=query) | Q(given_name__icontains=query) | Q(mrn__icontains=query))
-        return qs
+        # The same match as the staff home's search and the patient pickers (one place decides what "matches").
+        return patient_search.matching(patients_visible_to(self.request.user), self.request.query_params.get("q", ""))
 
     def get_serializer_class(self) -> type[PatientSerializer]:
         if can_view_clinical(self.request.user):
