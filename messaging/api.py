@@ -99,8 +99,9 @@ class MyMessagesViewSet(ScopedViewSet):
         rows = list(page or [])
         read = set(MessageRead.objects.filter(reader=user, message__in=rows).values_list("message", flat=True))
         unread = {m.pk for m in rows if m.pk not in read and not m.from_patient}
-        for thread in {m.thread for m in rows}:
-            services.open_thread(by=user, thread=thread)  # read receipts and audit entries, as the portal page
+        shown = {m.pk for m in rows}
+        for thread in {m.thread for m in rows}:  # receipts for the messages of this page only, and audit entries
+            services.open_thread(by=user, thread=thread, shown=shown)
         data = MessageSerializer(rows, many=True, context={"unread": unread}).data
         return self.get_paginated_response(data)
 

@@ -7,6 +7,7 @@ with one of the protocol's crisis words is flagged to the care team at once, as 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from django.db import transaction
@@ -115,9 +116,10 @@ def send_message(*, by: User, thread: Thread, body: str) -> Sent:
     return Sent(message, tuple(message.crisis_words))
 
 
-def open_thread(*, by: User, thread: Thread) -> list[Message]:
+def open_thread(*, by: User, thread: Thread, shown: Collection[int] | None = None) -> list[Message]:
     """The thread's messages, oldest first; those the reader had not read yet get their read receipt, each audited
-    (`messaging.message.read`), and the opening itself is audited (`messaging.thread.view`)."""
+    (`messaging.message.read`), and the opening itself is audited (`messaging.thread.view`). With `shown` (ids),
+    only those messages were put in front of the reader (a page of a list): only they get a receipt."""
     require(can_use_thread(by, thread.patient), NOT_ALLOWED)
     patient = thread.patient
     with transaction.atomic():
@@ -125,6 +127,8 @@ def open_thread(*, by: User, thread: Thread) -> list[Message]:
         already = set(MessageRead.objects.filter(message__thread=thread, reader=by).values_list("message", flat=True))
         for message in messages:
             if message.pk in already or message.author_id == by.pk:  # one's own message is no read receipt
+                continue
+            if shown is not None and message.pk not in shown:  # not on the reader's screen: not read
                 continue
             MessageRead.objects.get_or_create(message=message, reader=by)
             audit.record(

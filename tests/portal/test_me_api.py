@@ -127,3 +127,20 @@ def test_the_schema_documents_every_answer(world: World) -> None:
     messages = schema["paths"]["/api/v1/me/messages/"]
     assert {"200", "401", "403"} <= set(messages["get"]["responses"])
     assert {"201", "400", "401", "403", "404"} <= set(messages["post"]["responses"])
+
+
+@pytest.mark.django_db
+def test_a_page_of_the_list_marks_read_only_the_messages_it_shows(world: World) -> None:
+    from messaging import services
+
+    client = api_as(world.patient_a_user)
+    sent = client.post("/api/v1/me/messages/", {"subject": "Rides", "body": "Who drives me?"}, format="json").json()
+    thread = Thread.objects.get(pk=sent["message"]["thread"])
+    for n in range(3):
+        services.send_message(by=world.nurse1, thread=thread, body=f"Answer {n}.")
+    page = client.get("/api/v1/me/messages/", {"limit": 1}).json()["results"]
+    assert [m["body"] for m in page] == ["Answer 2."]
+    read = set(MessageRead.objects.filter(reader=world.patient_a_user).values_list("message__body", flat=True))
+    assert read == {"Answer 2."}  # the two older answers and the automatic reply are still unread
+    everything = client.get("/api/v1/me/messages/").json()["results"]
+    assert [m["body"] for m in everything if m["unread"]] == ["Answer 1.", "Answer 0.", sent["automatic_reply"]["body"]]
