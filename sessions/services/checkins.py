@@ -10,6 +10,7 @@ closes when the session starts or the nurse checks the patient in; until then th
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from dataclasses import dataclass
 from decimal import ROUND_DOWN, Decimal
 
@@ -105,7 +106,8 @@ def record_pre_visit_check_in(*, by: User, session: DosingSession, answers: PreV
                 title="Medicine change reported before today's treatment",
                 body=text(answers.medication_changes),
                 link=reverse("staff:sessions:session", args=[session.pk]),
-                dedupe_key=f"sessions-previsit-medication-{session.pk}-{now.isoformat()}",
+                # One alert per change reported: the same answers sent again alert no one twice, a new change does.
+                dedupe_key=f"sessions-previsit-medication-{session.pk}-{_fingerprint(answers.medication_changes)}",
             )
         audit.record(
             "sessions.previsitcheckin.create" if created else "sessions.previsitcheckin.update",
@@ -121,6 +123,11 @@ def record_pre_visit_check_in(*, by: User, session: DosingSession, answers: PreV
             },
         )
     return record
+
+
+def _fingerprint(changes: str) -> str:
+    """The reported change as a short key, the same for the same words whatever the case and spacing."""
+    return hashlib.sha256(" ".join(text(changes).lower().split()).encode()).hexdigest()[:16]
 
 
 def _hours_since(moment: dt.datetime, now: dt.datetime) -> Decimal:

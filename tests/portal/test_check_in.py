@@ -102,3 +102,18 @@ def test_another_patient_s_session_is_not_found(clinic: Clinic) -> None:
     assert signed_in(other).get(f"/portal/sessions/{session.pk}/check-in/").status_code == 404
     assert signed_in(other).post(f"/portal/sessions/{session.pk}/check-in/", ANSWERS).status_code == 404
     assert not PreVisitCheckIn.objects.exists()
+
+
+def test_a_medicine_change_alerts_the_care_team_once_and_a_new_one_again(clinic: Clinic) -> None:
+    session = book(clinic, ny(2026, 5, 4, 13))
+    client = signed_in(patient_user(clinic.patient))
+    medicine_alerts = Notification.objects.filter(patient=clinic.patient, title__startswith="Medicine change")
+    client.post(f"/portal/sessions/{session.pk}/check-in/", ANSWERS)
+    once = medicine_alerts.count()
+    assert once >= 1  # one for each member of the care team
+    client.post(f"/portal/sessions/{session.pk}/check-in/", {**ANSWERS, "escort_name": "Sam Testperson"})
+    assert medicine_alerts.count() == once  # the same change sent again: no second alert
+    changed = {**ANSWERS, "medication_changes": "Stopped lamotrigine on Friday."}
+    client.post(f"/portal/sessions/{session.pk}/check-in/", changed)
+    assert medicine_alerts.count() == 2 * once
+    assert medicine_alerts.filter(body="Stopped lamotrigine on Friday.").count() == once
