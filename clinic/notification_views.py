@@ -52,7 +52,13 @@ def inbox_page(
     else:
         rows = mine.order_by("-created_at", "-pk")
     page = Paginator(rows, INBOX_PAGE_SIZE).get_page(request.GET.get("page"))
-    audit.record("clinic.notification.list", details={"via": "inbox", "show": show, "count": len(page)})
+    details = {"via": "inbox", "show": show, "count": len(page)}
+    # An alert about a patient is a read of that patient's record (its title names them): one entry per patient
+    # shown, so that the patient's audit log finds it; a page of alerts about no patient is one entry.
+    if not audit.record_reads(
+        "clinic.notification.list", [row.patient_id for row in page.object_list], details=details
+    ):
+        audit.record("clinic.notification.list", details=details)
     context = {
         "show": show,
         "filters": FILTERS,

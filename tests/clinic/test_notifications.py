@@ -166,7 +166,10 @@ def test_the_inbox_lists_only_the_readers_own_alerts(world: World, client: Clien
     page = client.get("/staff/alerts/?show=all").content.decode()
     assert "For the team" in page
     assert "Other site" not in page
-    assert AuditEvent.objects.filter(action="clinic.notification.list").exists()
+    # The alert is about a patient: the read is audited under that patient, not as an anonymous list.
+    listed = AuditEvent.objects.filter(action="clinic.notification.list", actor=world.nurse1)
+    assert list(listed.values_list("patient_id", flat=True)) == [patient.pk]
+    assert listed.get().details["rows"] == 1
 
 
 @pytest.mark.django_db
