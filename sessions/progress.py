@@ -130,7 +130,7 @@ class StartFacts:
 
 
 def sentences(parts: tuple[str, ...] | list[str]) -> str:
-    """Reasons as sentences one after the other ("Last solids 2 h ago. Last clear liquids 1 h ago."), never run
+    """Reasons as sentences one after the other ("Last solids 2 hours ago. Last clear liquids 1 hour ago."), never run
     together: each starts with a capital and ends with a full stop."""
     said = [part.strip() for part in parts if part.strip()]
     return " ".join((part[0].upper() + part[1:]) + ("" if part.endswith((".", "!", "?")) else ".") for part in said)

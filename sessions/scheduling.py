@@ -110,7 +110,7 @@ def check_interval(
     return Violation(
         "interval_too_short",
         f"{_show(new, tz)} is only {_hours_minutes(gap)} from the dosing session at {_show(nearest, tz)}; "
-        f"at least {min_interval_hours} h are required between the starts of two dosing sessions.",
+        f"at least {clock.hours_words(min_interval_hours)} are required between the starts of two dosing sessions.",
         tuple(sorted(start for _, start in too_close)),
     )
 

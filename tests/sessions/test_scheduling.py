@@ -99,7 +99,7 @@ def test_interval_message_names_the_gap_and_both_sessions() -> None:
     assert violation is not None
     assert violation.message == (
         "Wed, May 6, 2026, 8:59 AM UTC is only 47 h 59 min from the dosing session at Mon, May 4, 2026, 9:00 AM UTC; "
-        "at least 48 h are required between the starts of two dosing sessions."
+        "at least 48 hours are required between the starts of two dosing sessions."
     )
     assert violation.conflicting_starts == (T,)
 
@@ -363,7 +363,7 @@ def test_propose_course_refuses_what_the_template_cannot_do(
             (MON, TUE),
             {},
             "Tue, May 5, 2026, 9:00 AM EDT is only 24 h 0 min from the dosing session at Mon, May 4, 2026, "
-            "9:00 AM EDT; at least 48 h are required between the starts of two dosing sessions.",
+            "9:00 AM EDT; at least 48 hours are required between the starts of two dosing sessions.",
         ),
         (
             "standard_induction",
@@ -407,7 +407,7 @@ def test_within_days_is_counted_from_the_first_session() -> None:
 def test_changed_protocol_moves_interval_and_weekly_limit() -> None:
     assert len(propose("standard_induction", date(2026, 5, 4), (MON, WED))) == 6
     slower = Protocol(scheduling=Scheduling(min_interval_hours=72))
-    with pytest.raises(SchedulingError, match="at least 72 h are required") as raised:
+    with pytest.raises(SchedulingError, match="at least 72 hours are required") as raised:
         propose("standard_induction", date(2026, 5, 4), (MON, WED), protocol=slower)
     assert raised.value.code == "interval_too_short"
 
