@@ -5,14 +5,16 @@ services: shared by the API access matrix (tests/test_access_matrix.py) and the 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from clinic.models import ReportJob, User
+from clinic.models import Chair, ReportJob, User
 from clinic.reminders.models import DeliveryChannel, Reminder, ReminderStatus
 from clinic.reports import services as report_services
 from clinic.services import use_protocol
+from intake.models import Screening
 from integration.services import maintenance, notes, plans
 from sessions import services
 from sessions.models import DosingSession
@@ -30,8 +32,17 @@ class Cast:
     targets: dict[str, Any]
 
 
-def records(world: World, clock: Clock) -> dict[str, Any]:
-    """Patient A's records through the services; sessions are inserted apart so the spacing rules stay quiet."""
+@dataclass
+class Start:
+    """Patient A screened (one screening needing an override) and cleared, a chair at each site, and `booked(days,
+    route)`: a session `days` from now inserted as a booking is, apart from the spacing rules (which stay quiet)."""
+
+    chair: Chair
+    override_needed: Screening
+    booked: Callable[..., DosingSession]
+
+
+def start(world: World, clock: Clock) -> Start:
     patient, nurse = world.patient_a, world.nurse1
     chair = ChairFactory(site=world.site1, name="Matrix chair")
     ChairFactory(site=world.site2, name="Other chair")
@@ -45,6 +56,15 @@ def records(world: World, clock: Clock) -> dict[str, Any]:
             by=nurse, patient=patient, chair=chair, start=start, block_end=start + dt.timedelta(hours=2),
             route=route_of(route), duration_min=None, supervising_clinician=None, course=None, version=version,
         )  # fmt: skip
+
+    return Start(chair, override_needed, booked)
+
+
+def records(world: World, clock: Clock) -> dict[str, Any]:
+    """Patient A's records through the services; sessions are inserted apart so the spacing rules stay quiet."""
+    patient, nurse = world.patient_a, world.nurse1
+    begun = start(world, clock)
+    chair, override_needed, booked = begun.chair, begun.override_needed, begun.booked
 
     def arrived(days: float, route: str = "iv", **vitals: int) -> DosingSession:
         session = booked(days, route)

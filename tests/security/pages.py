@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -19,18 +18,15 @@ from clinic import invitations
 from clinic.models import NotificationKind, Role, User
 from clinic.notifications import notify_care_team
 from clinic.reports.models import ReportJob
-from clinic.services import use_protocol
 from intake.services import record_assessment
 from integration import services as integration_services
 from messaging import services as messaging_services
 from sessions import services
 from sessions.models import DosingSession
 from sessions.services import requests as request_services
-from sessions.services.base import route_of
-from sessions.services.booking import create_session
 from tests.conftest import World
-from tests.factories import ChairFactory, PatientFactory, staff
-from tests.intake.factories import clear_for_dosing, screen
+from tests.factories import PatientFactory, staff
+from tests.records import Cast, start
 from tests.sessions.conftest import NOW, PROCEED, Clock
 
 COLUMNS = ("anon", "pat_a", "pat_b", "adm1", "pre1", "nur1", "the1", "fd1", "adm2", "pre2", "nur2", "the2", "fd2")
@@ -56,18 +52,8 @@ def _records(world: World, clock: Clock) -> dict[str, Any]:
     """Patient A's sessions, course and appointment, through the services (sessions inserted apart, so that the
     spacing rules stay quiet)."""
     patient, nurse = world.patient_a, world.nurse1
-    chair = ChairFactory(site=world.site1, name="Matrix chair")
-    ChairFactory(site=world.site2, name="Other chair")
-    override_needed = screen(patient, by=nurse, systolic=150)
-    clear_for_dosing(patient, nurse=nurse, prescriber=world.prescriber1)
-    version, _protocol = use_protocol(world.site1)
-
-    def booked(days: float, route: str = "iv") -> DosingSession:
-        start = clock.now + dt.timedelta(days=days)
-        return create_session(
-            by=nurse, patient=patient, chair=chair, start=start, block_end=start + dt.timedelta(hours=2),
-            route=route_of(route), duration_min=None, supervising_clinician=None, course=None, version=version,
-        )  # fmt: skip
+    begun = start(world, clock)  # the same start as the access matrix's records (tests/records.py)
+    chair, override_needed, booked = begun.chair, begun.override_needed, begun.booked
 
     def dosed(days: float, route: str = "iv") -> DosingSession:
         session = booked(days, route)
@@ -99,12 +85,6 @@ def _records(world: World, clock: Clock) -> dict[str, Any]:
         "screening": override_needed.pk,
         "therapist1": world.therapist1.pk,
     }
-
-
-@dataclass
-class Cast:
-    users: dict[str, User | None]
-    targets: dict[str, Any]
 
 
 def cast_of(world: World, clock: Clock) -> Cast:
