@@ -17,7 +17,7 @@ from clinic.services import use_protocol
 from intake.models import Screening
 from integration.services import maintenance, notes, plans
 from sessions import services
-from sessions.models import DosingSession
+from sessions.models import DosingSession, IntegrationAppointment, TreatmentCourse
 from sessions.services.base import route_of
 from sessions.services.booking import create_session
 from tests.conftest import World
@@ -60,6 +60,21 @@ def start(world: World, clock: Clock) -> Start:
     return Start(chair, override_needed, booked)
 
 
+def course_and_appointment(
+    world: World, chair: Chair, scheduled: DosingSession
+) -> tuple[TreatmentCourse, IntegrationAppointment]:
+    """A standard induction course booked from 60 days on, and an integration appointment after `scheduled`."""
+    patient, nurse = world.patient_a, world.nurse1
+    course = services.book_course(by=nurse, patient=patient, template="standard_induction",
+                                  start_date=(NOW + dt.timedelta(days=60)).date(), weekdays=[0, 3],
+                                  local_time=dt.time(9), chair=chair)  # fmt: skip
+    appointment = services.book_integration_appointment(
+        by=nurse, patient=patient, therapist=world.therapist1, start=NOW + dt.timedelta(days=31), duration_min=60,
+        dosing_session=scheduled, room="Room A",
+    ).appointment  # fmt: skip
+    return course, appointment
+
+
 def records(world: World, clock: Clock) -> dict[str, Any]:
     """Patient A's records through the services; sessions are inserted apart so the spacing rules stay quiet."""
     patient, nurse = world.patient_a, world.nurse1
@@ -93,13 +108,7 @@ def records(world: World, clock: Clock) -> dict[str, Any]:
     clock.advance(minutes=130)
     services.discharge_session(by=nurse, session=records["esketamine_discharged"], aldrete=[2] * 5,
                                escort_confirmed=True)  # fmt: skip
-    course = services.book_course(by=nurse, patient=patient, template="standard_induction",
-                                  start_date=(NOW + dt.timedelta(days=60)).date(), weekdays=[0, 3],
-                                  local_time=dt.time(9), chair=chair)  # fmt: skip
-    appointment = services.book_integration_appointment(
-        by=nurse, patient=patient, therapist=world.therapist1, start=NOW + dt.timedelta(days=31), duration_min=60,
-        dosing_session=records["scheduled"], room="Room A",
-    ).appointment  # fmt: skip
+    course, appointment = course_and_appointment(world, chair, records["scheduled"])
     return {
         **{name: session.pk for name, session in records.items()},
         **later_records(world, clock, records["monitoring"], records["esketamine_discharged"]),

@@ -26,8 +26,8 @@ from sessions.models import DosingSession
 from sessions.services import requests as request_services
 from tests.conftest import World
 from tests.factories import PatientFactory, staff
-from tests.records import Cast, start
-from tests.sessions.conftest import NOW, PROCEED, Clock
+from tests.records import Cast, course_and_appointment, start
+from tests.sessions.conftest import PROCEED, Clock
 
 COLUMNS = ("anon", "pat_a", "pat_b", "adm1", "pre1", "nur1", "the1", "fd1", "adm2", "pre2", "nur2", "the2", "fd2")
 AREAS = ("staff/", "portal/")
@@ -69,13 +69,7 @@ def _records(world: World, clock: Clock) -> dict[str, Any]:
         services.end_dosing(by=nurse, session=session, stop_reason="Fictional early stop for the matrix.")
     clock.advance(minutes=130)
     services.discharge_session(by=nurse, session=records["esketamine"], aldrete=[2] * 5, escort_confirmed=True)
-    course = services.book_course(by=nurse, patient=patient, template="standard_induction",
-                                  start_date=(NOW + dt.timedelta(days=60)).date(), weekdays=[0, 3],
-                                  local_time=dt.time(9), chair=chair)  # fmt: skip
-    appointment = services.book_integration_appointment(
-        by=nurse, patient=patient, therapist=world.therapist1, start=NOW + dt.timedelta(days=31), duration_min=60,
-        dosing_session=records["scheduled"], room="Room A",
-    ).appointment  # fmt: skip
+    course, appointment = course_and_appointment(world, chair, records["scheduled"])
     return {
         **{name: session.pk for name, session in records.items()},
         "patient": patient.pk,
